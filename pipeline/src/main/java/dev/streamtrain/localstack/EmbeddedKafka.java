@@ -1,0 +1,161 @@
+package dev.streamtrain.localstack;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * A real Kafka broker in KRaft combined mode (broker + controller), started in a child JVM from the
+ * {@code kafka_2.13} jar on this JVM's classpath.
+ *
+ * <p>Why a child JVM rather than in-process: the broker's own dependencies and logging stay out of
+ * the Flink job's JVM, a test can {@code kill -9} it like a real crash, and {@link ChildMain}'s
+ * watchdog guarantees that it never outlives its parent.
+ */
+public final class EmbeddedKafka implements KafkaService {
+    private static final String CLASSPATH_HINT =
+            "the Kafka broker (org.apache.kafka:kafka_2.13) is not on the classpath; "
+                    + "run through ./streamtrain or Maven, which put it there";
+
+    private final ChildJvm broker;
+    private final String bootstrap;
+    private final Path dir;
+
+    private EmbeddedKafka(ChildJvm broker, String bootstrap, Path dir) {
+        this.broker = broker;
+        this.bootstrap = bootstrap;
+        this.dir = dir;
+    }
+
+    /** Formats a fresh log directory under {@code workDir} and starts the broker; returns when it answers. */
+    public static EmbeddedKafka start(Path workDir) throws IOException, InterruptedException {
+        try {
+            Class.forName("kafka.Kafka", false, EmbeddedKafka.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(CLASSPATH_HINT, e);
+        }
+        int port = Ports.freeLoopbackPort();
+        int controllerPort = Ports.freeLoopbackPort();
+        Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "kafka-");
+        Path config = writeConfig(dir, port, controllerPort);
+        String classpath = System.getProperty("java.class.path");
+        List<String> jvm = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dlog4j2.configurationFile=" + writeLog4j(dir).toUri());
+
+        String clusterId = UUID.randomUUID().toString().replace("-", "").substring(0, 22);
+        try (ChildJvm format = ChildJvm.start("kafka-storage-format", classpath, jvm, "kafka.tools.StorageTool",
+                List.of("format", "-t", clusterId, "-c", config.toString()),
+                dir.resolve("format.log"))) {
+            int rc = format.waitFor(TimeUnit.SECONDS.toMillis(60));
+            if (rc != 0) {
+                throw new IllegalStateException("formatting the Kafka log dir failed (exit " + rc + "):\n" + format.logTail(20));
+            }
+        }
+
+        ChildJvm broker = ChildJvm.start("kafka-broker", classpath, jvm, "kafka.Kafka",
+                List.of(config.toString()), dir.resolve("broker.log"));
+        String bootstrap = "127.0.0.1:" + port;
+        EmbeddedKafka kafka = new EmbeddedKafka(broker, bootstrap, dir);
+        try {
+            Await.until(Duration.ofSeconds(60), 200, "the Kafka broker at " + bootstrap + " to answer", () -> {
+                if (!broker.isAlive()) {
+                    throw new IllegalStateException("Kafka broker exited:\n" + broker.logTail(30));
+                }
+                return kafka.answers();
+            });
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw new IllegalStateException("Kafka broker did not start; log " + broker.log() + "\n" + broker.logTail(30), e);
+        }
+        return kafka;
+    }
+
+    private boolean answers() {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static Path writeConfig(Path dir, int port, int controllerPort) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("log.dirs", dir.resolve("data").toString());
+        // One broker: internal topics and transactions must not wait for replicas that never come.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "3");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "3");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        p.setProperty("num.partitions", "1");
+        p.setProperty("auto.create.topics.enable", "true");
+        // KafkaSink EXACTLY_ONCE transactions must fit below this (the Flink default is 1 h).
+        p.setProperty("transaction.max.timeout.ms", String.valueOf(TimeUnit.MINUTES.toMillis(15)));
+        p.setProperty("log.flush.interval.messages", "1000000");
+        p.setProperty("num.network.threads", "2");
+        p.setProperty("num.io.threads", "2");
+        p.setProperty("background.threads", "2");
+        Path file = dir.resolve("server.properties");
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, "streamtrain embedded broker");
+        }
+        return file;
+    }
+
+    private static Path writeLog4j(Path dir) throws IOException {
+        Path file = dir.resolve("log4j2.properties");
+        Files.writeString(file, String.join("\n",
+                "rootLogger.level = WARN",
+                "rootLogger.appenderRef.out.ref = out",
+                "appender.out.type = Console",
+                "appender.out.name = out",
+                "appender.out.layout.type = PatternLayout",
+                "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n",
+                "logger.server.name = kafka.server.KafkaRaftServer",
+                "logger.server.level = INFO",
+                ""));
+        return file;
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return bootstrap;
+    }
+
+    @Override
+    public String description() {
+        return "embedded KRaft broker (child JVM pid " + broker.pid() + ", data " + dir + ")";
+    }
+
+    /** Kills the broker without a clean shutdown, as a crash would. */
+    public void kill() throws InterruptedException {
+        broker.kill();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        broker.close();
+    }
+}
