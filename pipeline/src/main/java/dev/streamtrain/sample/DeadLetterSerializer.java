@@ -1,0 +1,60 @@
+package dev.streamtrain.sample;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * Writes dead letters to the DLQ topic: the original bytes as the value, no key, and the
+ * diagnosis in headers (as Kafka Connect's DLQ does), so the value can be replayed unchanged
+ * once the producer or the schema is fixed. Header values are UTF-8 strings; numbers in decimal.
+ */
+public class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final String HEADER_REASON = "streamtrain.dlq.reason";
+    public static final String HEADER_MESSAGE = "streamtrain.dlq.message";
+    public static final String HEADER_TOPIC = "streamtrain.dlq.topic";
+    public static final String HEADER_PARTITION = "streamtrain.dlq.partition";
+    public static final String HEADER_OFFSET = "streamtrain.dlq.offset";
+    public static final String HEADER_TIMESTAMP = "streamtrain.dlq.timestamp";
+
+    private final String dlqTopic;
+
+    public DeadLetterSerializer(String dlqTopic) {
+        if (dlqTopic == null || dlqTopic.isBlank()) {
+            throw new IllegalArgumentException("dead-letter topic must be named");
+        }
+        this.dlqTopic = dlqTopic;
+    }
+
+    public String topic() {
+        return dlqTopic;
+    }
+
+    /**
+     * The DLQ record gets no explicit timestamp, so the producer stamps it now: reusing the
+     * original (possibly old) timestamp would let retention delete it before anyone looks.
+     * The original timestamp travels in {@link #HEADER_TIMESTAMP}.
+     */
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
+        List<Header> headers = new ArrayList<>(6);
+        headers.add(header(HEADER_REASON, d.reason == null ? "" : d.reason.name()));
+        headers.add(header(HEADER_MESSAGE, d.message == null ? "" : d.message));
+        headers.add(header(HEADER_TOPIC, d.topic == null ? "" : d.topic));
+        headers.add(header(HEADER_PARTITION, Integer.toString(d.partition)));
+        headers.add(header(HEADER_OFFSET, Long.toString(d.offset)));
+        headers.add(header(HEADER_TIMESTAMP, Long.toString(d.timestamp)));
+        return new ProducerRecord<>(dlqTopic, null, null, null, d.originalValue, headers);
+    }
+
+    private static Header header(String key, String value) {
+        return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+}
