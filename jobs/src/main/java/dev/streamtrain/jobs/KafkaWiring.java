@@ -1,0 +1,57 @@
+package dev.streamtrain.jobs;
+
+import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.sample.DeadLetter;
+import dev.streamtrain.sample.DeadLetterSerializer;
+import dev.streamtrain.sample.DecodedRecord;
+import dev.streamtrain.sample.KafkaSampleDeserializer;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** The production Kafka source and sinks of the training job. */
+public final class KafkaWiring {
+    private KafkaWiring() {}
+
+    public static KafkaSource<DecodedRecord> samplesSource(JobConfig config) {
+        KafkaSourceBuilder<DecodedRecord> b = KafkaSource.<DecodedRecord>builder()
+                .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
+                .setTopics(config.get(TrainingJobOptions.SAMPLES_TOPIC))
+                .setGroupId(config.get(TrainingJobOptions.GROUP_ID))
+                .setDeserializer(new KafkaSampleDeserializer(config.sampleSchema()))
+                // offsets live in Flink's checkpoints; committing them to Kafka only shows progress
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("isolation.level", "read_committed");
+        b.setStartingOffsets(switch (config.get(TrainingJobOptions.STARTING_OFFSETS)) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        });
+        if (config.get(TrainingJobOptions.BOUNDED)) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /** Dead letters exactly once too: a replay after a failure must not duplicate them. */
+    public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
+                .setRecordSerializer(new DeadLetterSerializer(config.get(TrainingJobOptions.DLQ_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalPrefix(config, "dlq"))
+                .setProperty("transaction.timeout.ms",
+                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .build();
+    }
+
+    /** Unique per experiment/run/model, so that two runs never fence each other's transactions. */
+    static String transactionalPrefix(JobConfig config, String role) {
+        return "streamtrain-" + config.get(TrainingJobOptions.EXPERIMENT) + "-" + config.get(TrainingJobOptions.RUN)
+                + "-" + config.get(TrainingJobOptions.MODEL_NAME) + "-" + role;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.streamtrain.jobs;
+
+import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.sample.DeadLetter;
+import dev.streamtrain.sample.DecodedRecord;
+import dev.streamtrain.sample.KafkaSampleDeserializer;
+import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleValidator;
+import dev.streamtrain.trainer.ModelTrainerOperator;
+import dev.streamtrain.trainer.TrainingReport;
+import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online training job: samples from Kafka → decode and validate (bad records to the
+ * dead-letter topic) → the DJL trainer, whose model lives in Flink's exactly-once state → reports.
+ *
+ * <p>Sources and sinks come in through the constructor; {@link #main} wires the Kafka ones, and tests
+ * wire their own.
+ */
+public final class OnlineTrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainingJob.class);
+
+    private final JobConfig config;
+    private final Source<DecodedRecord, ?, ?> samples;
+    private final Sink<DeadLetter> deadLetters;
+    private final Sink<TrainingReport> reports;
+    private UnaryOperator<DataStream<Sample>> beforeTrainer = UnaryOperator.identity();
+
+    public OnlineTrainingJob(JobConfig config, Source<DecodedRecord, ?, ?> samples, Sink<DeadLetter> deadLetters,
+                             Sink<TrainingReport> reports) {
+        this.config = config;
+        this.samples = samples;
+        this.deadLetters = deadLetters;
+        this.reports = reports;
+    }
+
+    /** A stage between validation and training (tests inject failures here). */
+    public OnlineTrainingJob beforeTrainer(UnaryOperator<DataStream<Sample>> stage) {
+        this.beforeTrainer = stage;
+        return this;
+    }
+
+    /** Production wiring: Kafka in, dead letters and reports to Kafka / the log. */
+    public static void main(String[] args) throws Exception {
+        JobConfig config = JobConfig.fromArgs(args);
+        LOG.info("streamtrain configuration: {}", config.describe());
+        new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
+                new ReportLogSink()).execute(StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config)));
+    }
+
+    /** Checkpointing as the product needs it: exactly-once, to the configured directory, retained on cancel. */
+    public static Configuration environmentConfig(JobConfig config) {
+        Configuration conf = config.flinkConfiguration();
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(TrainingJobOptions.CHECKPOINT_DIR));
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.get(TrainingJobOptions.CHECKPOINT_INTERVAL));
+        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        return conf;
+    }
+
+    /** Adds the pipeline to {@code env} and returns the trainer's report stream. */
+    public DataStream<TrainingReport> build(StreamExecutionEnvironment env) {
+        int sourceParallelism = config.get(TrainingJobOptions.SOURCE_PARALLELISM);
+        SingleOutputStreamOperator<Sample> valid = env
+                .fromSource(samples, WatermarkStrategy.<DecodedRecord>forMonotonousTimestamps()
+                        .withTimestampAssigner(KafkaSampleDeserializer.eventTimeAssigner()), "samples")
+                .uid(OperatorUids.SAMPLES_SOURCE).setParallelism(sourceParallelism)
+                .process(new SampleValidator()).name("decode + validate")
+                .uid(OperatorUids.SAMPLE_VALIDATOR).setParallelism(sourceParallelism);
+
+        valid.getSideOutput(SampleValidator.DEAD_LETTERS)
+                .sinkTo(deadLetters).name("dead letters").uid(OperatorUids.DEAD_LETTER_SINK).setParallelism(sourceParallelism);
+
+        DataStream<TrainingReport> trained = beforeTrainer.apply(valid)
+                .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
+                        new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY)))
+                .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
+        trained.sinkTo(reports).name("training reports").uid(OperatorUids.REPORT_SINK).setParallelism(1);
+        return trained;
+    }
+
+    public void execute(StreamExecutionEnvironment env) throws Exception {
+        build(env);
+        env.execute(jobName());
+    }
+
+    public JobClient executeAsync(StreamExecutionEnvironment env) throws Exception {
+        build(env);
+        return env.executeAsync(jobName());
+    }
+
+    private String jobName() {
+        return "streamtrain " + config.get(TrainingJobOptions.EXPERIMENT) + "/" + config.get(TrainingJobOptions.RUN)
+                + "/" + config.get(TrainingJobOptions.MODEL_NAME);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.streamtrain.jobs.config;
+
+import dev.streamtrain.sample.LabelKind;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.trainer.ModelSpec;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every configuration key of the training job, in ONE place (a public contract: README's
+ * "Configuration" table is generated from the same names). Keys are read from a YAML file
+ * ({@code --config conf/job.example.yaml}) and {@code --key value} arguments, which win.
+ */
+public final class TrainingJobOptions {
+    private TrainingJobOptions() {}
+
+    // --- where the samples come from ---------------------------------------------------------
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = ConfigOptions.key("kafka.bootstrap-servers")
+            .stringType().noDefaultValue().withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
+    public static final ConfigOption<String> SAMPLES_TOPIC = ConfigOptions.key("kafka.samples-topic")
+            .stringType().defaultValue("samples").withDescription("Topic the training samples are read from.");
+    public static final ConfigOption<String> DLQ_TOPIC = ConfigOptions.key("kafka.dlq-topic")
+            .stringType().defaultValue("samples-dlq").withDescription("Dead-letter topic for invalid samples (original bytes + reason headers).");
+    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("kafka.group-id")
+            .stringType().defaultValue("streamtrain").withDescription("Consumer group id (offsets live in Flink checkpoints; the group only shows progress).");
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = ConfigOptions.key("kafka.starting-offsets")
+            .enumType(StartingOffsets.class).defaultValue(StartingOffsets.EARLIEST)
+            .withDescription("Where a job without a checkpoint starts: EARLIEST, LATEST or COMMITTED (the group's offsets, else earliest).");
+    public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("kafka.bounded")
+            .booleanType().defaultValue(false)
+            .withDescription("Stop at the offsets that are latest when the job starts (demos, tests, backfills).");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("kafka.transaction-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("Kafka transaction timeout of the exactly-once sinks; must not exceed the broker's transaction.max.timeout.ms (15 min by default).");
+    public static final ConfigOption<Integer> SOURCE_PARALLELISM = ConfigOptions.key("kafka.source-parallelism")
+            .intType().defaultValue(1).withDescription("Parallelism of the Kafka source and the decoder (the trainer always runs with 1).");
+
+    // --- what a sample looks like ------------------------------------------------------------
+    public static final ConfigOption<SampleFormat> SAMPLE_FORMAT = ConfigOptions.key("sample.format")
+            .enumType(SampleFormat.class).defaultValue(SampleFormat.JSON).withDescription("JSON or BINARY (pipeline/SAMPLE_FORMATS.md).");
+    public static final ConfigOption<Integer> FEATURE_DIM = ConfigOptions.key("sample.feature-dim")
+            .intType().noDefaultValue().withDescription("Number of features per sample. Required.");
+    public static final ConfigOption<LabelKind> LABEL_KIND = ConfigOptions.key("sample.label-kind")
+            .enumType(LabelKind.class).defaultValue(LabelKind.REGRESSION).withDescription("REGRESSION, BINARY or CLASS.");
+    public static final ConfigOption<Integer> LABEL_DIM = ConfigOptions.key("sample.label-dim")
+            .intType().defaultValue(1).withDescription("Label values per sample (REGRESSION, BINARY).");
+    public static final ConfigOption<Integer> NUM_CLASSES = ConfigOptions.key("sample.num-classes")
+            .intType().defaultValue(0).withDescription("Number of classes (CLASS labels).");
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES = ConfigOptions.key("sample.max-record-bytes")
+            .intType().defaultValue(1 << 20).withDescription("Larger records go to the dead-letter topic as OVERSIZE.");
+
+    // --- the model -----------------------------------------------------------------------------
+    public static final ConfigOption<ModelSpec.Kind> MODEL_KIND = ConfigOptions.key("model.kind")
+            .enumType(ModelSpec.Kind.class).defaultValue(ModelSpec.Kind.MLP).withDescription("MLP, LINEAR or LOGISTIC.");
+    public static final ConfigOption<List<Integer>> HIDDEN = ConfigOptions.key("model.hidden")
+            .intType().asList().defaultValues(256, 256).withDescription("Hidden layer sizes of an MLP, e.g. 256;256.");
+    public static final ConfigOption<ModelSpec.Activation> ACTIVATION = ConfigOptions.key("model.activation")
+            .enumType(ModelSpec.Activation.class).defaultValue(ModelSpec.Activation.RELU).withDescription("RELU, TANH or SIGMOID.");
+    public static final ConfigOption<ModelSpec.Loss> LOSS = ConfigOptions.key("model.loss")
+            .enumType(ModelSpec.Loss.class).noDefaultValue()
+            .withDescription("MSE, BCE_WITH_LOGITS or SOFTMAX_CROSS_ENTROPY; default follows sample.label-kind.");
+    public static final ConfigOption<ModelSpec.Optimizer> OPTIMIZER = ConfigOptions.key("model.optimizer")
+            .enumType(ModelSpec.Optimizer.class).defaultValue(ModelSpec.Optimizer.ADAM).withDescription("ADAM or SGD.");
+    public static final ConfigOption<Float> LEARNING_RATE = ConfigOptions.key("model.learning-rate")
+            .floatType().defaultValue(1e-3f).withDescription("Optimizer learning rate.");
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("model.batch-size")
+            .intType().defaultValue(256).withDescription("Samples per optimizer step (batches are formed by count only).");
+    public static final ConfigOption<Long> SEED = ConfigOptions.key("model.seed")
+            .longType().defaultValue(42L).withDescription("Seed of the initial weights.");
+    public static final ConfigOption<ModelSpec.DeviceChoice> DEVICE = ConfigOptions.key("model.device")
+            .enumType(ModelSpec.DeviceChoice.class).defaultValue(ModelSpec.DeviceChoice.AUTO)
+            .withDescription("AUTO (a GPU when DJL sees one), CPU or GPU (fail when there is none).");
+
+    // --- names (the object layout <bucket>/<experiment>/<run>/<model>/) -------------------------
+    public static final ConfigOption<String> EXPERIMENT = ConfigOptions.key("run.experiment")
+            .stringType().defaultValue("default").withDescription("Experiment name.");
+    public static final ConfigOption<String> RUN = ConfigOptions.key("run.name")
+            .stringType().defaultValue("run-1").withDescription("Run name within the experiment.");
+    public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("run.model")
+            .stringType().defaultValue("model").withDescription("Model name within the run.");
+
+    // --- checkpoints and reports ---------------------------------------------------------------
+    public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("checkpoint.dir")
+            .stringType().noDefaultValue()
+            .withDescription("Where Flink checkpoints go, e.g. s3://bucket/checkpoints (flink-s3-fs-presto). Required.");
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("checkpoint.interval")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Checkpoint interval; also the delay before committed output becomes visible.");
+    public static final ConfigOption<Long> REPORT_EVERY = ConfigOptions.key("report.every-samples")
+            .longType().defaultValue(50_000L).withDescription("A training report (loss, samples/s) every this many trained samples.");
+
+    /** All keys, for validation of unknown keys and for the documentation. */
+    public static final List<ConfigOption<?>> ALL = List.of(
+            KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
+            SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
+            MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
+            EXPERIMENT, RUN, MODEL_NAME, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
+
+    /** Where a job without a checkpoint starts reading. */
+    public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
+}

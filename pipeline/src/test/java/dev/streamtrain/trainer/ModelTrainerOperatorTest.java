@@ -1,0 +1,130 @@
+package dev.streamtrain.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.sample.synthetic.TeacherStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The trainer operator under Flink's operator test harness: state survives snapshot/restore exactly. */
+class ModelTrainerOperatorTest {
+    private static final ModelSpec SPEC = ModelSpec.builder()
+            .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(16, 16).outputDim(1)
+            .optimizer(ModelSpec.Optimizer.ADAM).learningRate(1e-2f).batchSize(16).seed(7).build();
+
+    /** 203 samples: 12 full batches and a partial one of 11, so the pending batch is exercised too. */
+    private static List<Sample> samples() {
+        TeacherStream teacher = TeacherStream.builder().format(SampleFormat.BINARY).featureDim(8).regression(1).seed(3).build();
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i < 203; i++) {
+            out.add(teacher.next());
+        }
+        return out;
+    }
+
+    private static OneInputStreamOperatorTestHarness<Sample, TrainingReport> harness() throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(SPEC, 64));
+    }
+
+    @Test
+    void snapshotRestoreContinueEqualsUninterruptedBitwise() throws Exception {
+        List<Sample> samples = samples();
+
+        TrainingReport uninterrupted;
+        try (var h = harness()) {
+            h.open();
+            for (Sample s : samples) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            h.endInput();
+            uninterrupted = last(h.extractOutputValues());
+        }
+
+        // cut in the middle of a batch (100 = 6 batches + 4 pending) and restore into a fresh operator
+        OperatorSubtaskState snapshot;
+        try (var first = harness()) {
+            first.open();
+            for (Sample s : samples.subList(0, 100)) {
+                first.processElement(s, s.eventTimeMillis);
+            }
+            snapshot = first.snapshot(1, 1);
+            // work after the snapshot is lost with the failure that follows
+            for (Sample s : samples.subList(100, 150)) {
+                first.processElement(s, s.eventTimeMillis);
+            }
+        }
+        TrainingReport resumed;
+        try (var second = harness()) {
+            second.initializeState(snapshot);
+            second.open();
+            for (Sample s : samples.subList(100, samples.size())) {
+                second.processElement(s, s.eventTimeMillis);
+            }
+            second.endInput();
+            resumed = last(second.extractOutputValues());
+        }
+
+        assertEquals(192, uninterrupted.samplesTrained);
+        assertEquals(11, uninterrupted.pendingSamples);
+        assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained, "sample counter");
+        assertEquals(uninterrupted.batches, resumed.batches);
+        assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
+        TrainerState a = TrainerState.fromBytes(uninterrupted.state);
+        TrainerState b = TrainerState.fromBytes(resumed.state);
+        for (int i = 0; i < a.parameters().size(); i++) {
+            assertArrayEquals(a.parameters().get(i).values(), b.parameters().get(i).values(),
+                    "parameter " + a.parameters().get(i).name() + " bitwise equal");
+        }
+        assertEquals(a, b, "parameters and Adam moments bitwise equal");
+        assertEquals(uninterrupted.stateSha256, resumed.stateSha256);
+    }
+
+    @Test
+    void reportsComeEveryNSamplesWithFiniteLoss() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            for (Sample s : samples()) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            List<TrainingReport> reports = h.extractOutputValues();
+            // reports after 64, 128 and 192 trained samples (batches of 16)
+            assertEquals(List.of(64L, 128L, 192L), reports.stream().map(r -> r.samplesTrained).toList());
+            assertTrue(reports.stream().allMatch(r -> Double.isFinite(r.meanLoss) && r.state == null));
+        }
+    }
+
+    @Test
+    void restoringIntoADifferentModelFailsWithAClearMessage() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            for (Sample s : samples().subList(0, 20)) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            snapshot = h.snapshot(1, 1);
+        }
+        ModelSpec wider = SPEC.toBuilder().hiddenSizes(32, 16).build();
+        try (var h = new OneInputStreamOperatorTestHarness<Sample, TrainingReport>(new ModelTrainerOperator(wider, 64))) {
+            Exception e = assertThrows(Exception.class, () -> {
+                h.initializeState(snapshot);
+                h.open();
+            });
+            assertNotNull(e.getMessage());
+        }
+    }
+
+    private static TrainingReport last(List<TrainingReport> reports) {
+        TrainingReport r = reports.get(reports.size() - 1);
+        assertTrue(r.last, "the final report comes at end of input");
+        return r;
+    }
+}
