@@ -1,6 +1,7 @@
 package dev.streamtrain.sample;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,9 +22,13 @@ final class SampleJson {
      * that way by default; the decoder then reports them as NON_FINITE, which tells the producer
      * what is actually wrong, instead of a generic UNPARSEABLE. The encoder writes them the same
      * way (unquoted) so tests can produce such records.
+     *
+     * <p>The fast (still correctly rounded) number parser roughly doubles JSON decoding speed:
+     * with 64 features a record is mostly float parsing, and the JDK's parser was the bottleneck.
      */
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
             .build();
 

@@ -59,6 +59,32 @@ class SampleCodecTest {
     }
 
     @Test
+    void jsonRoundTripsArbitraryFloatBitPatternsExactly() {
+        // guards the fast number parser: every finite float must come back bit for bit
+        int dim = 1000;
+        SampleSchema schema = SampleSchema.builder().format(SampleFormat.JSON).featureDim(dim).build();
+        SampleDecoder decoder = new SampleDecoder(schema);
+        java.util.Random random = new java.util.Random(1);
+        for (int round = 0; round < 20; round++) {
+            float[] features = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                float f;
+                do {
+                    f = Float.intBitsToFloat(random.nextInt());
+                } while (!Float.isFinite(f));
+                features[i] = f;
+            }
+            Sample in = new Sample(features, new float[] {features[0]}, 0);
+            Sample out = decoder.decode(new SampleEncoder(schema).encode(in), "t", 0, 0, 0).sample;
+            for (int i = 0; i < dim; i++) {
+                assertEquals(Float.floatToRawIntBits(features[i]), Float.floatToRawIntBits(out.features[i]),
+                        "features[" + i + "] = " + features[i]);
+            }
+            assertEquals(Float.floatToRawIntBits(features[0]), Float.floatToRawIntBits(out.label[0]));
+        }
+    }
+
+    @Test
     void binaryLayoutIsLittleEndianFeaturesThenLabel() {
         byte[] b = SampleEncoder.binary(new float[] {1f}, 7);
         // 1.0f = 0x3F800000, little-endian; then int32 7
