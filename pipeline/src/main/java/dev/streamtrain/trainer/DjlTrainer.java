@@ -109,6 +109,9 @@ public final class DjlTrainer implements AutoCloseable {
      *     ModelSpec.Loss#SOFTMAX_CROSS_ENTROPY} one class index per row
      * @param rows 1..batchSize; a partial final batch is fine
      * @return the batch's mean loss before the update
+     * @throws IllegalArgumentException for bad arguments, before any native call; an exception
+     *     from native code after the backward pass may leave parameters half-updated, so the
+     *     caller should then restore from its last snapshot
      */
     public float trainBatch(float[] features, float[] labels, int rows) {
         ensureOpen();
