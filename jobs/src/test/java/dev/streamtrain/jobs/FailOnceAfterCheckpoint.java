@@ -1,0 +1,54 @@
+package dev.streamtrain.jobs;
+
+import dev.streamtrain.sample.Sample;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+
+/**
+ * Throws once, on the first sample after checkpoint {@code afterCheckpoint} completed; also paces
+ * the stream (a pause every {@code paceEvery} samples) so that a small test input spans several
+ * checkpoints. The "already failed" flag is static (keyed by test id): it must survive the restart.
+ */
+final class FailOnceAfterCheckpoint implements MapFunction<Sample, Sample>, CheckpointListener {
+    private static final long serialVersionUID = 1L;
+    static final Map<String, AtomicBoolean> FAILED = new ConcurrentHashMap<>();
+
+    private final String id;
+    private final long afterCheckpoint;
+    private final int paceEvery;
+    private transient volatile boolean armed;
+    private transient long seen;
+
+    /** {@code afterCheckpoint < 0}: never fail, only pace (the baseline run). */
+    FailOnceAfterCheckpoint(String id, long afterCheckpoint, int paceEvery) {
+        this.id = id;
+        this.afterCheckpoint = afterCheckpoint;
+        this.paceEvery = paceEvery;
+        FAILED.putIfAbsent(id, new AtomicBoolean());
+    }
+
+    @Override
+    public Sample map(Sample s) throws Exception {
+        if (armed && FAILED.get(id).compareAndSet(false, true)) {
+            throw new IllegalStateException("injected failure after checkpoint " + afterCheckpoint);
+        }
+        if (++seen % paceEvery == 0) {
+            Thread.sleep(2); // pacing, not waiting for anything
+        }
+        return s;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (afterCheckpoint >= 0 && checkpointId >= afterCheckpoint) {
+            armed = true;
+        }
+    }
+
+    static boolean failed(String id) {
+        return FAILED.get(id).get();
+    }
+}
