@@ -2,6 +2,7 @@ package dev.streamtrain.sample;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -23,14 +24,31 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
     public static final String HEADER_PARTITION = "streamtrain.dlq.partition";
     public static final String HEADER_OFFSET = "streamtrain.dlq.offset";
     public static final String HEADER_TIMESTAMP = "streamtrain.dlq.timestamp";
+    /** Set (to the original size in bytes) only when the value was cut to {@link #maxValueBytes}. */
+    public static final String HEADER_ORIGINAL_SIZE = "streamtrain.dlq.original-size";
+
+    /**
+     * Below Kafka's default 1 MB message limit: a dead letter that the broker refused would fail
+     * the sink and restart the job forever. The original stays at topic/partition/offset.
+     */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 900 * 1024;
 
     private final String dlqTopic;
+    private final int maxValueBytes;
 
     public DeadLetterSerializer(String dlqTopic) {
+        this(dlqTopic, DEFAULT_MAX_VALUE_BYTES);
+    }
+
+    public DeadLetterSerializer(String dlqTopic, int maxValueBytes) {
         if (dlqTopic == null || dlqTopic.isBlank()) {
             throw new IllegalArgumentException("dead-letter topic must be named");
         }
+        if (maxValueBytes <= 0) {
+            throw new IllegalArgumentException("maxValueBytes must be positive, got " + maxValueBytes);
+        }
         this.dlqTopic = dlqTopic;
+        this.maxValueBytes = maxValueBytes;
     }
 
     public String topic() {
@@ -51,7 +69,12 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
         headers.add(header(HEADER_PARTITION, Integer.toString(d.partition)));
         headers.add(header(HEADER_OFFSET, Long.toString(d.offset)));
         headers.add(header(HEADER_TIMESTAMP, Long.toString(d.timestamp)));
-        return new ProducerRecord<>(dlqTopic, null, null, null, d.originalValue, headers);
+        byte[] value = d.originalValue;
+        if (value != null && value.length > maxValueBytes) {
+            headers.add(header(HEADER_ORIGINAL_SIZE, Integer.toString(value.length)));
+            value = Arrays.copyOf(value, maxValueBytes);
+        }
+        return new ProducerRecord<>(dlqTopic, null, null, null, value, headers);
     }
 
     private static Header header(String key, String value) {

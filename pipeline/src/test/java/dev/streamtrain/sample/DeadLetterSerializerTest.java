@@ -50,6 +50,20 @@ class DeadLetterSerializerTest {
     }
 
     @Test
+    void aValueOverTheLimitIsCutAndSaysItsOriginalSize() {
+        byte[] original = new byte[2000];
+        java.util.Arrays.fill(original, (byte) 7);
+        DeadLetter d = new DeadLetter(original, "samples", 0, 9, 1, DeadLetterReason.OVERSIZE, "too big");
+        ProducerRecord<byte[], byte[]> r = new DeadLetterSerializer("dlq", 1500).serialize(d, null, null);
+        assertArrayEquals(java.util.Arrays.copyOf(original, 1500), r.value());
+        assertEquals("2000", new String(r.headers().lastHeader(DeadLetterSerializer.HEADER_ORIGINAL_SIZE).value(),
+                StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> small = new DeadLetterSerializer("dlq", 1500)
+                .serialize(new DeadLetter(new byte[1500], "samples", 0, 9, 1, DeadLetterReason.OVERSIZE, "x"), null, null);
+        assertNull(small.headers().lastHeader(DeadLetterSerializer.HEADER_ORIGINAL_SIZE), "only cut values say so");
+    }
+
+    @Test
     void theTopicMustBeNamed() {
         assertThrows(IllegalArgumentException.class, () -> new DeadLetterSerializer(" "));
     }

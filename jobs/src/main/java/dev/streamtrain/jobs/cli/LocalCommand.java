@@ -1,0 +1,187 @@
+package dev.streamtrain.jobs.cli;
+
+import dev.streamtrain.jobs.KafkaWiring;
+import dev.streamtrain.jobs.OnlineTrainingJob;
+import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.localstack.LocalStack;
+import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.sample.synthetic.InvalidRecords;
+import dev.streamtrain.sample.synthetic.TeacherStream;
+import dev.streamtrain.store.FlinkS3;
+import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.trainer.DjlTrainer;
+import dev.streamtrain.trainer.TrainerState;
+import dev.streamtrain.trainer.TrainingReport;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.CloseableIterator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * {@code ./streamtrain local}: the whole product on one machine — the local stack, a learnable
+ * synthetic stream (a fixed random teacher plus noise), the training job in a MiniCluster with its
+ * checkpoints on the local S3 server — and exits 0 when the stream is trained.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = {"Train on a synthetic stream with the local Kafka + S3 stack and a Flink MiniCluster.",
+                "Progress goes to stderr; stdout is reserved for machine-readable events."})
+final class LocalCommand implements Callable<Integer> {
+    @Option(names = "--samples", defaultValue = "200000", description = "samples to produce and train on (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--bad-records", defaultValue = "1", description = "rounds of invalid records mixed in, one of each kind per round (default: ${DEFAULT-VALUE})")
+    int badRounds;
+
+    @Option(names = "--feature-dim", defaultValue = "64", description = "features per sample (default: ${DEFAULT-VALUE})")
+    int featureDim;
+
+    @Option(names = "--model", defaultValue = "MLP", description = "MLP, LINEAR or LOGISTIC (default: ${DEFAULT-VALUE})")
+    String modelKind;
+
+    @Option(names = "--hidden", defaultValue = "256,256", split = ",", description = "hidden layer sizes of the MLP (default: ${DEFAULT-VALUE})")
+    List<Integer> hidden;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "samples per optimizer step (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "(default: ${DEFAULT-VALUE})")
+    float learningRate;
+
+    @Option(names = "--format", defaultValue = "BINARY", description = "sample format on the topic: JSON or BINARY (default: ${DEFAULT-VALUE})")
+    SampleFormat format;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "5 s", description = "Flink checkpoint interval (default: ${DEFAULT-VALUE})")
+    String checkpointInterval;
+
+    @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--work-dir", description = "where the local Kafka and S3 keep their data (default: target/local)")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = workDir != null ? workDir : Path.of(System.getProperty("streamtrain.home", "."), "target", "local");
+        String run = "local-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        say("starting the local stack (Kafka + S3) in %s …", work);
+        try (LocalStack stack = LocalStack.start(work, "streamtrain")) {
+            say("Kafka at %s (%d ms), S3 at %s (%d ms), bucket '%s'", stack.bootstrapServers(), stack.kafkaStartMillis(),
+                    stack.s3().endpoint(), stack.s3StartMillis(), stack.bucket());
+            JobConfig config = config(stack, run);
+            StackTopics.create(stack.bootstrapServers(), config);
+
+            TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1).build();
+            long t0 = System.nanoTime();
+            int bad = SampleProducer.produce(stack.bootstrapServers(), config, teacher, samples,
+                    InvalidRecords.oneOfEach(config.sampleSchema()), badRounds);
+            say("produced %,d samples and %d invalid records to '%s' in %.1f s", samples, bad,
+                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
+
+            FlinkS3.initializeInThisJvm(config.flinkConfiguration());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    OnlineTrainingJob.environmentConfig(config));
+            DataStream<TrainingReport> reports = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
+                    KafkaWiring.deadLetterSink(config), new DiscardingSink<>()).build(env);
+            say("training %s on %s …", config.modelSpec(), "a Flink MiniCluster");
+            TrainingReport last = null;
+            TrainingReport first = null;
+            long trainStart = System.nanoTime();
+            try (CloseableIterator<TrainingReport> it = reports.executeAndCollect("streamtrain local " + run)) {
+                while (it.hasNext()) {
+                    TrainingReport r = it.next();
+                    if (first == null) {
+                        first = r;
+                    }
+                    last = r;
+                    if (!r.last) {
+                        say("trained %,9d samples   loss %.5f   %,.0f samples/s", r.samplesTrained, r.meanLoss, r.samplesPerSecond);
+                    }
+                }
+            }
+            if (last == null || !last.last) {
+                say("the job ended without a final report");
+                return 1;
+            }
+            double seconds = (System.nanoTime() - trainStart) / 1e9;
+            say("done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, on %s, %.1f s incl. job start-up",
+                    last.samplesTrained, last.pendingSamples, bad, last.device, seconds);
+            reportHeldOut(config, teacher, last, first);
+            reportCheckpoints(stack, config);
+        }
+        return 0;
+    }
+
+    private JobConfig config(LocalStack stack, String run) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("kafka.bootstrap-servers", stack.bootstrapServers());
+        c.put("kafka.samples-topic", "samples-" + run);
+        c.put("kafka.dlq-topic", "samples-dlq-" + run);
+        c.put("kafka.bounded", "true");
+        c.put("sample.format", format.name());
+        c.put("sample.feature-dim", String.valueOf(featureDim));
+        c.put("model.kind", modelKind.toUpperCase());
+        c.put("model.hidden", hidden.stream().map(String::valueOf).collect(Collectors.joining(";")));
+        c.put("model.batch-size", String.valueOf(batchSize));
+        c.put("model.learning-rate", String.valueOf(learningRate));
+        c.put("model.device", device.toUpperCase());
+        c.put("run.experiment", "local");
+        c.put("run.name", run);
+        c.put("checkpoint.dir", "s3://" + stack.bucket() + "/local/" + run + "/checkpoints");
+        c.put("checkpoint.interval", checkpointInterval);
+        c.put("report.every-samples", String.valueOf(Math.max(batchSize * 10L, samples / 20)));
+        c.put("parallelism.default", "1");
+        c.putAll(FlinkS3.apply(new org.apache.flink.configuration.Configuration(), stack.s3()).toMap());
+        return JobConfig.fromMap(c);
+    }
+
+    /** The trained model against fresh samples of the same teacher. */
+    private void reportHeldOut(JobConfig config, TeacherStream teacher, TrainingReport last, TrainingReport first) {
+        TeacherStream heldOut = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1)
+                .dataSeed(424242).build();
+        int n = 4096;
+        float[] x = new float[n * featureDim];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            Sample s = heldOut.next();
+            System.arraycopy(s.features, 0, x, i * featureDim, featureDim);
+            y[i] = s.label[0];
+        }
+        try (DjlTrainer untrained = DjlTrainer.create(config.modelSpec());
+             DjlTrainer trained = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
+            say("held-out loss: %.5f untrained → %.5f trained (first report's training loss %.5f)",
+                    untrained.evaluateLoss(x, y, n), trained.evaluateLoss(x, y, n), first.meanLoss);
+        }
+    }
+
+    private void reportCheckpoints(LocalStack stack, JobConfig config) {
+        String dir = config.get(dev.streamtrain.jobs.config.TrainingJobOptions.CHECKPOINT_DIR);
+        String prefix = dir.substring(("s3://" + stack.bucket() + "/").length());
+        try (S3Client s3 = S3Clients.create(stack.s3())) {
+            List<String> metadata = new ArrayList<>();
+            s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(prefix)).contents().forEach(o -> {
+                if (o.key().endsWith("/_metadata")) {
+                    metadata.add("s3://" + stack.bucket() + "/" + o.key());
+                }
+            });
+            say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
+            say("(the local S3 server stops with this command; its data stays in the work dir)");
+        }
+    }
+
+    static void say(String format, Object... args) {
+        System.err.println("streamtrain local: " + String.format(format, args));
+    }
+}
