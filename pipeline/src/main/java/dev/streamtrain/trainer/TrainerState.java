@@ -1,6 +1,7 @@
 package dev.streamtrain.trainer;
 
 import java.io.Serializable;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -202,6 +203,24 @@ public final class TrainerState implements Serializable {
         /** Adam's second moment (exp_avg_sq in torch). */
         public float[] secondMoment() {
             return requireMoments(secondMoment).clone();
+        }
+
+        /**
+         * The values as a read-only view, for exporters (safetensors artifacts) that stream
+         * tensors out and must not copy a large model once more just to read it.
+         */
+        public FloatBuffer valuesView() {
+            return FloatBuffer.wrap(values).asReadOnlyBuffer();
+        }
+
+        /** Adam's first moment as a read-only view; see {@link #valuesView()}. */
+        public FloatBuffer firstMomentView() {
+            return FloatBuffer.wrap(requireMoments(firstMoment)).asReadOnlyBuffer();
+        }
+
+        /** Adam's second moment as a read-only view; see {@link #valuesView()}. */
+        public FloatBuffer secondMomentView() {
+            return FloatBuffer.wrap(requireMoments(secondMoment)).asReadOnlyBuffer();
         }
 
         long[] shapeRef() {
