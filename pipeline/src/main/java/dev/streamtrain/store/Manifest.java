@@ -1,0 +1,169 @@
+package dev.streamtrain.store;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.streamtrain.trainer.ModelSpec;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * {@code manifest.json}: what one committed epoch artifact holds and where it came from. Written
+ * last into the epoch folder; its presence is the commit marker.
+ *
+ * <p>Carries no secrets by construction: no endpoint credentials, no configuration dump — only
+ * the model configuration, file checksums and provenance (Kafka offsets, event time, Flink job).
+ *
+ * <p>Compatibility: {@link #SCHEMA_VERSION} changes only for incompatible changes; readers
+ * ignore fields they do not know, so adding a field is compatible.
+ *
+ * @param schemaVersion {@link #SCHEMA_VERSION}
+ * @param epoch the epoch-window this artifact closes
+ * @param modelConfig the {@link ModelSpec} that shaped the weights
+ * @param files every file of the epoch folder but the manifest, with size and sha256
+ * @param stableModel the stable key's object version holding the same weights, or null when the
+ *     bucket is not used in versioned mode
+ * @param sampleCount samples trained in this epoch-window
+ * @param optimizerSteps optimizer steps since the run started (Adam's step count)
+ * @param kafkaOffsets per {@code "topic-partition"}, the first and last offset trained on in this
+ *     epoch-window (inclusive)
+ * @param eventTime event-time range of the window's samples, or null when none carried one
+ * @param createdAt ISO-8601 instant (UTC) at which the writer started
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+        int schemaVersion,
+        String experiment,
+        String run,
+        String model,
+        long epoch,
+        ModelConfig modelConfig,
+        List<FileEntry> files,
+        StableObject stableModel,
+        long sampleCount,
+        long optimizerSteps,
+        Map<String, OffsetRange> kafkaOffsets,
+        EventTimeRange eventTime,
+        Metrics metrics,
+        String flinkJobId,
+        String createdAt) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public Manifest {
+        Objects.requireNonNull(experiment, "experiment");
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(modelConfig, "modelConfig");
+        files = List.copyOf(Objects.requireNonNull(files, "files"));
+        kafkaOffsets = kafkaOffsets == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new TreeMap<>(kafkaOffsets));
+        Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /** The entry for {@code name}, e.g. {@link ArtifactLayout#MODEL_FILE}. */
+    public FileEntry file(String name) {
+        for (FileEntry f : files) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException(
+                "manifest of epoch " + epoch + " lists no file named " + name + "; it has "
+                        + files.stream().map(FileEntry::name).toList());
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not serialise the manifest", e);
+        }
+    }
+
+    /**
+     * @throws IOException when the bytes are not a manifest, or one of a newer schema version
+     */
+    public static Manifest fromJson(byte[] json) throws IOException {
+        Manifest manifest;
+        try {
+            manifest = JSON.readValue(json, Manifest.class);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("not a readable manifest.json: " + e.getMessage(), e);
+        }
+        if (manifest.schemaVersion() < 1 || manifest.schemaVersion() > SCHEMA_VERSION) {
+            throw new IOException(
+                    "manifest schemaVersion " + manifest.schemaVersion() + " is not supported by"
+                            + " this build (reads 1.." + SCHEMA_VERSION + "); upgrade the reader");
+        }
+        return manifest;
+    }
+
+    /** The {@link #kafkaOffsets} key of a partition: {@code "<topic>-<partition>"}. */
+    public static String partitionKey(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+
+    /** A file of the epoch folder, named relative to the manifest. */
+    public record FileEntry(String name, long sizeBytes, String sha256) {
+        public FileEntry {
+            ArtifactLayout.requireName("file name", name);
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /** One object version of the stable key (versioned buckets). */
+    public record StableObject(String uri, String versionId) {}
+
+    /** Offsets trained on in one partition, both inclusive. */
+    public record OffsetRange(long first, long last) {
+        public OffsetRange {
+            if (first > last) {
+                throw new IllegalArgumentException(
+                        "offset range first " + first + " > last " + last);
+            }
+        }
+    }
+
+    /** Smallest and largest event time of the window's samples, epoch milliseconds. */
+    public record EventTimeRange(long minMillis, long maxMillis) {}
+
+    /** Training metrics of the window. NaN is written as the string "NaN". */
+    public record Metrics(double meanLoss, double samplesPerSecond) {}
+
+    /** The {@link ModelSpec} fields, by name, so that non-Java readers can rebuild the module. */
+    public record ModelConfig(
+            ModelSpec.Kind kind,
+            int inputDim,
+            List<Integer> hiddenSizes,
+            int outputDim,
+            ModelSpec.Activation activation,
+            ModelSpec.Loss loss,
+            ModelSpec.Optimizer optimizer,
+            float learningRate,
+            int batchSize,
+            long seed,
+            ModelSpec.DeviceChoice device) {
+
+        public static ModelConfig of(ModelSpec spec) {
+            return new ModelConfig(spec.kind(), spec.inputDim(), spec.hiddenSizes(),
+                    spec.outputDim(), spec.activation(), spec.loss(), spec.optimizer(),
+                    spec.learningRate(), spec.batchSize(), spec.seed(), spec.device());
+        }
+
+        public ModelSpec toSpec() {
+            return ModelSpec.builder().kind(kind).inputDim(inputDim).hiddenSizes(hiddenSizes)
+                    .outputDim(outputDim).activation(activation).loss(loss).optimizer(optimizer)
+                    .learningRate(learningRate).batchSize(batchSize).seed(seed).device(device)
+                    .build();
+        }
+    }
+}
