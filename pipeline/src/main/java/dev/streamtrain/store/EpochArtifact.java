@@ -1,0 +1,40 @@
+package dev.streamtrain.store;
+
+import dev.streamtrain.trainer.ModelSpec;
+import dev.streamtrain.trainer.TrainerState;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What {@link ArtifactWriter} writes for one closed epoch-window: the model and optimizer state
+ * plus the provenance that goes into the manifest.
+ *
+ * @param state a snapshot already copied off the device (immutable; the writer only reads it)
+ * @param sampleCount samples trained in this epoch-window
+ * @param kafkaOffsets per {@code "topic-partition"} ({@link Manifest#partitionKey}), first and
+ *     last offset trained on in this window; empty when unknown
+ * @param eventTime event-time range of the window's samples, or null
+ * @param metrics the window's mean loss and throughput
+ * @param flinkJobId the Flink job id, or null outside Flink
+ */
+public record EpochArtifact(
+        ModelSpec spec,
+        TrainerState state,
+        long epoch,
+        long sampleCount,
+        Map<String, Manifest.OffsetRange> kafkaOffsets,
+        Manifest.EventTimeRange eventTime,
+        Manifest.Metrics metrics,
+        String flinkJobId) {
+
+    public EpochArtifact {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(state, "state");
+        ArtifactLayout.epochFolderName(epoch); // range check, same message as the layout
+        if (sampleCount < 0) {
+            throw new IllegalArgumentException("sampleCount must be >= 0, got " + sampleCount);
+        }
+        kafkaOffsets = kafkaOffsets == null ? Map.of() : Map.copyOf(kafkaOffsets);
+        Objects.requireNonNull(metrics, "metrics");
+    }
+}
