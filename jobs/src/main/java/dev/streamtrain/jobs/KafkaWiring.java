@@ -1,5 +1,7 @@
 package dev.streamtrain.jobs;
 
+import dev.streamtrain.events.EventRecord;
+import dev.streamtrain.events.EventRecordSerializer;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
@@ -44,6 +46,19 @@ public final class KafkaWiring {
                 .setRecordSerializer(new DeadLetterSerializer(config.get(TrainingJobOptions.DLQ_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalPrefix(config, "dlq"))
+                .setProperty("compression.type", "lz4")
+                .setProperty("transaction.timeout.ms",
+                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .build();
+    }
+
+    /** Checkpoint events, exactly once: visible to read_committed consumers when the covering checkpoint completes. */
+    public static KafkaSink<EventRecord> eventSink(JobConfig config) {
+        return KafkaSink.<EventRecord>builder()
+                .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
+                .setRecordSerializer(new EventRecordSerializer(config.get(TrainingJobOptions.EVENTS_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalPrefix(config, "events"))
                 .setProperty("transaction.timeout.ms",
                         String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
                 .build();

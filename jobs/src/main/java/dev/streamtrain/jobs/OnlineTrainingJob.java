@@ -1,12 +1,15 @@
 package dev.streamtrain.jobs;
 
+import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DecodedRecord;
 import dev.streamtrain.sample.KafkaSampleDeserializer;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleValidator;
+import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.trainer.ModelTrainerOperator;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
@@ -39,13 +42,15 @@ public final class OnlineTrainingJob {
     private final Source<DecodedRecord, ?, ?> samples;
     private final Sink<DeadLetter> deadLetters;
     private final Sink<TrainingReport> reports;
+    private final Sink<EventRecord> events;
     private UnaryOperator<DataStream<Sample>> beforeTrainer = UnaryOperator.identity();
 
     public OnlineTrainingJob(JobConfig config, Source<DecodedRecord, ?, ?> samples, Sink<DeadLetter> deadLetters,
-                             Sink<TrainingReport> reports) {
+                             Sink<EventRecord> events, Sink<TrainingReport> reports) {
         this.config = config;
         this.samples = samples;
         this.deadLetters = deadLetters;
+        this.events = events;
         this.reports = reports;
     }
 
@@ -55,12 +60,22 @@ public final class OnlineTrainingJob {
         return this;
     }
 
-    /** Production wiring: Kafka in, dead letters and reports to Kafka / the log. */
+    /** Production wiring: Kafka in; dead letters and checkpoint events to Kafka; reports to the log. */
     public static void main(String[] args) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
         LOG.info("streamtrain configuration: {}", config.describe());
+        Preflight.check(config);
         new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
-                new ReportLogSink()).execute(StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config)));
+                KafkaWiring.eventSink(config), new ReportLogSink())
+                .execute(StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config)));
+    }
+
+    /** Where the trainer writes its artifacts. */
+    public static ArtifactSettings artifactSettings(JobConfig config) {
+        boolean versioned = config.get(TrainingJobOptions.STORE_VERSIONED);
+        return new ArtifactSettings(config.storeBucket(), config.get(TrainingJobOptions.EXPERIMENT),
+                config.get(TrainingJobOptions.RUN), config.get(TrainingJobOptions.MODEL_NAME), versioned,
+                versioned ? S3Settings.resolve(config).orElse(null) : null);
     }
 
     /** Checkpointing as the product needs it: exactly-once, to the configured directory, retained on cancel. */
@@ -87,10 +102,13 @@ public final class OnlineTrainingJob {
         valid.getSideOutput(SampleValidator.DEAD_LETTERS)
                 .sinkTo(deadLetters).name("dead letters").uid(OperatorUids.DEAD_LETTER_SINK).setParallelism(sourceParallelism);
 
-        DataStream<TrainingReport> trained = beforeTrainer.apply(valid)
+        SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer.apply(valid)
                 .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
-                        new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY)))
+                        new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY),
+                                config.epochPolicy(), artifactSettings(config)))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
+        trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
+                .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
         trained.sinkTo(reports).name("training reports").uid(OperatorUids.REPORT_SINK).setParallelism(1);
         return trained;
     }

@@ -11,5 +11,6 @@ public final class OperatorUids {
     public static final String SAMPLE_VALIDATOR = "sample-validator";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String MODEL_TRAINER = "model-trainer";
+    public static final String EVENT_SINK = "checkpoint-event-sink";
     public static final String REPORT_SINK = "training-report-sink";
 }

@@ -62,7 +62,7 @@ class BadInputTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 OnlineTrainingJob.environmentConfig(config));
         JobClient job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                KafkaWiring.deadLetterSink(config), reports).executeAsync(env);
+                KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), reports).executeAsync(env);
         try {
             int expectedValid = valid;
             Await.until(Duration.ofSeconds(90), 100, expectedValid + " samples trained",

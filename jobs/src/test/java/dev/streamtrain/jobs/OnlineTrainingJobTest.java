@@ -107,7 +107,7 @@ class OnlineTrainingJobTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 OnlineTrainingJob.environmentConfig(config));
         OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                KafkaWiring.deadLetterSink(config), new DiscardingSink<>());
+                KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
         if (injector != null) {
             job.beforeTrainer(s -> s.map(injector).returns(TypeInformation.of(Sample.class))
                     .uid("failure-injector").name("failure injector").setParallelism(1));

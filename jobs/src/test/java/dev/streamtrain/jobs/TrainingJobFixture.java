@@ -16,6 +16,7 @@ final class TrainingJobFixture {
     final String id;
     final String samplesTopic;
     final String dlqTopic;
+    final String eventsTopic;
     final Map<String, String> settings = new HashMap<>();
 
     TrainingJobFixture(LocalStack stack, String name) throws Exception {
@@ -23,10 +24,12 @@ final class TrainingJobFixture {
         this.id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.samplesTopic = id + "-samples";
         this.dlqTopic = id + "-dlq";
-        StackKafka.createTopics(stack.bootstrapServers(), samplesTopic, dlqTopic);
+        this.eventsTopic = id + "-events";
+        StackKafka.createTopics(stack.bootstrapServers(), samplesTopic, dlqTopic, eventsTopic);
         settings.put("kafka.bootstrap-servers", stack.bootstrapServers());
         settings.put("kafka.samples-topic", samplesTopic);
         settings.put("kafka.dlq-topic", dlqTopic);
+        settings.put("kafka.events-topic", eventsTopic);
         settings.put("kafka.group-id", id);
         settings.put("sample.format", "BINARY");
         settings.put("sample.feature-dim", "16");

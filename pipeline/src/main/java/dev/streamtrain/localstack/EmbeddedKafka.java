@@ -113,6 +113,9 @@ public final class EmbeddedKafka implements KafkaService {
         p.setProperty("auto.create.topics.enable", "true");
         // KafkaSink EXACTLY_ONCE transactions must fit below this (the Flink default is 1 h).
         p.setProperty("transaction.max.timeout.ms", String.valueOf(TimeUnit.MINUTES.toMillis(15)));
+        // Never delete by age: synthetic samples carry old event times as record timestamps, and the
+        // default 7-day retention would silently delete them 30 s after start (seen in the bench).
+        p.setProperty("log.retention.ms", "-1");
         p.setProperty("log.flush.interval.messages", "1000000");
         p.setProperty("num.network.threads", "2");
         p.setProperty("num.io.threads", "2");

@@ -7,7 +7,7 @@ import java.net.URI;
  *
  * @param endpoint with the protocol, like the seed's AWS_ENDPOINT_URL (http://127.0.0.1:9000)
  */
-public record S3Endpoint(URI endpoint, String accessKey, String secretKey, String region) {
+public record S3Endpoint(URI endpoint, String accessKey, String secretKey, String region) implements java.io.Serializable {
     @Override
     public String toString() {
         return "S3Endpoint[" + endpoint + ", accessKey=" + accessKey + ", region=" + region + "]";

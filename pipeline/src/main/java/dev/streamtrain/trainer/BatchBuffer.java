@@ -1,19 +1,31 @@
 package dev.streamtrain.trainer;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.streamtrain.sample.Sample;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * The mini-batch being filled. Batches are formed by sample count only — never by time or by
  * checkpoint — so the trained weights do not depend on when checkpoints happen. A partial batch is
- * part of the operator state.
+ * part of the operator state, with each row's source (topic, partition, offset, event time) so
+ * that epoch-windows can report the offsets they trained on.
  */
 final class BatchBuffer {
+    private static final int FORMAT = 1;
+
     private final int inputDim;
     private final int labelWidth;
     private final int capacity;
     private final float[] features;
     private final float[] labels;
+    private final String[] topics;
+    private final int[] partitions;
+    private final long[] offsets;
+    private final long[] eventTimes;
     private int rows;
 
     BatchBuffer(int capacity, int inputDim, int labelWidth) {
@@ -22,16 +34,24 @@ final class BatchBuffer {
         this.labelWidth = labelWidth;
         this.features = new float[capacity * inputDim];
         this.labels = new float[capacity * labelWidth];
+        this.topics = new String[capacity];
+        this.partitions = new int[capacity];
+        this.offsets = new long[capacity];
+        this.eventTimes = new long[capacity];
     }
 
     /** Adds one sample; returns true when the batch is full. */
-    boolean add(float[] x, float[] y) {
-        if (x.length != inputDim || y.length != labelWidth) {
-            throw new IllegalArgumentException("sample has " + x.length + " features and " + y.length
+    boolean add(Sample s) {
+        if (s.features.length != inputDim || s.label.length != labelWidth) {
+            throw new IllegalArgumentException("sample has " + s.features.length + " features and " + s.label.length
                     + " label values; the model expects " + inputDim + " and " + labelWidth);
         }
-        System.arraycopy(x, 0, features, rows * inputDim, inputDim);
-        System.arraycopy(y, 0, labels, rows * labelWidth, labelWidth);
+        System.arraycopy(s.features, 0, features, rows * inputDim, inputDim);
+        System.arraycopy(s.label, 0, labels, rows * labelWidth, labelWidth);
+        topics[rows] = s.topic;
+        partitions[rows] = s.partition;
+        offsets[rows] = s.topic == null ? -1 : s.offset;
+        eventTimes[rows] = s.eventTimeMillis;
         rows++;
         return rows == capacity;
     }
@@ -48,31 +68,73 @@ final class BatchBuffer {
         return rows;
     }
 
+    /** Adds the source of every row to the window's offset and event-time ranges. */
+    void recordSourcesIn(EpochWindow window) {
+        for (int i = 0; i < rows; i++) {
+            window.addTrained(topics[i], partitions[i], offsets[i], eventTimes[i]);
+        }
+    }
+
     void clear() {
         rows = 0;
     }
 
-    /** Little-endian: rows, then rows*inputDim feature floats, then rows*labelWidth label floats. */
     byte[] toBytes() {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * rows * (inputDim + labelWidth)).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(rows);
-        b.asFloatBuffer().put(features, 0, rows * inputDim);
-        b.position(4 + 4 * rows * inputDim);
-        b.asFloatBuffer().put(labels, 0, rows * labelWidth);
-        return b.array();
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + rows * (4 * (inputDim + labelWidth) + 32));
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(FORMAT);
+            out.writeInt(rows);
+            out.writeInt(inputDim);
+            out.writeInt(labelWidth);
+            for (int i = 0; i < rows * inputDim; i++) {
+                out.writeFloat(features[i]);
+            }
+            for (int i = 0; i < rows * labelWidth; i++) {
+                out.writeFloat(labels[i]);
+            }
+            for (int i = 0; i < rows; i++) {
+                out.writeBoolean(topics[i] != null);
+                if (topics[i] != null) {
+                    out.writeUTF(topics[i]);
+                }
+                out.writeInt(partitions[i]);
+                out.writeLong(offsets[i]);
+                out.writeLong(eventTimes[i]);
+            }
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     void restore(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int n = b.getInt();
-        if (n > capacity || bytes.length != 4 + 4 * n * (inputDim + labelWidth)) {
-            throw new IllegalStateException("the saved partial batch (" + n + " rows, " + bytes.length
-                    + " bytes) does not fit this model (batch size " + capacity + ", " + inputDim + " features, "
-                    + labelWidth + " label values): was the model configuration changed before restoring?");
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            int format = in.readInt();
+            int n = in.readInt();
+            int dim = in.readInt();
+            int width = in.readInt();
+            if (format != FORMAT || n > capacity || dim != inputDim || width != labelWidth) {
+                throw new IllegalStateException("the saved partial batch (" + n + " rows of " + dim + " features, "
+                        + width + " label values) does not fit this model (batch size " + capacity + ", " + inputDim
+                        + " features, " + labelWidth + " label values): was the model configuration changed before restoring?");
+            }
+            for (int i = 0; i < n * inputDim; i++) {
+                features[i] = in.readFloat();
+            }
+            for (int i = 0; i < n * labelWidth; i++) {
+                labels[i] = in.readFloat();
+            }
+            for (int i = 0; i < n; i++) {
+                topics[i] = in.readBoolean() ? in.readUTF() : null;
+                partitions[i] = in.readInt();
+                offsets[i] = in.readLong();
+                eventTimes[i] = in.readLong();
+            }
+            rows = n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable partial batch in the restored state", e);
         }
-        b.asFloatBuffer().get(features, 0, n * inputDim);
-        b.position(4 + 4 * n * inputDim);
-        b.asFloatBuffer().get(labels, 0, n * labelWidth);
-        rows = n;
     }
 }

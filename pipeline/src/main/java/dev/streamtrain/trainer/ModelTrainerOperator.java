@@ -1,6 +1,20 @@
 package dev.streamtrain.trainer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.Sample;
+import dev.streamtrain.store.ArtifactResult;
+import dev.streamtrain.store.ArtifactSettings;
+import dev.streamtrain.store.ArtifactWriter;
+import dev.streamtrain.store.EpochArtifact;
+import dev.streamtrain.store.Manifest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -16,6 +30,9 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.util.OutputTag;
+import software.amazon.awssdk.services.s3.S3Client;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +43,16 @@ import org.slf4j.LoggerFactory;
  * them and a restore resumes training exactly where it stopped: with one input partition the
  * weights after a failure and recovery equal, bitwise, those of a run without failure.
  *
+ * <p>Every epoch-window ({@link EpochPolicy}) it copies the weights off the device and hands them
+ * to a background writer ({@link ArtifactWriter}), so training does not wait for the upload. Just
+ * before the next checkpoint barrier it waits for the writes that are still running and emits one
+ * {@link CheckpointEvent} per window on the {@link #CHECKPOINT_EVENTS} side output: the event
+ * belongs to that checkpoint's Kafka transaction, so a read_committed consumer sees it only once
+ * the checkpoint completes and never before its artifact is durable. A window replayed after a
+ * failure is retrained identically and rewritten; the failed attempt's event was never committed.
+ *
  * <p>Runs with parallelism 1 (its state is one model). State names are a public contract: see
- * {@link #MODEL_STATE}, {@link #PENDING_BATCH_STATE}, {@link #COUNTERS_STATE}.
+ * {@link #MODEL_STATE}, {@link #PENDING_BATCH_STATE}, {@link #COUNTERS_STATE}, {@link #WINDOW_STATE}.
  */
 public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         implements OneInputStreamOperator<Sample, TrainingReport>, BoundedOneInput {
@@ -38,9 +63,20 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public static final String MODEL_STATE = "model-and-optimizer";
     public static final String PENDING_BATCH_STATE = "pending-batch";
     public static final String COUNTERS_STATE = "counters";
+    /** The open epoch-window, as JSON bytes (see {@link EpochWindow}). */
+    public static final String WINDOW_STATE = "epoch-window";
+
+    /** One {@link EventRecord} per committed epoch-window, for the exactly-once event sink. */
+    public static final OutputTag<EventRecord> CHECKPOINT_EVENTS =
+            new OutputTag<>("checkpoint-events", TypeInformation.of(EventRecord.class));
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelSpec spec;
     private final long reportEverySamples;
+    private final EpochPolicy epochPolicy;
+    /** Null: no artifacts (operator tests). */
+    private final ArtifactSettings artifacts;
 
     private transient DjlTrainer trainer;
     private transient BatchBuffer batch;
@@ -48,6 +84,13 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient ListState<byte[]> modelState;
     private transient ListState<byte[]> pendingState;
     private transient ListState<TrainingCounters> countersState;
+    private transient ListState<byte[]> windowState;
+    private transient EpochWindow window;
+    private transient long windowStartNanos;
+    private transient ArtifactWriter writer;
+    private transient S3Client s3Client;
+    private transient ExecutorService uploads;
+    private transient List<InFlight> inFlight;
 
     private transient Counter samplesMetric;
     private transient Counter batchesMetric;
@@ -55,13 +98,24 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient long reportStartNanos;
     private transient long reportStartSamples;
 
+    /** Without artifacts or events: the model and its reports only. */
     public ModelTrainerOperator(ModelSpec spec, long reportEverySamples) {
+        this(spec, reportEverySamples, EpochPolicy.everySamples(Long.MAX_VALUE), null);
+    }
+
+    public ModelTrainerOperator(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
+                                ArtifactSettings artifacts) {
         if (reportEverySamples <= 0) {
             throw new IllegalArgumentException("reportEverySamples must be positive, got " + reportEverySamples);
         }
         this.spec = spec;
         this.reportEverySamples = reportEverySamples;
+        this.epochPolicy = epochPolicy;
+        this.artifacts = artifacts;
     }
+
+    /** A window handed to the background writer, not yet announced. */
+    private record InFlight(long epoch, long samplesTotal, Future<ArtifactResult> result) {}
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
@@ -71,6 +125,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         pendingState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(PENDING_BATCH_STATE, bytes));
         countersState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>(COUNTERS_STATE, TrainingCounters.class));
+        windowState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(WINDOW_STATE, bytes));
+        byte[] savedWindow = single(windowState.get(), WINDOW_STATE);
+        window = savedWindow == null ? EpochWindow.first() : JSON.readValue(savedWindow, EpochWindow.class);
+        inFlight = new ArrayList<>();
 
         batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         byte[] saved = single(modelState.get(), MODEL_STATE);
@@ -99,19 +157,55 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         getMetricGroup().gauge("meanLoss", () -> lastMeanLoss);
         reportStartNanos = System.nanoTime();
         reportStartSamples = counters.samplesTrained;
+        windowStartNanos = reportStartNanos;
+        if (artifacts != null) {
+            s3Client = artifacts.clientOrNull();
+            writer = artifacts.writer(s3Client);
+            uploads = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "artifact-writer " + artifacts.layout().modelPrefix());
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     @Override
     public void processElement(StreamRecord<Sample> element) throws Exception {
         Sample s = element.getValue();
-        if (batch.add(s.features, s.label)) {
+        if (epochPolicy.byEventTime() && window.endMillis == Long.MIN_VALUE) {
+            window.endMillis = windowEndFor(s.eventTimeMillis);
+        }
+        if (batch.add(s)) {
             trainFullBatch();
         }
     }
 
-    private void trainFullBatch() {
+    private long windowEndFor(long eventTime) {
+        long span = epochPolicy.spanMillis();
+        return Math.floorDiv(eventTime, span) * span + span;
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (epochPolicy.byEventTime()) {
+            while (window.endMillis != Long.MIN_VALUE && mark.getTimestamp() >= window.endMillis) {
+                if (window.samples > 0) {
+                    closeWindow();
+                } else {
+                    window.endMillis = windowEndFor(mark.getTimestamp()); // skip empty spans, same epoch number
+                }
+            }
+        }
+        super.processWatermark(mark);
+    }
+
+    private void trainFullBatch() throws IOException {
         float loss = trainer.trainBatch(batch.features(), batch.labels(), batch.rows());
         int rows = batch.rows();
+        batch.recordSourcesIn(window);
+        window.samples += rows;
+        window.batches++;
+        window.lossSum += loss;
         batch.clear();
         counters.samplesTrained += rows;
         counters.batches++;
@@ -122,6 +216,48 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         if (counters.samplesTrained - counters.samplesAtLastReport >= reportEverySamples) {
             output.collect(new StreamRecord<>(report(false)));
         }
+        if (!epochPolicy.byEventTime() && window.samples >= epochPolicy.samples()) {
+            closeWindow();
+        }
+    }
+
+    /** Copies the weights off the device now; the upload runs in the background. */
+    private void closeWindow() {
+        long now = System.nanoTime();
+        if (writer != null) {
+            TrainerState state = trainer.snapshot();
+            double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
+            EpochArtifact artifact = new EpochArtifact(spec, state, window.epoch, window.samples, window.offsetRanges(),
+                    window.eventTimeRange(), new Manifest.Metrics(window.lossSum / Math.max(1, window.batches),
+                    window.samples / seconds), getRuntimeContext().getJobInfo().getJobId().toString());
+            inFlight.add(new InFlight(window.epoch, counters.samplesTrained, uploads.submit(() -> writer.write(artifact))));
+        }
+        window = window.next(epochPolicy.spanMillis());
+        windowStartNanos = now;
+    }
+
+    /** Waits for the running uploads and announces every written window; they commit with {@code checkpointId}. */
+    private void announceWrittenWindows(Long checkpointId) throws IOException, InterruptedException {
+        for (InFlight w : inFlight) {
+            ArtifactResult result;
+            try {
+                result = w.result().get();
+            } catch (ExecutionException e) {
+                throw new IOException("writing the artifact of epoch " + w.epoch() + " failed: " + e.getCause().getMessage(),
+                        e.getCause());
+            }
+            CheckpointEvent event = CheckpointEvent.committed(result, w.samplesTotal(), checkpointId);
+            output.collect(CHECKPOINT_EVENTS, new StreamRecord<>(EventRecord.of(event)));
+            LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", w.epoch(),
+                    result.manifestUri(), result.bytesWritten(), result.millis(), checkpointId == null ? "(final)" : checkpointId);
+        }
+        inFlight.clear();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        announceWrittenWindows(checkpointId);
     }
 
     private TrainingReport report(boolean last) {
@@ -156,17 +292,31 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         modelState.update(List.of(trainer.snapshot().toBytes()));
         pendingState.update(List.of(batch.toBytes()));
         countersState.update(List.of(counters));
+        windowState.update(List.of(JSON.writeValueAsBytes(window)));
     }
 
-    /** End of a bounded input: report the final model (the partial batch stays pending, as it would in a stream). */
+    /**
+     * End of a bounded input: the open window closes (so the final model becomes an artifact), and
+     * the final model is reported. The partial batch stays pending, as it would in a stream.
+     */
     @Override
-    public void endInput() {
+    public void endInput() throws Exception {
+        if (window.samples > 0) {
+            closeWindow();
+        }
+        announceWrittenWindows(null);
         output.collect(new StreamRecord<>(report(true)));
     }
 
     @Override
     public void close() throws Exception {
         try {
+            if (uploads != null) {
+                uploads.shutdownNow();
+            }
+            if (s3Client != null) {
+                s3Client.close();
+            }
             if (trainer != null) {
                 trainer.close();
                 trainer = null;

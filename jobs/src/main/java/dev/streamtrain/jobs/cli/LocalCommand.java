@@ -63,6 +63,9 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "BINARY", description = "sample format on the topic: JSON or BINARY (default: ${DEFAULT-VALUE})")
     SampleFormat format;
 
+    @Option(names = "--epoch-samples", defaultValue = "50000", description = "samples per epoch-window (default: ${DEFAULT-VALUE})")
+    long epochSamples;
+
     @Option(names = "--checkpoint-interval", defaultValue = "5 s", description = "Flink checkpoint interval (default: ${DEFAULT-VALUE})")
     String checkpointInterval;
 
@@ -93,8 +96,10 @@ final class LocalCommand implements Callable<Integer> {
             FlinkS3.initializeInThisJvm(config.flinkConfiguration());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     OnlineTrainingJob.environmentConfig(config));
+            EventPrinter events = new EventPrinter(stack.bootstrapServers(),
+                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.EVENTS_TOPIC), System.out).start();
             DataStream<TrainingReport> reports = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                    KafkaWiring.deadLetterSink(config), new DiscardingSink<>()).build(env);
+                    KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>()).build(env);
             say("training %s on %s …", config.modelSpec(), "a Flink MiniCluster");
             TrainingReport last = null;
             TrainingReport first = null;
@@ -111,13 +116,15 @@ final class LocalCommand implements Callable<Integer> {
                     }
                 }
             }
+            events.close();
             if (last == null || !last.last) {
                 say("the job ended without a final report");
                 return 1;
             }
             double seconds = (System.nanoTime() - trainStart) / 1e9;
-            say("done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, on %s, %.1f s incl. job start-up",
-                    last.samplesTrained, last.pendingSamples, bad, last.device, seconds);
+            say("done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, %d checkpoint events, "
+                    + "on %s, %.1f s incl. job start-up", last.samplesTrained, last.pendingSamples, bad, events.printed(),
+                    last.device, seconds);
             reportHeldOut(config, teacher, last, first);
             reportCheckpoints(stack, config);
         }
@@ -129,6 +136,8 @@ final class LocalCommand implements Callable<Integer> {
         c.put("kafka.bootstrap-servers", stack.bootstrapServers());
         c.put("kafka.samples-topic", "samples-" + run);
         c.put("kafka.dlq-topic", "samples-dlq-" + run);
+        c.put("kafka.events-topic", "model-checkpoints");
+        c.put("epoch.samples", String.valueOf(epochSamples));
         c.put("kafka.bounded", "true");
         c.put("sample.format", format.name());
         c.put("sample.feature-dim", String.valueOf(featureDim));
@@ -177,6 +186,8 @@ final class LocalCommand implements Callable<Integer> {
                 }
             });
             say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
+            say("model artifacts: s3://%s/local/%s/model/epoch-NNNNNN/ (the events on stdout name each one)", stack.bucket(),
+                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.RUN));
             say("(the local S3 server stops with this command; its data stays in the work dir)");
         }
     }

@@ -15,7 +15,8 @@ final class StackTopics {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(
                     new NewTopic(config.get(TrainingJobOptions.SAMPLES_TOPIC), 1, (short) 1),
-                    new NewTopic(config.get(TrainingJobOptions.DLQ_TOPIC), 1, (short) 1))).all().get();
+                    new NewTopic(config.get(TrainingJobOptions.DLQ_TOPIC), 1, (short) 1),
+                    new NewTopic(config.get(TrainingJobOptions.EVENTS_TOPIC), 1, (short) 1))).all().get();
         }
     }
 }

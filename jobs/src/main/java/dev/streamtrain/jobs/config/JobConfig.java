@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleSchema;
+import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
 import java.io.Serializable;
@@ -57,6 +58,12 @@ public final class JobConfig implements Serializable {
                 problems.add(CHECKPOINT_DIR.key() + " = '" + dir + "': give a URI such as s3://bucket/checkpoints");
             }
         });
+        if (!conf.contains(STORE_BUCKET) && conf.getOptional(CHECKPOINT_DIR).filter(d -> d.startsWith("s3")).isEmpty()) {
+            problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: " + STORE_BUCKET.description());
+        }
+        if (conf.get(EPOCH_SAMPLES) <= 0) {
+            problems.add(EPOCH_SAMPLES.key() + " must be positive");
+        }
         if (conf.get(REPORT_EVERY) <= 0) {
             problems.add(REPORT_EVERY.key() + " must be positive");
         }
@@ -260,6 +267,16 @@ public final class JobConfig implements Serializable {
 
     public <T> T get(ConfigOption<T> option) {
         return conf.get(option);
+    }
+
+    /** The artifact bucket: store.bucket, else the bucket of an s3:// checkpoint.dir. */
+    public String storeBucket() {
+        return conf.getOptional(STORE_BUCKET).orElseGet(() -> java.net.URI.create(conf.get(CHECKPOINT_DIR)).getHost());
+    }
+
+    public EpochPolicy epochPolicy() {
+        return conf.getOptional(EPOCH_EVENT_TIME).map(EpochPolicy::eventTime)
+                .orElseGet(() -> EpochPolicy.everySamples(conf.get(EPOCH_SAMPLES)));
     }
 
     public ModelSpec modelSpec() {

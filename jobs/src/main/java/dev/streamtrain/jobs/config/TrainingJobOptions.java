@@ -37,6 +37,10 @@ public final class TrainingJobOptions {
     public static final ConfigOption<Integer> SOURCE_PARALLELISM = ConfigOptions.key("kafka.source-parallelism")
             .intType().defaultValue(1).withDescription("Parallelism of the Kafka source and the decoder (the trainer always runs with 1).");
 
+    public static final ConfigOption<String> EVENTS_TOPIC = ConfigOptions.key("kafka.events-topic")
+            .stringType().defaultValue("model-checkpoints")
+            .withDescription("Topic of the checkpoint events (one per committed epoch-window, exactly once; read with isolation.level=read_committed).");
+
     // --- what a sample looks like ------------------------------------------------------------
     public static final ConfigOption<SampleFormat> SAMPLE_FORMAT = ConfigOptions.key("sample.format")
             .enumType(SampleFormat.class).defaultValue(SampleFormat.JSON).withDescription("JSON or BINARY (pipeline/SAMPLE_FORMATS.md).");
@@ -81,6 +85,20 @@ public final class TrainingJobOptions {
     public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("run.model")
             .stringType().defaultValue("model").withDescription("Model name within the run.");
 
+    // --- epoch-windows and artifacts ------------------------------------------------------------
+    public static final ConfigOption<Long> EPOCH_SAMPLES = ConfigOptions.key("epoch.samples")
+            .longType().defaultValue(100_000L)
+            .withDescription("An epoch-window closes after this many trained samples (at the batch boundary that reaches it).");
+    public static final ConfigOption<Duration> EPOCH_EVENT_TIME = ConfigOptions.key("epoch.event-time")
+            .durationType().noDefaultValue()
+            .withDescription("If set, epoch-windows are spans of event time instead: one closes when the watermark passes its end.");
+    public static final ConfigOption<String> STORE_BUCKET = ConfigOptions.key("store.bucket")
+            .stringType().noDefaultValue()
+            .withDescription("Bucket of the model artifacts (<bucket>/<experiment>/<run>/<model>/epoch-NNNNNN/); default: the bucket of checkpoint.dir.");
+    public static final ConfigOption<Boolean> STORE_VERSIONED = ConfigOptions.key("store.versioned")
+            .booleanType().defaultValue(false)
+            .withDescription("Also write the weights to the stable key <experiment>/<run>/<model>/model.safetensors (one S3 version per epoch; needs bucket versioning).");
+
     // --- checkpoints and reports ---------------------------------------------------------------
     public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("checkpoint.dir")
             .stringType().noDefaultValue()
@@ -93,10 +111,10 @@ public final class TrainingJobOptions {
 
     /** All keys, for validation of unknown keys and for the documentation. */
     public static final List<ConfigOption<?>> ALL = List.of(
-            KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
+            KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
             SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
             MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
-            EXPERIMENT, RUN, MODEL_NAME, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
+            EXPERIMENT, RUN, MODEL_NAME, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }

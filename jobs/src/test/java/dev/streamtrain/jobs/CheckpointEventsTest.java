@@ -1,0 +1,201 @@
+package dev.streamtrain.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.localstack.Await;
+import dev.streamtrain.localstack.LocalStack;
+import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.synthetic.TeacherStream;
+import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.trainer.DjlTrainer;
+import dev.streamtrain.trainer.TrainerState;
+import dev.streamtrain.trainer.TrainingReport;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+
+/** Epoch-window artifacts and their exactly-once checkpoint events, on the real broker and S3 server. */
+@ExtendWith(LocalStackExtension.class)
+class CheckpointEventsTest {
+
+    @Test
+    void noEventIsVisibleBeforeTheCheckpointThatCoversIt(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "visibility")
+                .set("epoch.samples", "1280").set("checkpoint.interval", "4 s");
+        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(6400));
+        JobConfig config = f.config();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                OnlineTrainingJob.environmentConfig(config));
+        JobClient job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
+                KafkaWiring.eventSink(config), new DiscardingSink<>()).executeAsync(env);
+        try (S3Client s3 = S3Clients.create(stack.s3());
+             KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), f.eventsTopic)) {
+            String modelPrefix = "tests/" + f.id + "/model/";
+            // the first artifact is durable well before the first checkpoint (4 s) completes …
+            Await.until(Duration.ofSeconds(60), 100, "the first manifest", () -> exists(s3, stack, modelPrefix + "epoch-000001/manifest.json"));
+            List<CheckpointEvent> events = new ArrayList<>();
+            while (completedCheckpoints(s3, stack, f.id).isEmpty()) {
+                // … and while no checkpoint has completed, a read_committed consumer sees nothing
+                for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
+                    events.add(CheckpointEvent.fromJson(r.value()));
+                }
+                if (completedCheckpoints(s3, stack, f.id).isEmpty()) {
+                    assertEquals(List.of(), events, "events visible before any checkpoint completed");
+                }
+            }
+            Await.until(Duration.ofSeconds(60), 0, "the 5 epochs' events", () -> {
+                for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
+                    try {
+                        CheckpointEvent e = CheckpointEvent.fromJson(r.value());
+                        events.add(e);
+                        // when an event is visible, its checkpoint has completed
+                        assertTrue(completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
+                                "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch() + "'s event showed");
+                    } catch (java.io.IOException ex) {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                }
+                return events.size() >= 5;
+            });
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), events.stream().map(CheckpointEvent::epoch).toList());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void eachWindowHasOneVerifiedArtifactAndVersionAndTheWeightsLoadOutsideDjl(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "artifacts").set("kafka.bounded", "true")
+                .set("epoch.samples", "3200").set("store.versioned", "true");
+        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(9600 + 20));
+        JobConfig config = f.config();
+        List<TrainingReport> reports = OnlineTrainingJobTest.run(config, null);
+        TrainingReport last = reports.get(reports.size() - 1);
+        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 3);
+        assertEquals(List.of(1L, 2L, 3L), events.stream().map(CheckpointEvent::epoch).toList(), "one event per window");
+
+        try (S3Client s3 = S3Clients.create(stack.s3())) {
+            for (CheckpointEvent e : events) {
+                for (var file : e.manifest().files()) {
+                    byte[] bytes = get(s3, URI.create(e.artifactUri() + file.name()));
+                    assertEquals(file.sizeBytes(), bytes.length, file.name());
+                    assertEquals(file.sha256(), sha256(bytes), file.name() + " sha256 as in the manifest");
+                }
+                assertEquals(3200, e.manifest().sampleCount());
+                assertEquals(e.epoch() * 3200, e.samplesTotal());
+                Map<String, ?> offsets = e.manifest().kafkaOffsets();
+                assertEquals(1, offsets.size(), "one partition: " + offsets);
+                assertNotNull(e.versionId(), "versioned mode records the version");
+                byte[] version = s3.getObjectAsBytes(b -> b.bucket(stack.bucket())
+                        .key("tests/" + f.id + "/model/model.safetensors").versionId(e.versionId())).asByteArray();
+                assertEquals(e.modelSha256(), sha256(version), "version " + e.versionId() + " holds epoch " + e.epoch());
+            }
+            List<ObjectVersion> versions = s3.listObjectVersions(b -> b.bucket(stack.bucket())
+                    .prefix("tests/" + f.id + "/model/model.safetensors")).versions();
+            assertEquals(3, versions.size(), "one S3 version of the stable key per window");
+
+            // The last window ends with the input, so its weights are the final model: a forward
+            // pass from the safetensors file, read without our code, equals DJL's predictions.
+            CheckpointEvent lastEvent = events.get(2);
+            Map<String, float[]> tensors = IndependentSafetensors.read(get(s3, URI.create(lastEvent.modelUri())));
+            TeacherStream probe = f.teacher().dataSeed(5).build();
+            int rows = 32;
+            float[] x = new float[rows * 16];
+            for (int i = 0; i < rows; i++) {
+                Sample s = probe.next();
+                System.arraycopy(s.features, 0, x, i * 16, 16);
+            }
+            float[] independent = IndependentSafetensors.forwardReluMlp(tensors, List.of(16, 32, 32, 1), x, rows);
+            try (DjlTrainer djl = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
+                float[] predicted = djl.predict(x, rows);
+                for (int i = 0; i < rows; i++) {
+                    assertEquals(predicted[i], independent[i], 1e-4, "row " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailureBetweenArtifactAndCheckpointLeavesExactlyOneEventPerWindow(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "failover-events").set("kafka.bounded", "true")
+                .set("epoch.samples", "1280")
+                .set("restart-strategy.type", "fixed-delay")
+                .set("restart-strategy.fixed-delay.attempts", "3")
+                .set("restart-strategy.fixed-delay.delay", "100 ms");
+        int produced = 12_800;
+        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
+        FailOnceAfterCheckpoint injector = new FailOnceAfterCheckpoint(f.id, 2, 10);
+        List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), injector);
+        assertTrue(FailOnceAfterCheckpoint.failed(f.id), "the failure was injected");
+        assertEquals(produced, reports.get(reports.size() - 1).samplesTrained);
+
+        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 10);
+        assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList(),
+                "exactly one committed event per window, in order, none from the failed attempt");
+        try (S3Client s3 = S3Clients.create(stack.s3())) {
+            for (CheckpointEvent e : events) {
+                assertEquals(e.modelSha256(), sha256(get(s3, URI.create(e.modelUri()))), "epoch " + e.epoch());
+            }
+        }
+    }
+
+    private static List<CheckpointEvent> readAll(LocalStack stack, String topic, int expected) throws Exception {
+        List<CheckpointEvent> events = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), topic)) {
+            Await.until(Duration.ofSeconds(60), 0, expected + " events on " + topic, () -> {
+                for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
+                    try {
+                        events.add(CheckpointEvent.fromJson(r.value()));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                return events.size() >= expected;
+            });
+            for (int i = 0; i < 3; i++) { // a duplicate would show up here
+                for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
+                    events.add(CheckpointEvent.fromJson(r.value()));
+                }
+            }
+        }
+        return events;
+    }
+
+    private static List<Long> completedCheckpoints(S3Client s3, LocalStack stack, String id) {
+        return s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(id + "/checkpoints/")).contents().stream()
+                .map(o -> o.key()).filter(k -> k.endsWith("/_metadata"))
+                .map(k -> Long.parseLong(k.replaceAll(".*/chk-(\\d+)/_metadata", "$1"))).toList();
+    }
+
+    private static boolean exists(S3Client s3, LocalStack stack, String key) {
+        return s3.listObjectsV2(b -> b.bucket(stack.bucket()).prefix(key)).keyCount() > 0;
+    }
+
+    private static byte[] get(S3Client s3, URI uri) {
+        return s3.getObjectAsBytes(b -> b.bucket(uri.getHost()).key(uri.getPath().substring(1))).asByteArray();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}

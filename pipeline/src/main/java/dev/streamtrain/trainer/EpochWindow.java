@@ -1,0 +1,63 @@
+package dev.streamtrain.trainer;
+
+import dev.streamtrain.store.Manifest;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The epoch-window being trained: which epoch it is, what it has seen so far. Operator state (a
+ * Flink POJO). A window closes after {@code epoch.samples} trained samples (at the batch boundary
+ * that reaches it, so windows never split a batch), or — in event-time mode — when the watermark
+ * passes {@link #endMillis}.
+ */
+public class EpochWindow {
+    public long epoch;
+    public long samples;
+    public long batches;
+    public double lossSum;
+    /** "topic-partition" → first and last offset trained in this window. */
+    public Map<String, long[]> offsets = new HashMap<>();
+    public long minEventTime = Long.MAX_VALUE;
+    public long maxEventTime = Long.MIN_VALUE;
+    /** Event-time mode: exclusive end of the window; Long.MIN_VALUE until the first sample fixes it. */
+    public long endMillis = Long.MIN_VALUE;
+
+    public EpochWindow() {}
+
+    static EpochWindow first() {
+        EpochWindow w = new EpochWindow();
+        w.epoch = 1;
+        return w;
+    }
+
+    EpochWindow next(long spanMillis) {
+        EpochWindow w = new EpochWindow();
+        w.epoch = epoch + 1;
+        if (spanMillis > 0 && endMillis != Long.MIN_VALUE) {
+            w.endMillis = endMillis + spanMillis;
+        }
+        return w;
+    }
+
+    void addTrained(String topic, int partition, long offset, long eventTime) {
+        if (topic != null && offset >= 0) {
+            long[] range = offsets.computeIfAbsent(Manifest.partitionKey(topic, partition), k -> new long[] {offset, offset});
+            range[0] = Math.min(range[0], offset);
+            range[1] = Math.max(range[1], offset);
+        }
+        if (eventTime != Long.MIN_VALUE) {
+            minEventTime = Math.min(minEventTime, eventTime);
+            maxEventTime = Math.max(maxEventTime, eventTime);
+        }
+    }
+
+    Map<String, Manifest.OffsetRange> offsetRanges() {
+        Map<String, Manifest.OffsetRange> out = new HashMap<>();
+        offsets.forEach((k, v) -> out.put(k, new Manifest.OffsetRange(v[0], v[1])));
+        return out;
+    }
+
+    Manifest.EventTimeRange eventTimeRange() {
+        return minEventTime == Long.MAX_VALUE ? null : new Manifest.EventTimeRange(minEventTime, maxEventTime);
+    }
+}
