@@ -59,7 +59,8 @@ public final class PipelineRun {
         Configuration conf = OnlineTrainingJob.environmentConfig(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         TimedReportSink reports = new TimedReportSink(id);
-        new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config), reports)
+        new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
+                KafkaWiring.eventSink(config), reports)
                 .build(env);
         StreamGraph streamGraph = env.getStreamGraph();
         streamGraph.setJobName("streamtrain bench " + id);

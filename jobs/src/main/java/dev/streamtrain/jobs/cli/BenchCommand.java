@@ -145,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                 bare.stepMillis(), bare.steps(), bare.device(), bareUsage.describe()));
         warnIfShared(bareUsage);
 
-        BenchKafka.createTopics(stack.bootstrapServers(), samplesTopic, id + "-dlq");
+        BenchKafka.createTopics(stack.bootstrapServers(), samplesTopic, id + "-dlq", id + "-events");
         progress(String.format("producing %,d BINARY samples to %s (not timed)…", n, samplesTopic));
         long p0 = System.nanoTime();
         long bytes = BenchKafka.produce(stack.bootstrapServers(), samplesTopic, teacher().build(), n,
@@ -219,6 +219,7 @@ final class BenchCommand implements Callable<Integer> {
         settings.put("kafka.bootstrap-servers", bootstrap);
         settings.put("kafka.samples-topic", id + "-samples");
         settings.put("kafka.dlq-topic", id + "-dlq");
+        settings.put("kafka.events-topic", id + "-events");
         settings.put("kafka.group-id", id);
         settings.put("kafka.bounded", "true");
         settings.put("kafka.source-parallelism", "1");
