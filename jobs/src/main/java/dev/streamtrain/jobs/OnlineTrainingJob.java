@@ -105,7 +105,8 @@ public final class OnlineTrainingJob {
         SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer.apply(valid)
                 .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
                         new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY),
-                                config.epochPolicy(), artifactSettings(config)))
+                                config.epochPolicy(), artifactSettings(config), config.retentionPolicy(),
+                                config.flinkConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
                 .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);

@@ -159,6 +159,34 @@ class CheckpointEventsTest {
         }
     }
 
+    @Test
+    void retentionDeletesOldEpochsKeepsTheLastTheBestAndTheNewestAndAnnouncesEachDeletion(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "retention").set("kafka.bounded", "true")
+                .set("epoch.samples", "640").set("store.keep-last", "2").set("store.keep-best", "1");
+        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(640 * 10));
+        OnlineTrainingJobTest.run(f.config(), new FailOnceAfterCheckpoint(f.id, -1, 10)); // paced: several checkpoints
+
+        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 10);
+        List<CheckpointEvent> committed = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED)).toList();
+        List<CheckpointEvent> deleted = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_DELETED)).toList();
+        assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), committed.stream().map(CheckpointEvent::epoch).toList());
+        assertEquals(deleted.size(), deleted.stream().map(CheckpointEvent::epoch).distinct().count(), "one deletion event per epoch");
+        assertTrue(deleted.size() >= 5, "10 epochs, keep 2 last + 1 best (+ protected): deleted " + deleted.size());
+
+        long best = committed.stream().min(java.util.Comparator.comparingDouble(e -> e.manifest().metrics().meanLoss()))
+                .orElseThrow().epoch();
+        List<Long> deletedEpochs = deleted.stream().map(CheckpointEvent::epoch).toList();
+        for (long kept : List.of(9L, 10L, best)) {
+            assertTrue(!deletedEpochs.contains(kept), "epoch " + kept + " must be kept; deleted " + deletedEpochs);
+        }
+        try (S3Client s3 = S3Clients.create(stack.s3())) {
+            for (CheckpointEvent e : committed) {
+                boolean present = exists(s3, stack, "tests/" + f.id + "/model/epoch-" + String.format("%06d", e.epoch()) + "/manifest.json");
+                assertEquals(!deletedEpochs.contains(e.epoch()), present, "epoch " + e.epoch() + " manifest present");
+            }
+        }
+    }
+
     private static List<CheckpointEvent> readAll(LocalStack stack, String topic, int expected) throws Exception {
         List<CheckpointEvent> events = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), topic)) {
@@ -187,8 +215,19 @@ class CheckpointEventsTest {
                 .map(k -> Long.parseLong(k.replaceAll(".*/chk-(\\d+)/_metadata", "$1"))).toList();
     }
 
+    /** HEAD, not a listing: s3mock still lists objects deleted in a versioned bucket. */
     private static boolean exists(S3Client s3, LocalStack stack, String key) {
-        return s3.listObjectsV2(b -> b.bucket(stack.bucket()).prefix(key)).keyCount() > 0;
+        try {
+            s3.headObject(b -> b.bucket(stack.bucket()).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static byte[] get(S3Client s3, URI uri) {

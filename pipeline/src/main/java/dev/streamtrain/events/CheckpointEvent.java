@@ -14,7 +14,8 @@ import java.time.Instant;
  * {@code pipeline/src/main/resources/schemas/checkpoint-event.schema.json}). Keyed
  * {@code <experiment>/<run>/<model>}; read with {@code isolation.level=read_committed}.
  *
- * <p>{@code type} is {@code epoch-committed} for a window whose artifact is durable. The manifest
+ * <p>{@code type} is {@code epoch-committed} for a window whose artifact is durable, or
+ * {@code epoch-deleted} when retention removed an epoch's artifact. The manifest
  * is carried whole, plus where it is, the stable key's versionId and the Flink checkpoint that
  * made the event visible (the restore point for a rollback; null for the end-of-input checkpoint
  * of a bounded run, whose id the operator cannot know).
@@ -41,6 +42,8 @@ public record CheckpointEvent(
 
     public static final int SCHEMA_VERSION = 1;
     public static final String EPOCH_COMMITTED = "epoch-committed";
+    /** Retention deleted an epoch's artifact; {@code manifest} is null, {@code artifactUri} names the folder. */
+    public static final String EPOCH_DELETED = "epoch-deleted";
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
@@ -51,6 +54,12 @@ public record CheckpointEvent(
         return new CheckpointEvent(SCHEMA_VERSION, EPOCH_COMMITTED, m.experiment(), m.run(), m.model(), m.epoch(),
                 folder, r.manifestUri().toString(), r.modelUri().toString(), r.versionId(), r.modelBytes(),
                 r.modelSha256(), samplesTotal, checkpointId, m.flinkJobId(), Instant.now().toString(), m);
+    }
+
+    public static CheckpointEvent deleted(String experiment, String run, String model, long epoch, String artifactUri,
+                                          long samplesTotal, Long checkpointId, String flinkJobId) {
+        return new CheckpointEvent(SCHEMA_VERSION, EPOCH_DELETED, experiment, run, model, epoch, artifactUri, null, null,
+                null, 0, null, samplesTotal, checkpointId, flinkJobId, Instant.now().toString(), null);
     }
 
     /** The Kafka key: one partition per model keeps its events in order. */

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.Sample;
+import dev.streamtrain.store.ArtifactDeleter;
 import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RetentionPolicy;
+import java.util.HashSet;
+import java.util.Set;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +69,8 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public static final String COUNTERS_STATE = "counters";
     /** The open epoch-window, as JSON bytes (see {@link EpochWindow}). */
     public static final String WINDOW_STATE = "epoch-window";
+    /** Epochs announced so far, for retention, as JSON bytes (see {@link CommittedEpoch}). */
+    public static final String COMMITTED_STATE = "committed-epochs";
 
     /** One {@link EventRecord} per committed epoch-window, for the exactly-once event sink. */
     public static final OutputTag<EventRecord> CHECKPOINT_EVENTS =
@@ -77,6 +83,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private final EpochPolicy epochPolicy;
     /** Null: no artifacts (operator tests). */
     private final ArtifactSettings artifacts;
+    private final RetentionPolicy retention;
+    /** How many completed checkpoints Flink retains: their epochs are kept for rollbacks. */
+    private final int retainedCheckpoints;
 
     private transient DjlTrainer trainer;
     private transient BatchBuffer batch;
@@ -90,7 +99,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient ArtifactWriter writer;
     private transient S3Client s3Client;
     private transient ExecutorService uploads;
-    private transient List<InFlight> inFlight;
+    private transient List<Pending> inFlight;
+    private transient ListState<byte[]> committedState;
+    private transient List<CommittedEpoch> committed;
+    private transient Set<Long> deletionsInFlight;
 
     private transient Counter samplesMetric;
     private transient Counter batchesMetric;
@@ -100,11 +112,11 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
 
     /** Without artifacts or events: the model and its reports only. */
     public ModelTrainerOperator(ModelSpec spec, long reportEverySamples) {
-        this(spec, reportEverySamples, EpochPolicy.everySamples(Long.MAX_VALUE), null);
+        this(spec, reportEverySamples, EpochPolicy.everySamples(Long.MAX_VALUE), null, RetentionPolicy.keepAll(), 1);
     }
 
     public ModelTrainerOperator(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
-                                ArtifactSettings artifacts) {
+                                ArtifactSettings artifacts, RetentionPolicy retention, int retainedCheckpoints) {
         if (reportEverySamples <= 0) {
             throw new IllegalArgumentException("reportEverySamples must be positive, got " + reportEverySamples);
         }
@@ -112,10 +124,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         this.reportEverySamples = reportEverySamples;
         this.epochPolicy = epochPolicy;
         this.artifacts = artifacts;
+        this.retention = retention;
+        this.retainedCheckpoints = Math.max(1, retainedCheckpoints);
     }
 
-    /** A window handed to the background writer, not yet announced. */
-    private record InFlight(long epoch, long samplesTotal, Future<ArtifactResult> result) {}
+    /** Work on the background thread whose event is emitted at the next checkpoint barrier. */
+    private interface Pending {
+        CheckpointEvent await(Long checkpointId) throws IOException, InterruptedException;
+    }
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
@@ -129,6 +145,11 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         byte[] savedWindow = single(windowState.get(), WINDOW_STATE);
         window = savedWindow == null ? EpochWindow.first() : JSON.readValue(savedWindow, EpochWindow.class);
         inFlight = new ArrayList<>();
+        committedState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(COMMITTED_STATE, bytes));
+        byte[] savedCommitted = single(committedState.get(), COMMITTED_STATE);
+        committed = savedCommitted == null ? new ArrayList<>()
+                : new ArrayList<>(List.of(JSON.readValue(savedCommitted, CommittedEpoch[].class)));
+        deletionsInFlight = new HashSet<>();
 
         batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         byte[] saved = single(modelState.get(), MODEL_STATE);
@@ -230,28 +251,91 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
             EpochArtifact artifact = new EpochArtifact(spec, state, window.epoch, window.samples, window.offsetRanges(),
                     window.eventTimeRange(), new Manifest.Metrics(window.lossSum / Math.max(1, window.batches),
                     window.samples / seconds), getRuntimeContext().getJobInfo().getJobId().toString());
-            inFlight.add(new InFlight(window.epoch, counters.samplesTrained, uploads.submit(() -> writer.write(artifact))));
+            long epoch = window.epoch;
+            long samplesTotal = counters.samplesTrained;
+            Future<ArtifactResult> upload = uploads.submit(() -> writer.write(artifact));
+            inFlight.add(checkpointId -> {
+                ArtifactResult result = await(upload, "writing the artifact of epoch " + epoch);
+                committed.add(new CommittedEpoch(epoch, result.manifest().metrics().meanLoss(), checkpointId));
+                LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", epoch,
+                        result.manifestUri(), result.bytesWritten(), result.millis(),
+                        checkpointId == null ? "(final)" : checkpointId);
+                return CheckpointEvent.committed(result, samplesTotal, checkpointId);
+            });
         }
         window = window.next(epochPolicy.spanMillis());
         windowStartNanos = now;
     }
 
-    /** Waits for the running uploads and announces every written window; they commit with {@code checkpointId}. */
+    private static <T> T await(Future<T> future, String what) throws IOException, InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw new IOException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Waits for the background work (uploads, retention deletions) and emits its events; they
+     * commit with {@code checkpointId}. Then starts the deletions retention asks for; those are
+     * announced at the next barrier (and redone after a restore if that never happened).
+     */
     private void announceWrittenWindows(Long checkpointId) throws IOException, InterruptedException {
-        for (InFlight w : inFlight) {
-            ArtifactResult result;
-            try {
-                result = w.result().get();
-            } catch (ExecutionException e) {
-                throw new IOException("writing the artifact of epoch " + w.epoch() + " failed: " + e.getCause().getMessage(),
-                        e.getCause());
-            }
-            CheckpointEvent event = CheckpointEvent.committed(result, w.samplesTotal(), checkpointId);
-            output.collect(CHECKPOINT_EVENTS, new StreamRecord<>(EventRecord.of(event)));
-            LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", w.epoch(),
-                    result.manifestUri(), result.bytesWritten(), result.millis(), checkpointId == null ? "(final)" : checkpointId);
+        for (Pending p : inFlight) {
+            output.collect(CHECKPOINT_EVENTS, new StreamRecord<>(EventRecord.of(p.await(checkpointId))));
         }
         inFlight.clear();
+        if (writer != null && !retention.keepsAll()) {
+            startRetentionDeletions(checkpointId);
+        }
+    }
+
+    private void startRetentionDeletions(Long checkpointId) {
+        List<RetentionPolicy.Epoch> live = new ArrayList<>();
+        for (CommittedEpoch c : committed) {
+            if (!c.deleted && !deletionsInFlight.contains(c.epoch)) {
+                live.add(new RetentionPolicy.Epoch(c.epoch, c.meanLoss));
+            }
+        }
+        for (long epoch : retention.toDelete(live, protectedEpochs())) {
+            deletionsInFlight.add(epoch);
+            ArtifactDeleter deleter = new ArtifactDeleter(artifacts.layout());
+            Future<?> deletion = uploads.submit(() -> {
+                deleter.delete(epoch);
+                return null;
+            });
+            long samplesTotal = counters.samplesTrained;
+            String folder = artifacts.layout().uri(artifacts.layout().epochPrefix(epoch)).toString();
+            String jobId = getRuntimeContext().getJobInfo().getJobId().toString();
+            inFlight.add(cp -> {
+                await(deletion, "deleting the artifact of epoch " + epoch);
+                for (CommittedEpoch c : committed) {
+                    if (c.epoch == epoch) {
+                        c.deleted = true;
+                    }
+                }
+                deletionsInFlight.remove(epoch);
+                LOG.info("retention ({}): deleted epoch {} at {}", retention.describe(), epoch, folder);
+                return CheckpointEvent.deleted(artifacts.experiment(), artifacts.run(), artifacts.model(), epoch, folder,
+                        samplesTotal, cp, jobId);
+            });
+        }
+    }
+
+    /**
+     * Never deleted: the newest epoch (what {@code latest} names) and, for each of the last
+     * {@code retainedCheckpoints} checkpoints that announced epochs, the newest epoch it announced
+     * — what a rollback to a retained checkpoint would make {@code latest} again.
+     */
+    private Set<Long> protectedEpochs() {
+        Set<Long> keep = new HashSet<>();
+        List<Long> checkpoints = committed.stream().map(c -> c.checkpointId).filter(java.util.Objects::nonNull)
+                .distinct().sorted(java.util.Comparator.reverseOrder()).limit(retainedCheckpoints + 1L).toList();
+        committed.stream().mapToLong(c -> c.epoch).max().ifPresent(keep::add);
+        for (Long cp : checkpoints) {
+            committed.stream().filter(c -> cp.equals(c.checkpointId)).mapToLong(c -> c.epoch).max().ifPresent(keep::add);
+        }
+        return keep;
     }
 
     @Override
@@ -293,6 +377,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         pendingState.update(List.of(batch.toBytes()));
         countersState.update(List.of(counters));
         windowState.update(List.of(JSON.writeValueAsBytes(window)));
+        committedState.update(List.of(JSON.writeValueAsBytes(committed)));
     }
 
     /**
@@ -304,7 +389,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         if (window.samples > 0) {
             closeWindow();
         }
-        announceWrittenWindows(null);
+        // no barrier follows for this operator: announce the last windows and any deletions now
+        do {
+            announceWrittenWindows(null);
+        } while (!inFlight.isEmpty());
         output.collect(new StreamRecord<>(report(true)));
     }
 

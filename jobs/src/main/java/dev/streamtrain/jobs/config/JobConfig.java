@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleSchema;
+import dev.streamtrain.store.RetentionPolicy;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
@@ -60,6 +61,9 @@ public final class JobConfig implements Serializable {
         });
         if (!conf.contains(STORE_BUCKET) && conf.getOptional(CHECKPOINT_DIR).filter(d -> d.startsWith("s3")).isEmpty()) {
             problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: " + STORE_BUCKET.description());
+        }
+        if (conf.get(STORE_KEEP_LAST) < 0 || conf.get(STORE_KEEP_BEST) < 0) {
+            problems.add(STORE_KEEP_LAST.key() + " and " + STORE_KEEP_BEST.key() + " must be >= 0");
         }
         if (conf.get(EPOCH_SAMPLES) <= 0) {
             problems.add(EPOCH_SAMPLES.key() + " must be positive");
@@ -277,6 +281,10 @@ public final class JobConfig implements Serializable {
     public EpochPolicy epochPolicy() {
         return conf.getOptional(EPOCH_EVENT_TIME).map(EpochPolicy::eventTime)
                 .orElseGet(() -> EpochPolicy.everySamples(conf.get(EPOCH_SAMPLES)));
+    }
+
+    public RetentionPolicy retentionPolicy() {
+        return new RetentionPolicy(conf.get(STORE_KEEP_LAST), conf.get(STORE_KEEP_BEST));
     }
 
     public ModelSpec modelSpec() {

@@ -99,6 +99,13 @@ public final class TrainingJobOptions {
             .booleanType().defaultValue(false)
             .withDescription("Also write the weights to the stable key <experiment>/<run>/<model>/model.safetensors (one S3 version per epoch; needs bucket versioning).");
 
+    public static final ConfigOption<Integer> STORE_KEEP_LAST = ConfigOptions.key("store.keep-last")
+            .intType().defaultValue(0)
+            .withDescription("Retention: keep the artifacts of the last N epochs (0 with keep-best 0: keep all). Deletions are announced as epoch-deleted events.");
+    public static final ConfigOption<Integer> STORE_KEEP_BEST = ConfigOptions.key("store.keep-best")
+            .intType().defaultValue(0)
+            .withDescription("Retention: also keep the N epochs with the lowest mean loss.");
+
     // --- checkpoints and reports ---------------------------------------------------------------
     public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("checkpoint.dir")
             .stringType().noDefaultValue()
@@ -114,7 +121,7 @@ public final class TrainingJobOptions {
             KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
             SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
             MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
-            EXPERIMENT, RUN, MODEL_NAME, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
+            EXPERIMENT, RUN, MODEL_NAME, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
