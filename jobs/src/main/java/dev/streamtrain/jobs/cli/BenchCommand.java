@@ -3,6 +3,7 @@ package dev.streamtrain.jobs.cli;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.jobs.bench.ArtifactBench;
 import dev.streamtrain.jobs.bench.BareLoop;
 import dev.streamtrain.jobs.bench.BenchKafka;
 import dev.streamtrain.jobs.bench.BenchModel;
@@ -42,8 +43,9 @@ import picocli.CommandLine.Option;
                 "Thread pools are DJL's: set -Dai.djl.pytorch.num_threads / num_interop_threads through "
                         + "STREAMTRAIN_JAVA_OPTS to change them."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--models", split = ",", defaultValue = "small,wide",
-            description = "models to measure: small (64-256-256-1), wide (64-2048-2048-1) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--models", split = ",", defaultValue = "small,wide,artifacts",
+            description = "what to measure: small (64-256-256-1), wide (64-2048-2048-1), artifacts (a ResNet-18-sized "
+                    + "artifact write vs a raw S3 PUT, and training during an upload) (default: ${DEFAULT-VALUE})")
     List<String> models;
 
     @Option(names = "--samples",
@@ -77,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<BenchModel> chosen;
         try {
-            chosen = models.stream().map(String::trim).map(BenchModel::named).toList();
+            chosen = models.stream().map(String::trim).filter(m -> !m.equals("artifacts")).map(BenchModel::named).toList();
             if (samples != null && samples < 2L * batchSize) {
                 throw new IllegalArgumentException("--samples must be at least two batches (" + 2 * batchSize + ")");
             }
@@ -116,6 +118,16 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.println(json.writeValueAsString(row));
                     System.out.flush();
                     rows.add(row);
+                }
+                if (models.stream().map(String::trim).anyMatch("artifacts"::equals)) {
+                    Map<String, Object> row = ArtifactBench.run(stack, BenchCommand::progress);
+                    System.out.println(json.writeValueAsString(row));
+                    System.out.flush();
+                    progress(String.format("artifact write %.1f MB/s vs raw S3 PUT %.1f MB/s (ratio %.2f) for %.1f MB; "
+                                    + "training %.0f samples/s during an upload vs %.0f without (ratio %.2f)",
+                            row.get("artifactWriteMBps"), row.get("rawPutMBps"), row.get("artifactVsRawPut"), row.get("stateMB"),
+                            row.get("samplesPerSecondDuringUpload"), row.get("samplesPerSecondWithoutUpload"),
+                            row.get("duringVsWithout")));
                 }
             }
         } finally {
