@@ -181,7 +181,7 @@ final class LocalCommand implements Callable<Integer> {
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> metadata = new ArrayList<>();
             s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(prefix)).contents().forEach(o -> {
-                if (o.key().endsWith("/_metadata")) {
+                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.bucket(), o.key())) {
                     metadata.add("s3://" + stack.bucket() + "/" + o.key());
                 }
             });
@@ -189,6 +189,16 @@ final class LocalCommand implements Callable<Integer> {
             say("model artifacts: s3://%s/local/%s/model/epoch-NNNNNN/ (the events on stdout name each one)", stack.bucket(),
                     config.get(dev.streamtrain.jobs.config.TrainingJobOptions.RUN));
             say("(the local S3 server stops with this command; its data stays in the work dir)");
+        }
+    }
+
+    /** HEAD, because some S3 servers (s3mock with versioning) keep listing deleted objects. */
+    private static boolean stillThere(S3Client s3, String bucket, String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            return false;
         }
     }
 
