@@ -1,0 +1,134 @@
+package dev.streamtrain.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.ArtifactLayout;
+import dev.streamtrain.store.ArtifactReader;
+import dev.streamtrain.store.ArtifactVerificationException;
+import dev.streamtrain.store.FetchedArtifact;
+import dev.streamtrain.store.S3Clients;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/** Downloads one epoch's artifact and verifies every file against the manifest's sha256. */
+@Command(name = "fetch", mixinStandardHelpOptions = true,
+        description = {"Download an epoch's artifact and verify every sha256 against its manifest.",
+                "Name it by --manifest URI, by --event (a checkpoint event JSON file, - for stdin), or by",
+                "--bucket/--experiment/--run/--model with --epoch N or --latest.",
+                "Exit codes: 0 verified, 2 usage, 3 verification failed, 4 not found."})
+final class FetchCommand implements Callable<Integer> {
+    @Option(names = "--manifest", description = "s3://…/epoch-NNNNNN/manifest.json")
+    URI manifest;
+
+    @Option(names = "--event", description = "a checkpoint event JSON file, or - for stdin")
+    String event;
+
+    @Option(names = "--bucket") String bucket;
+    @Option(names = "--experiment") String experiment;
+    @Option(names = "--run") String run;
+    @Option(names = "--model") String model;
+    @Option(names = "--epoch") Long epoch;
+    @Option(names = "--latest", description = "the epoch the 'latest' pointer names") boolean latest;
+
+    @Option(names = "--out", description = "target folder (default: ./<experiment>-<run>-<model>-epoch-NNNNNN)")
+    Path out;
+
+    @Option(names = "--s3-endpoint", defaultValue = "${env:AWS_ENDPOINT_URL}", description = "with the protocol (default: $AWS_ENDPOINT_URL)")
+    String endpoint;
+    @Option(names = "--access-key", defaultValue = "${env:AWS_ACCESS_KEY_ID}", description = "(default: $AWS_ACCESS_KEY_ID)")
+    String accessKey;
+    @Option(names = "--secret-key", defaultValue = "${env:AWS_SECRET_ACCESS_KEY}", description = "(default: $AWS_SECRET_ACCESS_KEY)")
+    String secretKey;
+    @Option(names = "--region", defaultValue = "${env:AWS_REGION}", description = "(default: $AWS_REGION, else us-east-1)")
+    String region;
+
+    PrintStream stdout = System.out;
+    InputStream stdin = System.in;
+
+    @Override
+    public Integer call() throws IOException {
+        if (endpoint == null || accessKey == null || secretKey == null || !endpoint.contains("://")) {
+            return usage("give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
+                    + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+        }
+        S3Endpoint s3 = new S3Endpoint(URI.create(endpoint), accessKey, secretKey, region == null ? "us-east-1" : region);
+        try (S3Client client = S3Clients.create(s3)) {
+            URI manifestUri;
+            try {
+                manifestUri = resolveManifest(client);
+            } catch (IllegalArgumentException e) {
+                return usage(e.getMessage());
+            }
+            ArtifactReader reader = new ArtifactReader(client, manifestUri.getHost());
+            var m = reader.readManifest(manifestUri);
+            Path target = out != null ? out : Path.of(m.experiment() + "-" + m.run() + "-" + m.model() + "-"
+                    + ArtifactLayout.epochFolderName(m.epoch()));
+            FetchedArtifact fetched = reader.fetch(manifestUri, target);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("manifestUri", manifestUri.toString());
+            result.put("epoch", m.epoch());
+            result.put("directory", fetched.directory().toAbsolutePath().toString());
+            List<Map<String, Object>> files = new ArrayList<>();
+            for (var f : m.files()) {
+                files.add(Map.of("name", f.name(), "path", fetched.files().get(f.name()).toAbsolutePath().toString(),
+                        "sizeBytes", f.sizeBytes(), "sha256", f.sha256(), "verified", true));
+            }
+            result.put("files", files);
+            stdout.println(new ObjectMapper().writeValueAsString(result));
+            System.err.println("streamtrain fetch: epoch " + m.epoch() + " verified into " + fetched.directory());
+            return 0;
+        } catch (ArtifactVerificationException e) {
+            System.err.println("streamtrain fetch: verification failed: " + e.getMessage());
+            return 3;
+        } catch (FileNotFoundException | NoSuchKeyException e) {
+            System.err.println("streamtrain fetch: not found: " + e.getMessage());
+            return 4;
+        }
+    }
+
+    private URI resolveManifest(S3Client client) throws IOException {
+        int ways = (manifest != null ? 1 : 0) + (event != null ? 1 : 0) + (experiment != null ? 1 : 0);
+        if (ways != 1) {
+            throw new IllegalArgumentException("name the artifact one way: --manifest, --event, or --experiment/--run/--model");
+        }
+        if (manifest != null) {
+            return manifest;
+        }
+        if (event != null) {
+            byte[] json = event.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(Path.of(event));
+            CheckpointEvent e = CheckpointEvent.fromJson(json);
+            if (e.manifestUri() == null) {
+                throw new IllegalArgumentException("the event (" + e.type() + ") names no manifest");
+            }
+            return URI.create(e.manifestUri());
+        }
+        if (bucket == null || run == null || model == null || (epoch == null) == !latest) {
+            throw new IllegalArgumentException("with --experiment give --bucket, --run, --model and one of --epoch N / --latest");
+        }
+        if (latest) {
+            return new ArtifactReader(client, bucket).readLatest(experiment, run, model).manifest();
+        }
+        ArtifactLayout layout = new ArtifactLayout(bucket, experiment, run, model);
+        return layout.uri(layout.manifestKey(epoch));
+    }
+
+    private static int usage(String message) {
+        System.err.println("streamtrain fetch: " + message);
+        return 2;
+    }
+}
