@@ -37,6 +37,15 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 /** Epoch-window artifacts and their exactly-once checkpoint events, on the real broker and S3 server. */
 @ExtendWith(LocalStackExtension.class)
 class CheckpointEventsTest {
+    private static final JsonSchemaCheck SCHEMA;
+
+    static {
+        try {
+            SCHEMA = JsonSchemaCheck.checkpointEventSchema();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @Test
     void noEventIsVisibleBeforeTheCheckpointThatCoversIt(LocalStack stack) throws Exception {
@@ -193,6 +202,8 @@ class CheckpointEventsTest {
             Await.until(Duration.ofSeconds(60), 0, expected + " events on " + topic, () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                     try {
+                        List<String> violations = SCHEMA.violations(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.value()));
+                        assertEquals(List.of(), violations, "the event conforms to checkpoint-event.schema.json");
                         events.add(CheckpointEvent.fromJson(r.value()));
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
