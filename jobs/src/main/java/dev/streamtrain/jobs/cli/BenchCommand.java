@@ -3,6 +3,7 @@ package dev.streamtrain.jobs.cli;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.bench.ArtifactBench;
 import dev.streamtrain.jobs.bench.BareLoop;
 import dev.streamtrain.jobs.bench.BenchKafka;
@@ -157,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
                 bare.stepMillis(), bare.steps(), bare.device(), bareUsage.describe()));
         warnIfShared(bareUsage);
 
-        BenchKafka.createTopics(stack.bootstrapServers(), samplesTopic, id + "-dlq", id + "-events");
+        KafkaClients.createTopics(stack.bootstrapServers(), samplesTopic, id + "-dlq", id + "-events");
         progress(String.format("producing %,d BINARY samples to %s (not timed)…", n, samplesTopic));
         long p0 = System.nanoTime();
         long bytes = BenchKafka.produce(stack.bootstrapServers(), samplesTopic, teacher().build(), n,

@@ -1,8 +1,10 @@
 package dev.streamtrain.jobs.cli;
 
+import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.KafkaWiring;
 import dev.streamtrain.jobs.OnlineTrainingJob;
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleFormat;
@@ -84,20 +86,21 @@ final class LocalCommand implements Callable<Integer> {
             say("Kafka at %s (%d ms), S3 at %s (%d ms), bucket '%s'", stack.bootstrapServers(), stack.kafkaStartMillis(),
                     stack.s3().endpoint(), stack.s3StartMillis(), stack.bucket());
             JobConfig config = config(stack, run);
-            StackTopics.create(stack.bootstrapServers(), config);
+            KafkaClients.createTopics(stack.bootstrapServers(), config.get(TrainingJobOptions.SAMPLES_TOPIC),
+                    config.get(TrainingJobOptions.DLQ_TOPIC), config.get(TrainingJobOptions.EVENTS_TOPIC));
 
             TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1).build();
             long t0 = System.nanoTime();
             int bad = SampleProducer.produce(stack.bootstrapServers(), config, teacher, samples,
                     InvalidRecords.oneOfEach(config.sampleSchema()), badRounds);
             say("produced %,d samples and %d invalid records to '%s' in %.1f s", samples, bad,
-                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
+                    config.get(TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
 
             FlinkS3.initializeInThisJvm(config.flinkConfiguration());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     OnlineTrainingJob.environmentConfig(config));
             EventPrinter events = new EventPrinter(stack.bootstrapServers(),
-                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.EVENTS_TOPIC), System.out).start();
+                    config.get(TrainingJobOptions.EVENTS_TOPIC), System.out).start();
             DataStream<TrainingReport> reports = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
                     KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>()).build(env);
             say("training %s on %s …", config.modelSpec(), "a Flink MiniCluster");
@@ -176,7 +179,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private void reportCheckpoints(LocalStack stack, JobConfig config) {
-        String dir = config.get(dev.streamtrain.jobs.config.TrainingJobOptions.CHECKPOINT_DIR);
+        String dir = config.get(TrainingJobOptions.CHECKPOINT_DIR);
         String prefix = dir.substring(("s3://" + stack.bucket() + "/").length());
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> metadata = new ArrayList<>();
@@ -187,7 +190,7 @@ final class LocalCommand implements Callable<Integer> {
             });
             say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
             say("model artifacts: s3://%s/local/%s/model/epoch-NNNNNN/ (the events on stdout name each one)", stack.bucket(),
-                    config.get(dev.streamtrain.jobs.config.TrainingJobOptions.RUN));
+                    config.get(TrainingJobOptions.RUN));
             say("(the local S3 server stops with this command; its data stays in the work dir)");
         }
     }
