@@ -196,6 +196,30 @@ class CheckpointEventsTest {
         }
     }
 
+    @Test
+    void eventTimeWindowsCloseOnTheWatermarkAndDoNotOverlap(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "event-time").set("kafka.bounded", "true")
+                .set("epoch.event-time", "2 s").set("pipeline.auto-watermark-interval", "50 ms");
+        int produced = 8000; // one sample per event-time millisecond: 8 s of event time, four 2-s spans
+        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic,
+                f.teacher().eventTime(1_700_000_000_000L, 1).build().nextEncoded(produced));
+        List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), new FailOnceAfterCheckpoint(f.id, -1, 10));
+        TrainingReport last = reports.get(reports.size() - 1);
+
+        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 2);
+        assertEquals(LongStream.rangeClosed(1, events.size()).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList());
+        assertEquals(last.samplesTrained, events.stream().mapToLong(e -> e.manifest().sampleCount()).sum(),
+                "every trained sample is in exactly one window");
+        for (int i = 1; i < events.size(); i++) {
+            var previous = events.get(i - 1).manifest().eventTime();
+            var current = events.get(i).manifest().eventTime();
+            assertTrue(previous.maxMillis() < current.minMillis(), "windows follow each other in event time: " + previous + " / " + current);
+            // a window closes once the watermark passed the end of its span: it ends at or after a span boundary
+            assertTrue((previous.maxMillis() + 1 - 1_700_000_000_000L) >= 2000L * i - 1,
+                    "window " + i + " closed before its span ended: " + previous);
+        }
+    }
+
     private static List<CheckpointEvent> readAll(LocalStack stack, String topic, int expected) throws Exception {
         List<CheckpointEvent> events = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), topic)) {

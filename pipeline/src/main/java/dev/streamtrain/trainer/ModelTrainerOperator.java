@@ -213,7 +213,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 if (window.samples > 0) {
                     closeWindow();
                 } else {
-                    window.endMillis = windowEndFor(mark.getTimestamp()); // skip empty spans, same epoch number
+                    // an empty span closes nothing: the next sample fixes the next window's end (and the
+                    // final Long.MAX_VALUE watermark cannot overflow an end computed from it)
+                    window.endMillis = Long.MIN_VALUE;
                 }
             }
         }
