@@ -68,10 +68,27 @@ final class BatchBuffer {
         return rows;
     }
 
-    /** Adds the source of every row to the window's offset and event-time ranges. */
+    /**
+     * Adds the rows' sources to the window's offset and event-time ranges: one map update per run
+     * of rows from the same partition (usually the whole batch), not one per sample.
+     */
     void recordSourcesIn(EpochWindow window) {
-        for (int i = 0; i < rows; i++) {
-            window.addTrained(topics[i], partitions[i], offsets[i], eventTimes[i]);
+        int start = 0;
+        for (int i = 1; i <= rows; i++) {
+            if (i == rows || partitions[i] != partitions[start] || !java.util.Objects.equals(topics[i], topics[start])) {
+                long first = Long.MAX_VALUE;
+                long last = Long.MIN_VALUE;
+                long minTime = Long.MAX_VALUE;
+                long maxTime = Long.MIN_VALUE;
+                for (int r = start; r < i; r++) {
+                    first = Math.min(first, offsets[r]);
+                    last = Math.max(last, offsets[r]);
+                    minTime = Math.min(minTime, eventTimes[r]);
+                    maxTime = Math.max(maxTime, eventTimes[r]);
+                }
+                window.addTrained(topics[start], partitions[start], first, last, minTime, maxTime);
+                start = i;
+            }
         }
     }
 

@@ -39,16 +39,16 @@ public class EpochWindow {
         return w;
     }
 
-    void addTrained(String topic, int partition, long offset, long eventTime) {
-        if (topic != null && offset >= 0) {
-            long[] range = offsets.computeIfAbsent(Manifest.partitionKey(topic, partition), k -> new long[] {offset, offset});
-            range[0] = Math.min(range[0], offset);
-            range[1] = Math.max(range[1], offset);
+    /** Rows of one partition: their offset range (offsets < 0: no Kafka source) and event-time range. */
+    void addTrained(String topic, int partition, long firstOffset, long lastOffset, long minTime, long maxTime) {
+        if (topic != null && firstOffset >= 0) {
+            long[] range = offsets.computeIfAbsent(Manifest.partitionKey(topic, partition),
+                    k -> new long[] {firstOffset, lastOffset});
+            range[0] = Math.min(range[0], firstOffset);
+            range[1] = Math.max(range[1], lastOffset);
         }
-        if (eventTime != Long.MIN_VALUE) {
-            minEventTime = Math.min(minEventTime, eventTime);
-            maxEventTime = Math.max(maxEventTime, eventTime);
-        }
+        minEventTime = Math.min(minEventTime, minTime);
+        maxEventTime = Math.max(maxEventTime, maxTime);
     }
 
     Map<String, Manifest.OffsetRange> offsetRanges() {
