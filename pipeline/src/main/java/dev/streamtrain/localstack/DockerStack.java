@@ -60,32 +60,8 @@ final class DockerStack {
         minio.start();
         S3Endpoint endpoint = new S3Endpoint(URI.create(minio.getS3URL()), credentials.accessKey(),
                 credentials.secretKey(), credentials.region());
-        return new ObjectStoreService() {
-            @Override
-            public S3Endpoint endpoint() {
-                return endpoint;
-            }
-
-            @Override
-            public boolean supportsVersioning() {
-                return true;
-            }
-
-            @Override
-            public boolean checksCredentials() {
-                return true;
-            }
-
-            @Override
-            public String description() {
-                return "Testcontainers MinIO (" + MINIO_IMAGE + ") at " + endpoint.endpoint();
-            }
-
-            @Override
-            public void close() {
-                minio.stop();
-            }
-        };
+        return new RunningObjectStore(endpoint, true, true,
+                "Testcontainers MinIO (" + MINIO_IMAGE + ") at " + endpoint.endpoint(), minio::stop);
     }
 
 }

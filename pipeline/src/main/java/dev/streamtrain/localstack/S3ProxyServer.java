@@ -14,16 +14,10 @@ import java.util.Properties;
  * gaul/s3proxy over a local folder, in a child JVM. Unlike s3mock it checks credentials (so tests
  * can provoke "access denied"); it keeps no object versions.
  */
-public final class S3ProxyServer implements ObjectStoreService {
-    private final ChildJvm server;
-    private final S3Endpoint endpoint;
+public final class S3ProxyServer {
+    private S3ProxyServer() {}
 
-    private S3ProxyServer(ChildJvm server, S3Endpoint endpoint) {
-        this.server = server;
-        this.endpoint = endpoint;
-    }
-
-    public static S3ProxyServer start(Path workDir, S3Credentials credentials) throws IOException {
+    public static ObjectStoreService start(Path workDir, S3Credentials credentials) throws IOException {
         Path jar = StackJars.jar("s3proxy");
         int port = Ports.freeLoopbackPort();
         Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "s3proxy-");
@@ -47,33 +41,8 @@ public final class S3ProxyServer implements ObjectStoreService {
                 MainClasses.of(jar), List.of("--properties", config.toString()), dir.resolve("s3proxy.log"));
         S3Endpoint endpoint = new S3Endpoint(URI.create("http://127.0.0.1:" + port),
                 credentials.accessKey(), credentials.secretKey(), credentials.region());
-        S3ProxyServer s3 = new S3ProxyServer(server, endpoint);
         HttpReadiness.await(server, endpoint.endpoint(), Duration.ofSeconds(60), "s3proxy");
-        return s3;
-    }
-
-    @Override
-    public S3Endpoint endpoint() {
-        return endpoint;
-    }
-
-    @Override
-    public boolean supportsVersioning() {
-        return false;
-    }
-
-    @Override
-    public boolean checksCredentials() {
-        return true;
-    }
-
-    @Override
-    public String description() {
-        return "s3proxy (child JVM pid " + server.pid() + ") at " + endpoint.endpoint();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        server.close();
+        return new RunningObjectStore(endpoint, false, true,
+                "s3proxy (child JVM pid " + server.pid() + ") at " + endpoint.endpoint(), server);
     }
 }

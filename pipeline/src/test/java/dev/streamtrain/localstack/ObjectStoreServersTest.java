@@ -34,7 +34,7 @@ class ObjectStoreServersTest {
     @Test
     void s3proxyRefusesWrongCredentialsAndStopsCleanly(@TempDir Path dir) throws Exception {
         S3Credentials good = S3Credentials.local();
-        S3ProxyServer server = S3ProxyServer.start(dir, good);
+        ObjectStoreService server = S3ProxyServer.start(dir, good);
         long pid;
         try {
             pid = pidOf(server.description());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.S3Credentials;
 import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.localstack.ObjectStoreService;
 import dev.streamtrain.localstack.S3ProxyServer;
 import dev.streamtrain.store.ObjectStoreProblem.Kind;
 import java.io.PrintWriter;
@@ -38,7 +39,7 @@ class ObjectStorePreflightTest {
 
     @TempDir
     static Path dir;
-    private static S3ProxyServer s3proxy;
+    private static ObjectStoreService s3proxy;
     private static S3Endpoint good;
     private static final List<ObjectStoreProblem> seen = java.util.Collections.synchronizedList(new ArrayList<>());
 
