@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
 /** Lists or tails the checkpoint-event topic as a read_committed consumer. */
 @Command(name = "events", mixinStandardHelpOptions = true,
         description = {"List (default) or tail (--follow) the checkpoint events, as a read_committed consumer:",
-                "only events whose Flink checkpoint completed are shown. JSON lines on stdout by default."})
+                "only events whose Flink checkpoint completed are shown. JSON lines on stdout by default.",
+                "A listing reads to the end offsets taken at start, then exits.",
+                "Exit codes: 0 ok, 2 usage or Kafka unreachable, 3 an event is not JSON (human format),",
+                "4 the topic does not exist."})
 final class EventsCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
@@ -36,34 +39,60 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--key", description = "only events of <experiment>/<run>/<model>")
     String key;
 
+    @Option(names = "--from-beginning", negatable = true, description = "start at the oldest event"
+            + " (default: yes when listing; --follow starts at the end unless given)")
+    Boolean fromBeginning;
+
+    @Option(names = "--max-events", description = "stop after this many (matching) events")
+    Long maxEvents;
+
     PrintStream out = System.out;
+    PrintStream err = System.err;
 
     @Override
     public Integer call() {
         if (bootstrap == null || bootstrap.isBlank()) {
-            System.err.println("streamtrain events: give --bootstrap-servers or set STREAMTRAIN_KAFKA");
-            return 2;
+            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         if (!format.equals("json") && !format.equals("human")) {
-            System.err.println("streamtrain events: --format must be json or human");
-            return 2;
+            return usage("--format must be json or human");
         }
+        if (key != null && key.split("/", -1).length != 3) {
+            return usage("--key is <experiment>/<run>/<model>, got '" + key + "'");
+        }
+        if (maxEvents != null && maxEvents < 1) {
+            return usage("--max-events must be at least 1");
+        }
+        boolean beginning = fromBeginning != null ? fromBeginning : !follow;
         ObjectMapper json = new ObjectMapper();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             if (partitions.isEmpty()) {
-                System.err.println("streamtrain events: topic '" + topic + "' does not exist on " + bootstrap);
+                err.println("streamtrain events: topic '" + topic + "' does not exist on " + bootstrap);
                 return 4;
             }
             consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            if (beginning) {
+                consumer.seekToBeginning(partitions);
+            } else {
+                consumer.seekToEnd(partitions);
+            }
             // read_committed: the end offsets are the last stable offsets, what a listing should reach
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long startedAt = 0;
+            for (TopicPartition tp : partitions) {
+                startedAt += consumer.position(tp); // resolves the seek now: nothing after this line is missed
+            }
+            if (follow) {
+                err.println("streamtrain events: following '" + topic + "' from " + (beginning ? "the beginning" : "the end")
+                        + " (offset " + startedAt + "), Ctrl-C stops");
+            }
             if (format.equals("human")) {
                 out.printf("%-24s  %-40s  %7s  %10s  %10s  %6s  %s%n", "created", "experiment/run/model", "epoch",
                         "samples", "mean loss", "chkpt", "type / artifact");
             }
+            long shown = 0;
             while (follow || !reached(consumer, end.keySet(), end)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     String k = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
@@ -72,17 +101,26 @@ final class EventsCommand implements Callable<Integer> {
                     }
                     String value = new String(r.value(), StandardCharsets.UTF_8);
                     out.println(format.equals("json") ? value : human(json.readTree(value)));
+                    if (maxEvents != null && ++shown >= maxEvents) {
+                        out.flush();
+                        return 0;
+                    }
                 }
                 out.flush();
             }
             return 0;
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            System.err.println("streamtrain events: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
-            return 3;
+            err.println("streamtrain events: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+            return 2;
         } catch (java.io.IOException e) {
-            System.err.println("streamtrain events: an event is not valid JSON: " + e.getMessage());
+            err.println("streamtrain events: an event is not valid JSON: " + e.getMessage());
             return 3;
         }
+    }
+
+    private int usage(String message) {
+        err.println("streamtrain events: " + message);
+        return 2;
     }
 
     private static boolean reached(KafkaConsumer<?, ?> consumer, Set<TopicPartition> partitions, Map<TopicPartition, Long> end) {

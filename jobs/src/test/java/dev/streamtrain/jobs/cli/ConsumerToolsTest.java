@@ -1,11 +1,13 @@
 package dev.streamtrain.jobs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.store.ArtifactLayout;
@@ -30,7 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -67,23 +72,33 @@ class ConsumerToolsTest {
             written.add(writer.write(new EpochArtifact(spec, state, epoch, 100, Map.of(), null,
                     new Manifest.Metrics(0.5 / epoch, 1000), "job")));
         }
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, run);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            producer.initTransactions();
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run)) {
             for (int i = 0; i < 3; i++) {
                 CheckpointEvent e = CheckpointEvent.committed(written.get(Math.min(i, 1)), 100L * (i + 1), (long) i + 1);
-                producer.beginTransaction();
-                producer.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), e.toJson()));
-                if (i == 1) {
-                    producer.abortTransaction(); // like a Flink attempt that failed before its checkpoint
-                } else {
-                    producer.commitTransaction();
-                }
+                // i == 1: like a Flink attempt that failed before its checkpoint
+                send(producer, topic, e, i != 1);
             }
+        }
+    }
+
+    private KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+        producer.initTransactions();
+        return producer;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, CheckpointEvent e, boolean commit) {
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), e.toJson()));
+        if (commit) {
+            producer.commitTransaction();
+        } else {
+            producer.abortTransaction();
         }
     }
 
@@ -96,6 +111,69 @@ class ConsumerToolsTest {
         List<String> human = events("--topic", topic, "--format", "human", "--key", "tools/" + run + "/m");
         assertEquals(3, human.size(), "a header and one line per event: " + human);
         assertTrue(human.get(1).contains("epoch-committed") && human.get(1).contains("tools/" + run + "/m"), human.get(1));
+        assertTrue(human.get(2).contains(written.get(1).manifestUri().toString().replace("manifest.json", "")), human.get(2));
+        assertEquals(1, events("--topic", topic, "--max-events", "1").size());
+    }
+
+    @Test
+    void bothCommandsRunThroughTheStreamtrainCommandAndTheLauncher() throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8)); // the commands' default stdout
+            exit = new CommandLine(new Streamtrain()).execute("events", "--bootstrap-servers", stack.bootstrapServers(),
+                    "--topic", topic);
+        } finally {
+            System.setOut(original);
+        }
+        assertEquals(0, exit);
+        assertEquals(2, bytes.toString(StandardCharsets.UTF_8).trim().split("\n").length, bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(new CommandLine(new Streamtrain()).getSubcommands().containsKey("fetch"));
+        String launcher = Files.readString(Path.of("..", "streamtrain"));
+        assertTrue(launcher.lines().anyMatch(l -> l.contains("run_java") && l.contains("events") && l.contains("fetch")),
+                "the launcher's case runs both commands");
+    }
+
+    @Test
+    void eventsReportsAMissingTopicWithoutCreatingIt() throws Exception {
+        String missing = run + "-no-such-topic";
+        EventsCommand cmd = new EventsCommand();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", missing));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains(missing), err.toString(StandardCharsets.UTF_8));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            assertFalse(admin.listTopics().names().get().contains(missing), "reading must not create the topic");
+        }
+    }
+
+    @Test
+    void followStartsAtTheEndAndShowsOnlyCommittedEvents() throws Exception {
+        String followTopic = run + "-follow";
+        KafkaClients.createTopics(stack.bootstrapServers(), followTopic);
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run + "-follow")) {
+            send(producer, followTopic, CheckpointEvent.committed(written.get(0), 100, 10L), true); // before the tail starts
+
+            EventsCommand cmd = new EventsCommand();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+            cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(cmd).execute(
+                    "--bootstrap-servers", stack.bootstrapServers(), "--topic", followTopic, "--follow", "--max-events", "1"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!err.toString(StandardCharsets.UTF_8).contains("following") && !exit.isDone()) {
+                assertTrue(System.nanoTime() < deadline, "the tail did not start: " + err);
+                Thread.sleep(50);
+            }
+            send(producer, followTopic, CheckpointEvent.committed(written.get(1), 200, 11L), false); // aborted
+            send(producer, followTopic, CheckpointEvent.committed(written.get(1), 200, 12L), true);
+            assertEquals(0, exit.get(30, TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
+            String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+            assertEquals(1, lines.length, out.toString(StandardCharsets.UTF_8));
+            assertEquals(12, parse(lines[0]).path("checkpointId").asLong(), "neither the old nor the aborted event");
+        }
     }
 
     @Test
