@@ -7,6 +7,7 @@ import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.ArtifactVerificationException;
 import dev.streamtrain.store.FetchedArtifact;
+import dev.streamtrain.store.LatestPointer;
 import dev.streamtrain.store.S3Clients;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -30,7 +32,8 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
         description = {"Download an epoch's artifact and verify every sha256 against its manifest.",
                 "Name it by --manifest URI, by --event (a checkpoint event JSON file, - for stdin), or by",
                 "--bucket/--experiment/--run/--model with --epoch N or --latest.",
-                "Exit codes: 0 verified, 2 usage, 3 verification failed, 4 not found."})
+                "Exit codes: 0 verified, 2 usage, configuration or S3 access problem, 3 verification failed",
+                "(the message names the file), 4 not found (no such epoch, no 'latest', deleted by retention)."})
 final class FetchCommand implements Callable<Integer> {
     @Option(names = "--manifest", description = "s3://…/epoch-NNNNNN/manifest.json")
     URI manifest;
@@ -58,6 +61,7 @@ final class FetchCommand implements Callable<Integer> {
     String region;
 
     PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
     InputStream stdin = System.in;
 
     @Override
@@ -68,12 +72,7 @@ final class FetchCommand implements Callable<Integer> {
         }
         S3Endpoint s3 = new S3Endpoint(URI.create(endpoint), accessKey, secretKey, region == null ? "us-east-1" : region);
         try (S3Client client = S3Clients.create(s3)) {
-            URI manifestUri;
-            try {
-                manifestUri = resolveManifest(client);
-            } catch (IllegalArgumentException e) {
-                return usage(e.getMessage());
-            }
+            URI manifestUri = resolveManifest(client);
             ArtifactReader reader = new ArtifactReader(client, manifestUri.getHost());
             var m = reader.readManifest(manifestUri);
             Path target = out != null ? out : Path.of(m.experiment() + "-" + m.run() + "-" + m.model() + "-"
@@ -90,14 +89,28 @@ final class FetchCommand implements Callable<Integer> {
             }
             result.put("files", files);
             stdout.println(new ObjectMapper().writeValueAsString(result));
-            System.err.println("streamtrain fetch: epoch " + m.epoch() + " verified into " + fetched.directory());
+            stderr.println("streamtrain fetch: epoch " + m.epoch() + " verified into " + fetched.directory());
             return 0;
         } catch (ArtifactVerificationException e) {
-            System.err.println("streamtrain fetch: verification failed: " + e.getMessage());
+            stderr.println("streamtrain fetch: verification failed: " + e.getMessage());
             return 3;
-        } catch (FileNotFoundException | NoSuchKeyException e) {
-            System.err.println("streamtrain fetch: not found: " + e.getMessage());
+        } catch (FileNotFoundException | NoSuchKeyException | NotFound e) {
+            stderr.println("streamtrain fetch: not found: " + e.getMessage());
             return 4;
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        } catch (IOException | SdkException e) {
+            // an unreadable --event file, an unreachable endpoint, refused credentials, an unwritable --out
+            return usage(e.getMessage());
+        }
+    }
+
+    /** The artifact is known to be gone (an epoch-deleted event). */
+    private static final class NotFound extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotFound(String message) {
+            super(message);
         }
     }
 
@@ -106,12 +119,19 @@ final class FetchCommand implements Callable<Integer> {
         if (ways != 1) {
             throw new IllegalArgumentException("name the artifact one way: --manifest, --event, or --experiment/--run/--model");
         }
+        if (experiment == null && (bucket != null || run != null || model != null || epoch != null || latest)) {
+            throw new IllegalArgumentException("--bucket/--run/--model/--epoch/--latest go with --experiment, not with "
+                    + (manifest != null ? "--manifest" : "--event"));
+        }
         if (manifest != null) {
             return manifest;
         }
         if (event != null) {
             byte[] json = event.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(Path.of(event));
             CheckpointEvent e = CheckpointEvent.fromJson(json);
+            if (CheckpointEvent.EPOCH_DELETED.equals(e.type())) {
+                throw new NotFound("the event says retention deleted epoch " + e.epoch() + " (" + e.artifactUri() + ")");
+            }
             if (e.manifestUri() == null) {
                 throw new IllegalArgumentException("the event (" + e.type() + ") names no manifest");
             }
@@ -121,14 +141,17 @@ final class FetchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("with --experiment give --bucket, --run, --model and one of --epoch N / --latest");
         }
         if (latest) {
-            return new ArtifactReader(client, bucket).readLatest(experiment, run, model).manifest();
+            ArtifactReader reader = new ArtifactReader(client, bucket);
+            LatestPointer pointer = reader.readLatest(experiment, run, model);
+            reader.readManifest(pointer); // checks the manifest against the pointer's sha256
+            return pointer.manifest();
         }
         ArtifactLayout layout = new ArtifactLayout(bucket, experiment, run, model);
         return layout.uri(layout.manifestKey(epoch));
     }
 
-    private static int usage(String message) {
-        System.err.println("streamtrain fetch: " + message);
+    private int usage(String message) {
+        stderr.println("streamtrain fetch: " + message);
         return 2;
     }
 }

@@ -20,6 +20,7 @@ import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.TrainerState;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -177,30 +179,86 @@ class ConsumerToolsTest {
     }
 
     @Test
-    void fetchVerifiesByManifestAndByLatestAndNamesACorruptFile(@TempDir Path dir) throws Exception {
+    void fetchVerifiesByManifestEventAndLatestAndNamesACorruptFile(@TempDir Path dir) throws Exception {
         ArtifactResult epoch1 = written.get(0);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertEquals(0, fetch(out, "--manifest", epoch1.manifestUri().toString(), "--out", dir.resolve("one").toString()));
-        JsonNode result = parse(out.toString(StandardCharsets.UTF_8).trim());
-        assertEquals(1, result.path("epoch").asLong());
-        byte[] weights = Files.readAllBytes(dir.resolve("one/model.safetensors"));
-        assertEquals(epoch1.modelSha256(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(weights)));
+        Fetch byManifest = fetch(null, "--manifest", epoch1.manifestUri().toString(), "--out", dir.resolve("one").toString());
+        assertEquals(0, byManifest.exit, byManifest.err);
+        assertEquals(1, byManifest.json().path("epoch").asLong());
+        assertAllFilesMatch(byManifest.json(), epoch1);
 
-        out.reset();
-        assertEquals(0, fetch(out, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
-                "--latest", "--out", dir.resolve("latest").toString()));
-        assertEquals(2, parse(out.toString(StandardCharsets.UTF_8).trim()).path("epoch").asLong());
+        String eventJson = new String(CheckpointEvent.committed(epoch1, 100, 1L).toJson(), StandardCharsets.UTF_8);
+        Fetch byStdin = fetch(eventJson, "--event", "-", "--out", dir.resolve("stdin").toString());
+        assertEquals(0, byStdin.exit, byStdin.err);
+        assertAllFilesMatch(byStdin.json(), epoch1);
+        Path eventFile = Files.writeString(dir.resolve("event.json"), eventJson);
+        Fetch byFile = fetch(null, "--event", eventFile.toString(), "--out", dir.resolve("file").toString());
+        assertEquals(0, byFile.exit, byFile.err);
 
-        assertEquals(4, fetch(out, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
-                "--epoch", "7", "--out", dir.resolve("missing").toString()), "a missing epoch");
+        Fetch latest = fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
+                "--latest", "--out", dir.resolve("latest").toString());
+        assertEquals(0, latest.exit, latest.err);
+        assertEquals(2, latest.json().path("epoch").asLong());
+        assertAllFilesMatch(latest.json(), written.get(1));
 
         ArtifactResult epoch2 = written.get(1);
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             s3.putObject(b -> b.bucket(stack.bucket()).key(epoch2.optimizerUri().getPath().substring(1)),
                     RequestBody.fromString("not the optimizer state"));
         }
-        assertEquals(3, fetch(out, "--manifest", epoch2.manifestUri().toString(), "--out", dir.resolve("bad").toString()),
-                "a corrupted file fails verification");
+        Fetch corrupt = fetch(null, "--manifest", epoch2.manifestUri().toString(), "--out", dir.resolve("bad").toString());
+        assertEquals(3, corrupt.exit, "a corrupted file fails verification: " + corrupt.err);
+        assertTrue(corrupt.err.contains("optimizer.safetensors"), "names the file: " + corrupt.err);
+        assertEquals("", corrupt.out, "nothing on stdout when verification fails");
+        assertFalse(Files.exists(dir.resolve("bad/optimizer.safetensors")), "a bad file is not left under its name");
+        assertFalse(Files.exists(dir.resolve("bad/manifest.json")), "an unverified artifact has no manifest.json");
+    }
+
+    @Test
+    void fetchReportsWhatIsMissingAndWhatIsMisused(@TempDir Path dir) throws Exception {
+        String out = dir.resolve("x").toString();
+        Fetch missingEpoch = fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
+                "--epoch", "7", "--out", out);
+        assertEquals(4, missingEpoch.exit, "a missing epoch: " + missingEpoch.err);
+        assertTrue(missingEpoch.err.contains("epoch-000007"), missingEpoch.err);
+        assertEquals(4, fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "nope",
+                "--latest", "--out", out).exit, "a model with no committed epoch");
+        String deleted = new String(CheckpointEvent.deleted("tools", run, "m", 1, "s3://b/x/", 100, 5L, "job").toJson(),
+                StandardCharsets.UTF_8);
+        assertEquals(4, fetch(deleted, "--event", "-", "--out", out).exit, "an epoch-deleted event");
+
+        assertEquals(2, fetch(null, "--manifest", written.get(0).manifestUri().toString(), "--epoch", "1").exit,
+                "--epoch goes with --experiment only");
+        assertEquals(2, fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m").exit,
+                "neither --epoch nor --latest");
+        assertEquals(2, fetch(null, "--event", dir.resolve("no-such-event.json").toString()).exit);
+        assertEquals(2, fetch("{not json", "--event", "-").exit);
+
+        FetchCommand cmd = new FetchCommand();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(2, new CommandLine(cmd).execute("--s3-endpoint", "localhost:9000", "--access-key", "a",
+                "--secret-key", "SECRET-never-printed", "--manifest", "s3://b/k/manifest.json"), "an endpoint without protocol");
+        assertFalse(err.toString(StandardCharsets.UTF_8).contains("SECRET-never-printed"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertAllFilesMatch(JsonNode result, ArtifactResult expected) throws Exception {
+        Map<String, String> sha = Map.of("model.safetensors", expected.modelSha256(),
+                "optimizer.safetensors", expected.optimizerSha256());
+        assertEquals(sha.keySet(), iterate(result.path("files")).stream().map(f -> f.path("name").asText())
+                .collect(Collectors.toSet()));
+        for (JsonNode f : iterate(result.path("files"))) {
+            byte[] bytes = Files.readAllBytes(Path.of(f.path("path").asText()));
+            assertEquals(sha.get(f.path("name").asText()), f.path("sha256").asText(), f.toString());
+            assertEquals(f.path("sha256").asText(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            assertEquals(f.path("sizeBytes").asLong(), bytes.length);
+            assertTrue(f.path("verified").asBoolean());
+        }
+    }
+
+    private static List<JsonNode> iterate(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list;
     }
 
     private List<String> events(String... args) {
@@ -214,13 +272,27 @@ class ConsumerToolsTest {
         return text.isEmpty() ? List.of() : List.of(text.split("\n"));
     }
 
-    private int fetch(ByteArrayOutputStream out, String... args) {
+    private record Fetch(int exit, String out, String err) {
+        JsonNode json() {
+            return parse(out.trim());
+        }
+    }
+
+    /** Runs fetch with the stack's S3 settings; {@code stdin} feeds {@code --event -}. */
+    private Fetch fetch(String stdin, String... args) {
         FetchCommand cmd = new FetchCommand();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
         cmd.stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
+        cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+        if (stdin != null) {
+            cmd.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        }
         List<String> all = new ArrayList<>(List.of("--s3-endpoint", stack.s3().endpoint().toString(),
                 "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey()));
         all.addAll(List.of(args));
-        return new CommandLine(cmd).execute(all.toArray(String[]::new));
+        int exit = new CommandLine(cmd).execute(all.toArray(String[]::new));
+        return new Fetch(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     private static JsonNode parse(String json) {
