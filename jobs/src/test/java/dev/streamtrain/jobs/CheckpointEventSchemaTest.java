@@ -1,0 +1,237 @@
+package dev.streamtrain.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.store.ArtifactResult;
+import dev.streamtrain.store.Manifest;
+import dev.streamtrain.trainer.ModelSpec;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * checkpoint-event.schema.json describes the event exactly as {@link CheckpointEvent} and
+ * {@link Manifest} serialize, without a running job: events built here from plausible artifacts
+ * (every optional part present; every optional part absent; a diverged loss; a deletion) emit only
+ * declared properties and every required one; and the schema declares no property the records do
+ * not have. The real events of the job tests are checked against the schema in CheckpointEventsTest.
+ */
+class CheckpointEventSchemaTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SHA = "0123456789abcdef".repeat(4);
+    private static JsonNode schema;
+
+    @BeforeAll
+    static void loadSchema() throws Exception {
+        try (InputStream in = CheckpointEventSchemaTest.class.getResourceAsStream("/schemas/checkpoint-event.schema.json")) {
+            schema = JSON.readTree(in);
+        }
+        assertEquals("https://json-schema.org/draft/2020-12/schema", schema.path("$schema").asText());
+    }
+
+    @Test
+    void aCommittedEventWithEveryOptionalPartConforms() throws Exception {
+        JsonNode event = committed(fullManifest(0.0123, 151_234.5), "3LgVxk2sQm.Yv9", 17L);
+        assertConforms(event);
+        assertEquals(1, event.path("schemaVersion").asInt());
+        assertEquals("epoch-committed", event.path("type").asText());
+        JsonNode manifest = event.path("manifest");
+        for (String optional : List.of("stableModel", "eventTime", "flinkJobId")) {
+            assertTrue(manifest.has(optional), "this event exercises manifest." + optional);
+        }
+    }
+
+    @Test
+    void aCommittedEventWithNoOptionalPartConforms() throws Exception {
+        ModelSpec linear = ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).outputDim(1).build();
+        Manifest m = new Manifest(Manifest.SCHEMA_VERSION, "exp", "run-1", "model", 1, Manifest.ModelConfig.of(linear),
+                List.of(new Manifest.FileEntry("model.safetensors", 16, SHA)), null, 256, 1, null, null,
+                new Manifest.Metrics(0.5, 1000), null, "2026-01-01T00:00:00Z");
+        JsonNode event = committed(m, null, null); // not versioned; the end-of-input checkpoint
+        assertConforms(event);
+        assertTrue(event.path("versionId").isNull() && event.path("checkpointId").isNull());
+        assertEquals(0, event.path("manifest").path("modelConfig").path("hiddenSizes").size());
+    }
+
+    @Test
+    void aDivergedLossConforms() throws Exception {
+        JsonNode event = committed(fullManifest(Double.NaN, Double.POSITIVE_INFINITY), "v2", 3L);
+        assertEquals("NaN", event.path("manifest").path("metrics").path("meanLoss").asText(), "Jackson writes NaN as a string");
+        assertConforms(event);
+    }
+
+    @Test
+    void aDeletedEventConforms() throws Exception {
+        assertConforms(JSON.readTree(CheckpointEvent.deleted("exp", "run-1", "model", 3,
+                "s3://streamtrain/exp/run-1/model/epoch-000003/", 768, 9L, "a1b2c3").toJson()));
+    }
+
+    @Test
+    void theSchemaDeclaresExactlyTheRecordsComponentsAndEventTypes() throws Exception {
+        assertEquals(components(CheckpointEvent.class), names(schema.path("properties")));
+        assertEquals(components(CheckpointEvent.class), names(schema.path("required")),
+                "CheckpointEvent writes every property, nulls included (JsonInclude.ALWAYS)");
+        JsonNode manifest = schema.path("$defs").path("manifest");
+        assertEquals(components(Manifest.class), names(manifest.path("properties")));
+        JsonNode props = manifest.path("properties");
+        assertEquals(components(Manifest.ModelConfig.class), names(props.path("modelConfig").path("properties")));
+        assertEquals(components(Manifest.FileEntry.class), names(props.path("files").path("items").path("properties")));
+        assertEquals(components(Manifest.StableObject.class), names(props.path("stableModel").path("properties")));
+        assertEquals(components(Manifest.OffsetRange.class), names(props.path("kafkaOffsets").path("additionalProperties").path("properties")));
+        assertEquals(components(Manifest.EventTimeRange.class), names(props.path("eventTime").path("properties")));
+        assertEquals(components(Manifest.Metrics.class), names(props.path("metrics").path("properties")));
+
+        Set<String> types = new TreeSet<>();
+        for (Field f : CheckpointEvent.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && f.getName().startsWith("EPOCH_")) {
+                types.add((String) f.get(null));
+            }
+        }
+        assertEquals(types, names(schema.path("properties").path("type").path("enum")), "every event type the code emits");
+        assertEquals(CheckpointEvent.SCHEMA_VERSION, schema.path("properties").path("schemaVersion").path("const").asInt());
+        assertEquals(Manifest.SCHEMA_VERSION, manifest.path("properties").path("schemaVersion").path("const").asInt());
+    }
+
+    @Test
+    void theStructuralCheckCatchesUndeclaredAndMissingProperties() throws Exception {
+        JsonNode event = committed(fullManifest(0.1, 10), "v1", 1L);
+        com.fasterxml.jackson.databind.node.ObjectNode extra = event.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) extra.path("manifest").path("metrics")).put("p99", 1);
+        assertEquals(List.of("$.manifest.metrics.p99: not declared"), structuralProblems(schema, extra, "$"));
+        com.fasterxml.jackson.databind.node.ObjectNode missing = event.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) missing.path("manifest")).remove("files");
+        assertEquals(List.of("$.manifest: required files missing"), structuralProblems(schema, missing, "$"));
+    }
+
+    // --- helpers --------------------------------------------------------------------------------
+
+    private static JsonNode committed(Manifest m, String versionId, Long checkpointId) throws Exception {
+        String folder = "s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/epoch-" + String.format("%06d", m.epoch()) + "/";
+        ArtifactResult r = new ArtifactResult(m.epoch(), URI.create(folder + "model.safetensors"), 1_070_084, SHA,
+                URI.create(folder + "optimizer.safetensors"), 2_140_168, SHA, URI.create(folder + "manifest.json"), SHA,
+                URI.create("s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/latest"),
+                versionId == null ? null : URI.create("s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/model.safetensors"),
+                versionId, 3_211_000, 840, m);
+        return JSON.readTree(CheckpointEvent.committed(r, 1_200_000, checkpointId).toJson());
+    }
+
+    private static Manifest fullManifest(double meanLoss, double samplesPerSecond) {
+        ModelSpec mlp = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(64).hiddenSizes(256, 256).outputDim(1)
+                .seed(42).build();
+        return new Manifest(Manifest.SCHEMA_VERSION, "mlp-2x256", "run-1", "regressor", 12, Manifest.ModelConfig.of(mlp),
+                List.of(new Manifest.FileEntry("model.safetensors", 1_070_084, SHA),
+                        new Manifest.FileEntry("optimizer.safetensors", 2_140_168, SHA)),
+                new Manifest.StableObject("s3://streamtrain/mlp-2x256/run-1/regressor/model.safetensors", "3LgVxk2sQm.Yv9"),
+                100_096, 4_692,
+                Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(1_100_000, 1_150_047),
+                        Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(1_099_500, 1_149_547)),
+                new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_100_095L),
+                new Manifest.Metrics(meanLoss, samplesPerSecond), "8f14e45fceea167a5a36dedd4bea2543", "2026-01-01T00:00:00Z");
+    }
+
+    /** Both checks: the small validator the job tests use, and the plain structural walk the contract asks for. */
+    private static void assertConforms(JsonNode event) throws Exception {
+        assertEquals(List.of(), structuralProblems(schema, event, "$"), event.toString());
+        assertEquals(List.of(), JsonSchemaCheck.checkpointEventSchema().violations(event), event.toString());
+    }
+
+    /**
+     * Every property an object emits is declared (properties, or an additionalProperties schema),
+     * every required one is present; recursing into declared object, array, $ref and oneOf schemas.
+     */
+    static List<String> structuralProblems(JsonNode schemaNode, JsonNode value, String path) {
+        List<String> out = new ArrayList<>();
+        JsonNode s = resolve(schemaNode);
+        if (s.has("oneOf")) {
+            for (JsonNode option : s.get("oneOf")) { // the option whose type matches the value
+                JsonNode o = resolve(option);
+                if (typeMatches(o.path("type"), value)) {
+                    return structuralProblems(o, value, path);
+                }
+            }
+            return out;
+        }
+        if (value.isObject()) {
+            for (JsonNode r : s.path("required")) {
+                if (!value.has(r.asText())) {
+                    out.add(path + ": required " + r.asText() + " missing");
+                }
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                JsonNode declared = s.path("properties").path(f.getKey());
+                if (declared.isMissingNode() && s.path("additionalProperties").isObject()) {
+                    declared = s.path("additionalProperties");
+                }
+                if (declared.isMissingNode()) {
+                    out.add(path + "." + f.getKey() + ": not declared");
+                } else {
+                    out.addAll(structuralProblems(declared, f.getValue(), path + "." + f.getKey()));
+                }
+            }
+        } else if (value.isArray() && s.has("items")) {
+            for (int i = 0; i < value.size(); i++) {
+                out.addAll(structuralProblems(s.get("items"), value.get(i), path + "[" + i + "]"));
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode resolve(JsonNode s) {
+        return s.has("$ref") ? schema.at(s.get("$ref").asText().substring(1)) : s;
+    }
+
+    private static boolean typeMatches(JsonNode type, JsonNode value) {
+        if (type.isMissingNode()) {
+            return true;
+        }
+        if (type.isArray()) {
+            for (JsonNode t : type) {
+                if (typeMatches(t, value)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return switch (type.asText()) {
+            case "object" -> value.isObject();
+            case "null" -> value.isNull();
+            case "array" -> value.isArray();
+            case "string" -> value.isTextual();
+            case "number" -> value.isNumber();
+            case "integer" -> value.isIntegralNumber();
+            case "boolean" -> value.isBoolean();
+            default -> false;
+        };
+    }
+
+    private static Set<String> components(Class<?> record) {
+        return Arrays.stream(record.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static Set<String> names(JsonNode node) {
+        Set<String> out = new TreeSet<>();
+        if (node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+        } else {
+            node.fieldNames().forEachRemaining(out::add);
+        }
+        return out;
+    }
+}
