@@ -106,7 +106,9 @@ public final class OnlineTrainingJob {
                 .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
                         new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY),
                                 config.epochPolicy(), artifactSettings(config), config.retentionPolicy(),
-                                config.flinkConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)))
+                                // the effective value (the cluster's config.yaml under flink run), not only the job's keys:
+                                // retention must keep what every retained checkpoint would roll back to
+                                env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
                 .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
