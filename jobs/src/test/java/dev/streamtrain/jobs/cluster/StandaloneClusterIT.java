@@ -1,0 +1,375 @@
+package dev.streamtrain.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.jobs.KafkaClients;
+import dev.streamtrain.localstack.Await;
+import dev.streamtrain.localstack.LocalStack;
+import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.sample.synthetic.TeacherStream;
+import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
+import dev.streamtrain.store.FlinkS3;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The training job on a real standalone Flink cluster (JobManager and TaskManager JVMs, the job jar
+ * submitted with Flink's own CLI, checkpoints and savepoints on S3 through presto), against the
+ * local Kafka broker and S3 server.
+ *
+ * <p>Every run trains the same sample sequence (one partition, the same teacher seed): 10
+ * epoch-windows of 2,560 samples, 40 batches of 64 each, so the last window ends exactly at the
+ * input's end and no partial batch is pending. The checkpoint events of a run then name each
+ * epoch's model sha256, and runs are compared through them: a run stopped with a savepoint
+ * mid-stream and resumed with {@code run -s}, and a run whose TaskManager is killed, must end with
+ * the same weights, bit for bit, as an uninterrupted run — and their read_committed event streams
+ * must hold every epoch exactly once.
+ */
+@ExtendWith(LocalStackExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneClusterIT {
+    private static final int EPOCH = 2560;
+    private static final int EPOCHS = 10;
+    private static final int SAMPLES = EPOCH * EPOCHS;
+    private static final Duration LONG = Duration.ofMinutes(3);
+
+    private static FlinkCluster cluster;
+    private static LocalStack stack;
+    private static Path jobJar;
+    /** The uninterrupted run's per-epoch model sha256, once the first test has it. */
+    private static List<String> baseline;
+
+    @BeforeAll
+    static void startCluster(LocalStack localStack) throws Exception {
+        stack = localStack;
+        jobJar = jobJar();
+        long t0 = System.nanoTime();
+        cluster = FlinkCluster.assemble(ClusterSpec.of(Path.of("target", "it-flink-cluster"), stack.s3(), stack.bucket()), true);
+        cluster.startJobManager();
+        cluster.startTaskManager();
+        cluster.awaitTaskManagers(1, LONG);
+        System.out.printf("cluster: JobManager + 1 TaskManager registered in %d ms at %s%n",
+                (System.nanoTime() - t0) / 1_000_000, cluster.restUrl());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.stop();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void stopWithSavepointMidStreamAndRunFromItTrainsExactlyWhatAnUninterruptedRunTrains() throws Exception {
+        String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        String samples = id + "-samples";
+        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-resumed-events", id + "-baseline-events");
+        List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
+        produce(samples, all.subList(0, SAMPLES * 4 / 10));
+
+        // the run that is stopped with a savepoint while samples still arrive, and resumed from it
+        List<String> resumedArgs = jobArgs(id, samples, "resumed");
+        String job = submit(resumedArgs);
+        try (EventLog events = new EventLog(id + "-resumed-events")) {
+            events.await("the first epoch", e -> e.size() >= 1);
+            Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500);
+            Await.until(LONG, 50, "more samples on the topic", () -> streamer.sent.get() >= EPOCH);
+            long t0 = System.nanoTime();
+            String savepoint = FlinkCli.run(cluster, LONG, "stop", "--savepointPath",
+                    "s3://" + stack.bucket() + "/" + id + "/savepoints", job).orThrow("flink stop").savepointPath();
+            int producedAtStop = SAMPLES * 4 / 10 + streamer.sent.get();
+            System.out.printf("stop-with-savepoint: %d ms, %d of %d samples produced, savepoint %s%n",
+                    (System.nanoTime() - t0) / 1_000_000, producedAtStop, SAMPLES, savepoint);
+            assertTrue(producedAtStop < SAMPLES, "the job was stopped mid-stream: " + producedAtStop + " of " + SAMPLES);
+            long committedAtStop = events.poll().size();
+            streamer.joinOrThrow();
+
+            String resumed = submit(withSavepoint(savepoint, resumedArgs));
+            events.await("the last epoch after the resume", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            cancel(resumed);
+            List<CheckpointEvent> run = events.drain();
+            System.out.printf("resumed run: %d epochs committed before the stop, %d in all%n", committedAtStop, run.size());
+            assertExactlyOncePerEpoch(run);
+
+            // the uninterrupted run over the same topic, now complete
+            try (EventLog baselineEvents = new EventLog(id + "-baseline-events")) {
+                String uninterrupted = submit(jobArgs(id, samples, "baseline"));
+                baselineEvents.await("the last epoch of the uninterrupted run",
+                        e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+                cancel(uninterrupted);
+                List<CheckpointEvent> reference = baselineEvents.drain();
+                assertExactlyOncePerEpoch(reference);
+                baseline = shas(reference);
+            }
+            assertEquals(baseline, shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void killingTheTaskManagerRestoresFromTheLastCheckpointWithEveryEpochExactlyOnce() throws Exception {
+        String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        String samples = id + "-samples";
+        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-killed-events");
+        List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
+        produce(samples, all.subList(0, SAMPLES * 4 / 10));
+        String job = submit(jobArgs(id, samples, "killed"));
+        try (EventLog events = new EventLog(id + "-killed-events")) {
+            events.await("the first epoch", e -> e.size() >= 1);
+            Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500);
+            events.await("a second epoch while samples stream in", e -> e.size() >= 2);
+            long committedBefore = events.poll().get(events.seen() - 1).samplesTotal();
+            String victim = cluster.runningPids().keySet().stream().filter(n -> n.startsWith("taskmanager"))
+                    .findFirst().orElseThrow();
+
+            long killed = System.nanoTime();
+            cluster.kill(victim); // SIGKILL: no shutdown, no final checkpoint
+            cluster.startTaskManager();
+            int restartsBefore = 0;
+            Await.until(LONG, 100, "the job to run again on the new TaskManager", () -> restarts(job) > restartsBefore
+                    && allTasksRunning(job));
+            long running = System.nanoTime();
+            events.await("training to resume: a new epoch committed after the kill",
+                    e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() > committedBefore);
+            long resumed = System.nanoTime();
+            System.out.printf("TaskManager kill -9 -> job RUNNING again on the new TaskManager: %d ms; "
+                            + "-> first newly committed epoch: %d ms (checkpoint interval 1 s, heartbeat 2 s)%n",
+                    (running - killed) / 1_000_000, (resumed - killed) / 1_000_000);
+
+            streamer.joinOrThrow();
+            events.await("the last epoch", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            cancel(job);
+            List<CheckpointEvent> run = events.drain();
+            assertExactlyOncePerEpoch(run);
+            if (baseline != null) {
+                assertEquals(baseline, shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static TeacherStream teacher() {
+        return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(16).regression(1).seed(11).build();
+    }
+
+    private static List<String> jobArgs(String id, String samplesTopic, String run) {
+        List<String> a = new ArrayList<>(List.of(
+                "--kafka.bootstrap-servers", stack.bootstrapServers(),
+                "--kafka.samples-topic", samplesTopic,
+                "--kafka.dlq-topic", id + "-dlq",
+                "--kafka.events-topic", id + "-" + run + "-events",
+                "--kafka.group-id", id + "-" + run,
+                "--sample.format", "BINARY",
+                "--sample.feature-dim", "16",
+                "--model.hidden", "32;32",
+                "--model.batch-size", "64",
+                "--model.learning-rate", "0.003",
+                "--run.experiment", "cluster-it",
+                "--run.name", id + "-" + run,
+                "--epoch.samples", String.valueOf(EPOCH),
+                "--checkpoint.dir", "s3://" + stack.bucket() + "/" + id + "/" + run + "/checkpoints",
+                "--checkpoint.interval", "1 s",
+                "--report.every-samples", "12800"));
+        // for the client-side preflight (the cluster's own config.yaml has them for the TaskManagers)
+        FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach((k, v) -> {
+            a.add("--" + k);
+            a.add(v);
+        });
+        return a;
+    }
+
+    private static List<String> withSavepoint(String savepoint, List<String> jobArgs) {
+        List<String> a = new ArrayList<>(List.of("-s", savepoint));
+        a.addAll(jobArgs);
+        return a;
+    }
+
+    /** {@code flink run -d [-s savepoint] <job jar> <job args>}; returns the job id. */
+    private static String submit(List<String> args) throws Exception {
+        List<String> cli = new ArrayList<>(List.of("run", "-d"));
+        int jar = args.size() > 1 && args.get(0).equals("-s") ? 2 : 0;
+        cli.addAll(args.subList(0, jar));
+        cli.add(jobJar.toString());
+        cli.addAll(args.subList(jar, args.size()));
+        long t0 = System.nanoTime();
+        String jobId = FlinkCli.run(cluster, LONG, cli.toArray(String[]::new)).orThrow("flink run").jobId();
+        System.out.printf("flink run%s: job %s submitted in %d ms%n", jar > 0 ? " -s" : "", jobId,
+                (System.nanoTime() - t0) / 1_000_000);
+        return jobId;
+    }
+
+    private static void cancel(String jobId) throws Exception {
+        FlinkCli.run(cluster, LONG, "cancel", jobId).orThrow("flink cancel");
+    }
+
+    private static int restarts(String jobId) {
+        return cluster.rest("/jobs/" + jobId + "/metrics?get=numRestarts")
+                .map(m -> m.size() == 0 ? 0 : m.get(0).path("value").asInt()).orElse(0);
+    }
+
+    private static boolean allTasksRunning(String jobId) {
+        return cluster.rest("/jobs/" + jobId).map(j -> {
+            if (!"RUNNING".equals(j.path("state").asText())) {
+                return false;
+            }
+            for (var v : j.path("vertices")) {
+                if (!"RUNNING".equals(v.path("status").asText())) {
+                    return false;
+                }
+            }
+            return true;
+        }).orElse(false);
+    }
+
+    private static void assertExactlyOncePerEpoch(List<CheckpointEvent> events) {
+        List<CheckpointEvent> committed = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED)).toList();
+        assertEquals(LongStream.rangeClosed(1, EPOCHS).boxed().toList(), committed.stream().map(CheckpointEvent::epoch).toList(),
+                "one committed event per epoch, in order: no duplicate, none missing");
+        for (CheckpointEvent e : committed) {
+            assertEquals(e.epoch() * EPOCH, e.samplesTotal(), "samples trained at the end of epoch " + e.epoch());
+        }
+    }
+
+    private static List<String> shas(List<CheckpointEvent> events) {
+        return events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED))
+                .map(CheckpointEvent::modelSha256).toList();
+    }
+
+    private static void produce(String topic, List<EncodedSample> records) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.bulkProducer(stack.bootstrapServers())) {
+            for (EncodedSample r : records) {
+                p.send(new ProducerRecord<>(topic, null, r.eventTimeMillis(), null, r.value()));
+            }
+            p.flush();
+        }
+    }
+
+    private static Path jobJar() throws IOException {
+        Path target = FlinkCluster.home().resolve("jobs").resolve("target");
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "streamtrain-jobs-*-job.jar")) {
+            for (Path p : jars) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no job jar in " + target + ": the *IT tests run after package (./mvnw verify)");
+    }
+
+    /** Produces records at a steady rate in the background, so that the job is stopped or killed mid-stream. */
+    private static final class Streamer extends Thread {
+        final AtomicInteger sent = new AtomicInteger();
+        private final String topic;
+        private final List<EncodedSample> records;
+        private final int perSecond;
+        private volatile Exception failure;
+
+        private Streamer(String topic, List<EncodedSample> records, int perSecond) {
+            super("sample-streamer");
+            this.topic = topic;
+            this.records = records;
+            this.perSecond = perSecond;
+            setDaemon(true);
+        }
+
+        static Streamer start(String topic, List<EncodedSample> records, int perSecond) {
+            Streamer s = new Streamer(topic, records, perSecond);
+            s.start();
+            return s;
+        }
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            try (KafkaProducer<byte[], byte[]> p = KafkaClients.bulkProducer(stack.bootstrapServers())) {
+                for (int i = 0; i < records.size(); i += 64) {
+                    for (EncodedSample r : records.subList(i, Math.min(records.size(), i + 64))) {
+                        p.send(new ProducerRecord<>(topic, null, r.eventTimeMillis(), null, r.value()));
+                    }
+                    p.flush();
+                    sent.set(Math.min(records.size(), i + 64));
+                    long due = t0 + (long) sent.get() * 1_000_000_000L / perSecond;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        void joinOrThrow() throws Exception {
+            join(LONG.toMillis());
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** A read_committed consumer of one events topic that keeps what it has seen. */
+    private static final class EventLog implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final List<CheckpointEvent> events = new ArrayList<>();
+
+        EventLog(String topic) {
+            consumer = KafkaClients.readCommittedConsumer(stack.bootstrapServers());
+            consumer.subscribe(List.of(topic));
+        }
+
+        List<CheckpointEvent> poll() {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                try {
+                    events.add(CheckpointEvent.fromJson(r.value()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return events;
+        }
+
+        int seen() {
+            return events.size();
+        }
+
+        void await(String what, java.util.function.Predicate<List<CheckpointEvent>> condition) {
+            Await.until(LONG, 0, what + " (cluster logs: " + cluster.log() + ")", () -> condition.test(poll()));
+        }
+
+        /** Everything, after a few more polls in which a duplicate would show. */
+        List<CheckpointEvent> drain() {
+            for (int i = 0; i < 5; i++) {
+                poll();
+            }
+            return List.copyOf(events);
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
