@@ -98,6 +98,7 @@ final class ClusterCommand implements Runnable {
                 out.put("kafkaBootstrapServers", stack.bootstrapServers());
                 out.put("s3Endpoint", stack.s3Endpoint().toString());
                 out.put("s3AccessKey", stack.accessKey());
+                out.put("topics", LocalStackProcess.DEFAULT_TOPICS);
                 out.put("localStackPid", stack.pid());
             } else {
                 String endpoint = first(s3Endpoint, System.getenv("AWS_ENDPOINT_URL"));

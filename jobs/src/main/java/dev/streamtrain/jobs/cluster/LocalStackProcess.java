@@ -28,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalStackProcess {
     public static final String NAME = "local-stack";
+    /** Created with the stack (one partition each): the job's default samples, dead-letter and events topics. */
+    public static final List<String> DEFAULT_TOPICS = List.of("samples", "samples-dlq", "model-checkpoints");
 
     /** Where a running local stack is (no secret: the local credentials are fixed, see {@link S3Credentials#local()}). */
     public record Endpoints(String bootstrapServers, URI s3Endpoint, String accessKey, String region, String bucket,
@@ -97,6 +99,8 @@ public final class LocalStackProcess {
     public static void main(String[] args) throws Exception {
         Path work = Paths.get(args[0]);
         LocalStack stack = LocalStack.start(work, args[1]);
+        // the default topics of conf/job.example.yaml, so that a job can be submitted at once
+        dev.streamtrain.jobs.KafkaClients.createTopics(stack.bootstrapServers(), DEFAULT_TOPICS.toArray(String[]::new));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -110,6 +114,7 @@ public final class LocalStackProcess {
         out.put("bucket", stack.bucket());
         out.put("kafka", stack.kafka().description());
         out.put("s3", stack.objectStore().description());
+        out.put("topics", DEFAULT_TOPICS);
         Path info = Paths.get(args[2]);
         Path tmp = info.resolveSibling(info.getFileName() + ".tmp");
         new ObjectMapper().writeValue(tmp.toFile(), out);
