@@ -22,6 +22,13 @@ final class FlinkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FlinkCluster cluster = FlinkCluster.at(FlinkCluster.defaultDir());
-        return FlinkCli.processBuilder(cluster, args).inheritIO().start().waitFor();
+        ProcessBuilder cli;
+        try {
+            cli = FlinkCli.processBuilder(cluster, args);
+        } catch (IllegalStateException e) {
+            System.err.println("streamtrain: " + e.getMessage());
+            return 2;
+        }
+        return cli.inheritIO().start().waitFor();
     }
 }
