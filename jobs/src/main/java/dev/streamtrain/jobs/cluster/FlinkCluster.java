@@ -115,7 +115,7 @@ public final class FlinkCluster implements AutoCloseable {
      */
     public static FlinkCluster assemble(ClusterSpec spec, boolean attached) throws IOException {
         FlinkCluster c = new FlinkCluster(spec.dir(), attached);
-        Path source = home().resolve("cluster-lib").resolve("target");
+        Path source = home().resolve("jobs").resolve("cluster-lib").resolve("target");
         Path libSource = source.resolve("lib");
         Path presto = source.resolve("plugins").resolve("s3-fs-presto");
         if (!Files.isDirectory(libSource) || !Files.isDirectory(presto)) {
