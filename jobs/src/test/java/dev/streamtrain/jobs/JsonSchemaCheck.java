@@ -42,12 +42,19 @@ final class JsonSchemaCheck {
         }
         if (schema.has("oneOf")) {
             int matches = 0;
+            List<String> sameTypeProblems = null;
             for (JsonNode option : schema.get("oneOf")) {
                 List<String> sub = new ArrayList<>();
                 check(option, value, path, sub);
                 matches += sub.isEmpty() ? 1 : 0;
+                JsonNode resolved = option.has("$ref") ? root.at(option.get("$ref").asText().substring(1)) : option;
+                if (!sub.isEmpty() && resolved.has("type") && typeMatches(resolved.get("type"), value)) {
+                    sameTypeProblems = sub; // the option meant for this kind of value says what is wrong
+                }
             }
-            if (matches != 1) {
+            if (matches == 0 && sameTypeProblems != null) {
+                out.addAll(sameTypeProblems);
+            } else if (matches != 1) {
                 out.add(path + ": matches " + matches + " of oneOf");
             }
             return;
