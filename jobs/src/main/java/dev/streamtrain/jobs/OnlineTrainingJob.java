@@ -11,6 +11,7 @@ import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleValidator;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.trainer.ModelTrainerOperator;
+import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -20,6 +21,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -86,6 +88,9 @@ public final class OnlineTrainingJob {
         conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
         conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        // the job's own keys, secrets masked, as Flink's global job parameters: shown in the web UI and
+        // read back by ./streamtrain rollback to restart the job as it was configured
+        conf.set(PipelineOptions.GLOBAL_JOB_PARAMETERS, config.describe());
         return conf;
     }
 
@@ -108,12 +113,20 @@ public final class OnlineTrainingJob {
                                 config.epochPolicy(), artifactSettings(config), config.retentionPolicy(),
                                 // the effective value (the cluster's config.yaml under flink run), not only the job's keys:
                                 // retention must keep what every retained checkpoint would roll back to
-                                env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)))
+                                env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS),
+                                lineage(env.getConfiguration())))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
                 .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
         trained.sinkTo(reports).name("training reports").uid(OperatorUids.REPORT_SINK).setParallelism(1);
         return trained;
+    }
+
+    /** The attempt, and where this job's checkpoints go (effective values), for the events' restore points. */
+    private RunLineage lineage(org.apache.flink.configuration.ReadableConfig effective) {
+        return new RunLineage(config.get(TrainingJobOptions.ATTEMPT),
+                effective.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null),
+                effective.get(CheckpointingOptions.CREATE_CHECKPOINT_SUB_DIR));
     }
 
     public void execute(StreamExecutionEnvironment env) throws Exception {

@@ -83,6 +83,27 @@ class CheckpointEventSchemaTest {
     }
 
     @Test
+    void aRolledBackEventConforms() throws Exception {
+        CheckpointEvent restored = CheckpointEvent.fromJson(JSON.writeValueAsBytes(committed(fullManifest(0.2, 900), null, 41L)));
+        JsonNode event = JSON.readTree(CheckpointEvent.rolledBack(restored, "0123456789abcdef0123456789abcdef", 2,
+                new CheckpointEvent.Rollback(1, List.of(13L, 14L), "fedcba9876543210fedcba9876543210",
+                        "s3://streamtrain/savepoints/savepoint-fedcba-0123")).toJson());
+        assertConforms(event);
+        assertEquals("rolled-back", event.path("type").asText());
+        assertEquals(12, event.path("epoch").asInt(), "the epoch rolled back to");
+        assertEquals(2, event.path("attempt").asInt());
+        assertEquals("[13,14]", event.path("rollback").path("supersededEpochs").toString());
+    }
+
+    @Test
+    void anEventWithoutAttemptReadsAsAttemptOne() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
+                committed(fullManifest(0.2, 900), null, 41L);
+        old.remove(List.of("attempt", "checkpointPath", "rollback"));
+        assertEquals(1, CheckpointEvent.fromJson(JSON.writeValueAsBytes(old)).lineage());
+    }
+
+    @Test
     void theSchemaDeclaresExactlyTheRecordsComponentsAndEventTypes() throws Exception {
         assertEquals(components(CheckpointEvent.class), names(schema.path("properties")));
         assertEquals(components(CheckpointEvent.class), names(schema.path("required")),
@@ -99,11 +120,13 @@ class CheckpointEventSchemaTest {
 
         Set<String> types = new TreeSet<>();
         for (Field f : CheckpointEvent.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && f.getName().startsWith("EPOCH_")) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
                 types.add((String) f.get(null));
             }
         }
         assertEquals(types, names(schema.path("properties").path("type").path("enum")), "every event type the code emits");
+        assertEquals(types, new TreeSet<>(CheckpointEvent.TYPES));
+        assertEquals(components(CheckpointEvent.Rollback.class), names(schema.path("$defs").path("rollback").path("properties")));
         assertEquals(CheckpointEvent.SCHEMA_VERSION, schema.path("properties").path("schemaVersion").path("const").asInt());
         assertEquals(Manifest.SCHEMA_VERSION, manifest.path("properties").path("schemaVersion").path("const").asInt());
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
@@ -80,6 +81,10 @@ class CheckpointEventsTest {
                         // when an event is visible, its checkpoint has completed
                         assertTrue(completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
                                 "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch() + "'s event showed");
+                        // … and the event names that checkpoint's directory: the epoch's restore point
+                        assertEquals(config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
+                                + e.checkpointId(), e.checkpointPath());
+                        assertEquals(1, e.attempt(), "a run as first started is attempt 1");
                     } catch (java.io.IOException ex) {
                         throw new java.io.UncheckedIOException(ex);
                     }

@@ -71,6 +71,8 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public static final String WINDOW_STATE = "epoch-window";
     /** Epochs announced so far, for retention, as JSON bytes (see {@link CommittedEpoch}). */
     public static final String COMMITTED_STATE = "committed-epochs";
+    /** The run's attempt (lineage), raised by a rollback; kept so that a later plain restore keeps it. */
+    public static final String ATTEMPT_STATE = "run-attempt";
 
     /** One {@link EventRecord} per committed epoch-window, for the exactly-once event sink. */
     public static final OutputTag<EventRecord> CHECKPOINT_EVENTS =
@@ -86,6 +88,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private final RetentionPolicy retention;
     /** How many completed checkpoints Flink retains: their epochs are kept for rollbacks. */
     private final int retainedCheckpoints;
+    private final RunLineage lineage;
 
     private transient DjlTrainer trainer;
     private transient BatchBuffer batch;
@@ -103,6 +106,8 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient ListState<byte[]> committedState;
     private transient List<CommittedEpoch> committed;
     private transient Set<Long> deletionsInFlight;
+    private transient ListState<Integer> attemptState;
+    private transient int attempt;
 
     private transient Counter samplesMetric;
     private transient Counter batchesMetric;
@@ -117,6 +122,12 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
 
     public ModelTrainerOperator(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
                                 ArtifactSettings artifacts, RetentionPolicy retention, int retainedCheckpoints) {
+        this(spec, reportEverySamples, epochPolicy, artifacts, retention, retainedCheckpoints, RunLineage.firstAttempt());
+    }
+
+    public ModelTrainerOperator(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
+                                ArtifactSettings artifacts, RetentionPolicy retention, int retainedCheckpoints,
+                                RunLineage lineage) {
         if (reportEverySamples <= 0) {
             throw new IllegalArgumentException("reportEverySamples must be positive, got " + reportEverySamples);
         }
@@ -126,6 +137,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         this.artifacts = artifacts;
         this.retention = retention;
         this.retainedCheckpoints = Math.max(1, retainedCheckpoints);
+        this.lineage = lineage;
     }
 
     /** Work on the background thread whose event is emitted at the next checkpoint barrier. */
@@ -150,6 +162,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         committed = savedCommitted == null ? new ArrayList<>()
                 : new ArrayList<>(List.of(JSON.readValue(savedCommitted, CommittedEpoch[].class)));
         deletionsInFlight = new HashSet<>();
+        attemptState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(ATTEMPT_STATE, Integer.class));
+        Integer savedAttempt = single(attemptState.get(), ATTEMPT_STATE);
+        attempt = Math.max(lineage.attempt(), savedAttempt == null ? 1 : savedAttempt);
 
         batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         byte[] saved = single(modelState.get(), MODEL_STATE);
@@ -160,8 +175,8 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 batch.restore(pending);
             }
             counters = single(countersState.get(), COUNTERS_STATE);
-            LOG.info("trainer restored: {} samples trained, {} pending, on {}", counters.samplesTrained, batch.rows(),
-                    trainer.deviceDescription());
+            LOG.info("trainer restored: {} samples trained, {} pending, attempt {}, on {}", counters.samplesTrained,
+                    batch.rows(), attempt, trainer.deviceDescription());
         } else {
             trainer = DjlTrainer.create(spec);
             counters = new TrainingCounters();
@@ -262,11 +277,15 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", epoch,
                         result.manifestUri(), result.bytesWritten(), result.millis(),
                         checkpointId == null ? "(final)" : checkpointId);
-                return CheckpointEvent.committed(result, samplesTotal, checkpointId);
+                return CheckpointEvent.committed(result, samplesTotal, checkpointId, checkpointPath(checkpointId), attempt);
             });
         }
         window = window.next(epochPolicy.spanMillis());
         windowStartNanos = now;
+    }
+
+    private String checkpointPath(Long checkpointId) {
+        return lineage.checkpointPath(getRuntimeContext().getJobInfo().getJobId().toString(), checkpointId);
     }
 
     private static <T> T await(Future<T> future, String what) throws IOException, InterruptedException {
@@ -319,7 +338,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 deletionsInFlight.remove(epoch);
                 LOG.info("retention ({}): deleted epoch {} at {}", retention.describe(), epoch, folder);
                 return CheckpointEvent.deleted(artifacts.experiment(), artifacts.run(), artifacts.model(), epoch, folder,
-                        samplesTotal, cp, jobId);
+                        samplesTotal, cp, checkpointPath(cp), jobId, attempt);
             });
         }
     }
@@ -380,6 +399,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         countersState.update(List.of(counters));
         windowState.update(List.of(JSON.writeValueAsBytes(window)));
         committedState.update(List.of(JSON.writeValueAsBytes(committed)));
+        attemptState.update(List.of(attempt));
     }
 
     /**
@@ -403,6 +423,15 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         try {
             if (uploads != null) {
                 uploads.shutdownNow();
+                // an upload must not land (and move `latest`) after the job is reported cancelled: a
+                // rollback writes `latest` as soon as the job it stopped is gone
+                try {
+                    if (!uploads.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                        LOG.warn("an artifact upload is still running after 30 s; the job ends without waiting for it");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (s3Client != null) {
                 s3Client.close();

@@ -68,6 +68,9 @@ public final class JobConfig implements Serializable {
         if (conf.get(EPOCH_SAMPLES) <= 0) {
             problems.add(EPOCH_SAMPLES.key() + " must be positive");
         }
+        if (conf.get(ATTEMPT) < 1) {
+            problems.add(ATTEMPT.key() + " must be at least 1");
+        }
         if (conf.get(REPORT_EVERY) <= 0) {
             problems.add(REPORT_EVERY.key() + " must be positive");
         }
@@ -306,10 +309,20 @@ public final class JobConfig implements Serializable {
         return flink;
     }
 
-    /** Every key with its effective value, secrets masked — for the start-up log. */
+    /** What a masked secret reads as in {@link #describe()}. */
+    public static final String MASKED = "******";
+
+    /**
+     * Every key given, with its value, secrets masked — for the start-up log and the job's global
+     * parameters (Flink's web UI, and {@code ./streamtrain rollback}, which restarts the job with them).
+     */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
-        conf.toMap().forEach((k, v) -> out.put(k, k.contains("secret") || k.contains("password") ? "******" : v));
+        conf.toMap().forEach((k, v) -> out.put(k, isSecret(k) ? MASKED : v));
         return out;
+    }
+
+    public static boolean isSecret(String key) {
+        return key.contains("secret") || key.contains("password") || key.contains("access-key");
     }
 }

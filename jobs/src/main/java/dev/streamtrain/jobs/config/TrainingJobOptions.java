@@ -84,6 +84,9 @@ public final class TrainingJobOptions {
             .stringType().defaultValue("run-1").withDescription("Run name within the experiment.");
     public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("run.model")
             .stringType().defaultValue("model").withDescription("Model name within the run.");
+    public static final ConfigOption<Integer> ATTEMPT = ConfigOptions.key("run.attempt")
+            .intType().defaultValue(1)
+            .withDescription("Lineage of the run, in every event: 1 as first started; ./streamtrain rollback restarts the job with the next one. A restored higher attempt wins.");
 
     // --- epoch-windows and artifacts ------------------------------------------------------------
     public static final ConfigOption<Long> EPOCH_SAMPLES = ConfigOptions.key("epoch.samples")
@@ -121,7 +124,7 @@ public final class TrainingJobOptions {
             KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
             SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
             MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
-            EXPERIMENT, RUN, MODEL_NAME, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
+            EXPERIMENT, RUN, MODEL_NAME, ATTEMPT, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
