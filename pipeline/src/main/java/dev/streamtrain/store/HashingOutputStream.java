@@ -51,7 +51,7 @@ final class HashingOutputStream extends FilterOutputStream {
         }
     }
 
-    static String sha256Hex(byte[] bytes) {
+    public static String sha256Hex(byte[] bytes) {
         return HexFormat.of().formatHex(newSha256().digest(bytes));
     }
 }

@@ -74,6 +74,10 @@ final class ClusterCommand implements Runnable {
                 description = "extra TaskManager JVM options, e.g. \"-Dai.djl.pytorch.num_threads=2\"")
         String tmJavaOpts;
 
+        @Option(names = "--retained-checkpoints", defaultValue = "" + ClusterSpec.DEFAULT_RETAINED_CHECKPOINTS,
+                description = "execution.checkpointing.num-retained: checkpoints kept per job, the rollback restore points (default: ${DEFAULT-VALUE})")
+        int retainedCheckpoints;
+
         @Option(names = "--timeout", defaultValue = "PT3M", description = "how long to wait for the TaskManager (default: ${DEFAULT-VALUE})")
         Duration timeout;
 
@@ -119,7 +123,8 @@ final class ClusterCommand implements Runnable {
                 out.put("s3Endpoint", endpoint);
             }
             try {
-                ClusterSpec spec = new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts);
+                ClusterSpec spec = new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts,
+                        retainedCheckpoints);
                 FlinkCluster cluster = FlinkCluster.assemble(spec, false);
                 long jm = cluster.startJobManager();
                 long tm = cluster.startTaskManager();

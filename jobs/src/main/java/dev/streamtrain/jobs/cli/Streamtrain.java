@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Online training of PyTorch (DJL) models inside Apache Flink.",
         subcommands = {LocalCommand.class, EventsCommand.class, FetchCommand.class, StackCommand.class, BenchCommand.class,
-                ClusterCommand.class, FlinkCommand.class})
+                ClusterCommand.class, FlinkCommand.class, RollbackCommand.class})
 public final class Streamtrain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -18,6 +18,25 @@ public final class Streamtrain implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.err);
+    }
+
+    /**
+     * Runs one command in this JVM, its stdout and stderr going to {@code out} and {@code err} (for
+     * commands that print through their own streams; tests use this); returns the exit code.
+     */
+    public static int execute(java.io.PrintStream out, java.io.PrintStream err, String... args) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K command = CommandLine.defaultFactory().create(cls);
+                if (command instanceof RollbackCommand r) {
+                    r.out = out;
+                    r.err = err;
+                }
+                return command;
+            }
+        };
+        return new CommandLine(new Streamtrain(), factory).setOut(new java.io.PrintWriter(err, true)).execute(args);
     }
 
     public static void main(String[] args) {

@@ -14,11 +14,15 @@ import java.nio.file.Path;
  * @param jobManagerMemory  {@code jobmanager.memory.process.size}
  * @param taskManagerMemory {@code taskmanager.memory.process.size} (libtorch's native memory comes on top)
  * @param taskManagerJavaOpts extra JVM options of the TaskManagers (e.g. DJL thread counts), may be empty
+ * @param retainedCheckpoints {@code execution.checkpointing.num-retained}: the checkpoints kept per job,
+ *                          which are the rollback restore points
  */
 public record ClusterSpec(Path dir, S3Endpoint s3, String bucket, int slots, String jobManagerMemory,
-                          String taskManagerMemory, String taskManagerJavaOpts) {
+                          String taskManagerMemory, String taskManagerJavaOpts, int retainedCheckpoints) {
+    public static final int DEFAULT_RETAINED_CHECKPOINTS = 10;
+
     public static ClusterSpec of(Path dir, S3Endpoint s3, String bucket) {
-        return new ClusterSpec(dir, s3, bucket, 2, "1024m", "2048m", "");
+        return new ClusterSpec(dir, s3, bucket, 2, "1024m", "2048m", "", DEFAULT_RETAINED_CHECKPOINTS);
     }
 
     public String checkpointsDir() {

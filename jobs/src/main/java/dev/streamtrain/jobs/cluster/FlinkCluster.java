@@ -213,7 +213,8 @@ public final class FlinkCluster implements AutoCloseable {
         c.put("execution.checkpointing.dir", spec.checkpointsDir());
         c.put("execution.checkpointing.savepoint-dir", spec.savepointsDir());
         c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-        c.put("execution.checkpointing.num-retained", "3");
+        // the retained checkpoints are the rollback restore points (./streamtrain rollback)
+        c.put("execution.checkpointing.num-retained", String.valueOf(spec.retainedCheckpoints()));
         c.put("restart-strategy.type", "exponential-delay");
         c.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
         c.put("restart-strategy.exponential-delay.max-backoff", "10 s");

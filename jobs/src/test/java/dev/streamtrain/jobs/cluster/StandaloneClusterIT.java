@@ -11,7 +11,13 @@ import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamtrain.jobs.cli.Streamtrain;
+import dev.streamtrain.rollback.RunHistory;
+import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.FlinkS3;
+import dev.streamtrain.store.S3Clients;
+import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -171,7 +177,126 @@ class StandaloneClusterIT {
         }
     }
 
+    @Test
+    @Order(3)
+    void rollbackRestartsFromAnEpochsCheckpointAsTheNextAttemptAndRefusesARestorePointThatIsGone() throws Exception {
+        String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        String samples = id + "-samples";
+        String eventsTopic = id + "-rolled-events";
+        String key = "cluster-it/" + id + "-rolled/model";
+        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", eventsTopic);
+        List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
+        String job = submit(jobArgs(id, samples, "rolled"));
+        Streamer streamer = Streamer.start(samples, all, 1500);
+        try (EventLog events = new EventLog(eventsTopic); S3Client s3 = S3Clients.create(stack.s3())) {
+            events.await("five epochs", e -> e.size() >= 5);
+            long firstCheckpoint = events.poll().get(0).checkpointId();
+            Await.until(LONG, 100, "more checkpoints after epoch 1's than the cluster retains",
+                    () -> latestCheckpoint(job) > firstCheckpoint + ClusterSpec.DEFAULT_RETAINED_CHECKPOINTS);
+
+            // the restore points, from the event topic, checked against the object store
+            Cli listed = rollback(eventsTopic, "--key", key);
+            assertEquals(0, listed.code, listed.err);
+            List<JsonNode> points = listed.jsonLines();
+            assertEquals("gone", points.get(0).path("status").asText(), "epoch 1's checkpoint was subsumed: " + points);
+            List<Long> restorable = points.stream().filter(p -> p.path("status").asText().equals("restorable"))
+                    .map(p -> p.path("epoch").asLong()).toList();
+            assertTrue(restorable.size() >= 2, "the newest epochs are restorable: " + points);
+
+            // a restore point that no longer exists is refused, and nothing changes
+            Cli refused = rollback(eventsTopic, "--key", key, "--to-epoch", "1");
+            assertEquals(4, refused.code, refused.err);
+            assertTrue(refused.err.contains("no longer exists"), refused.err);
+            assertEquals("RUNNING", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
+
+            long k = restorable.get(restorable.size() - 2);
+            long t0 = System.nanoTime();
+            Cli done = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k));
+            assertEquals(0, done.code, done.err);
+            JsonNode result = done.jsonLines().get(0);
+            System.out.printf("rollback to epoch %d: %d ms (savepoint + cancel, latest, event, jar upload, restart)%n", k,
+                    (System.nanoTime() - t0) / 1_000_000);
+            String newJob = result.path("flinkJobId").asText();
+            assertEquals("CANCELED", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText(),
+                    "cancelled with a savepoint, which keeps the retained checkpoints");
+            assertTrue(result.path("savepointPath").asText().startsWith("s3://"), result.toString());
+            assertEquals(2, result.path("attempt").asInt());
+            // latest moved back: it names epoch k, or already an epoch the new attempt committed since
+            ArtifactReader reader = new ArtifactReader(s3, stack.bucket());
+            var latest = reader.readLatest("cluster-it", id + "-rolled", "model");
+            assertTrue(latest.epoch() == k || newJob.equals(reader.readManifest(latest).flinkJobId()),
+                    "latest names epoch " + latest.epoch() + " of job " + reader.readManifest(latest).flinkJobId());
+
+            streamer.joinOrThrow();
+            events.await("the new attempt's last epoch", e -> !e.isEmpty() && e.get(e.size() - 1).attempt() == 2
+                    && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            cancel(newJob);
+            List<CheckpointEvent> story = events.drain();
+
+            // the topic tells it in order: attempt 1 up to n, the rollback to k naming k+1..n, attempt 2 from k+1
+            int r = 0;
+            while (!story.get(r).type().equals(CheckpointEvent.ROLLED_BACK)) {
+                r++;
+            }
+            List<CheckpointEvent> first = story.subList(0, r);
+            CheckpointEvent rolledBack = story.get(r);
+            List<CheckpointEvent> second = story.subList(r + 1, story.size());
+            long n = first.get(first.size() - 1).epoch();
+            assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), first.stream().map(CheckpointEvent::epoch).toList());
+            assertTrue(first.stream().allMatch(e -> e.attempt() == 1 && e.flinkJobId().equals(job)));
+            assertEquals(k, rolledBack.epoch());
+            assertEquals(2, rolledBack.attempt());
+            assertEquals(newJob, rolledBack.flinkJobId());
+            assertEquals(LongStream.rangeClosed(k + 1, n).boxed().toList(), rolledBack.rollback().supersededEpochs());
+            assertEquals(job, rolledBack.rollback().previousJobId());
+            assertEquals(LongStream.rangeClosed(k + 1, EPOCHS).boxed().toList(),
+                    second.stream().map(CheckpointEvent::epoch).toList(), "the new attempt retrains from k+1, each epoch once");
+            assertTrue(second.stream().allMatch(e -> e.attempt() == 2 && e.flinkJobId().equals(newJob)));
+
+            RunHistory history = RunHistory.of(story);
+            assertExactlyOncePerEpoch(history.liveEpochs());
+            if (baseline != null) {
+                // restored at k with its offsets: the same samples after k, once — the same weights, bitwise
+                assertEquals(baseline, shas(history.liveEpochs()), "the live epochs' weights, as in the uninterrupted run");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** {@code ./streamtrain rollback <args>} in this JVM, against this cluster and stack. */
+    private static Cli rollback(String eventsTopic, String... args) {
+        List<String> a = new ArrayList<>(List.of("rollback", "--bootstrap-servers", stack.bootstrapServers(),
+                "--topic", eventsTopic,
+                "--rest-url", cluster.restUrl(), "--jar", jobJar.toString(),
+                "--s3-endpoint", stack.s3().endpoint().toString(), "--access-key", stack.s3().accessKey(),
+                "--secret-key", stack.s3().secretKey()));
+        a.addAll(List.of(args));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Streamtrain.execute(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true),
+                a.toArray(String[]::new));
+        System.out.print(err);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    private record Cli(int code, String out, String err) {
+        List<JsonNode> jsonLines() throws IOException {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+                }
+            }
+            return lines;
+        }
+    }
+
+    private static long latestCheckpoint(String jobId) {
+        return cluster.rest("/jobs/" + jobId + "/checkpoints")
+                .map(c -> c.path("latest").path("completed").path("id").asLong(-1)).orElse(-1L);
+    }
+
 
     private static TeacherStream teacher() {
         return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(16).regression(1).seed(11).build();

@@ -1,0 +1,83 @@
+package dev.streamtrain.jobs;
+
+import dev.streamtrain.events.CheckpointEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** The checkpoint-event topic as tools see it: one run's committed events, and publishing one event. */
+public final class EventTopic {
+    private final String bootstrap;
+    private final String topic;
+
+    public EventTopic(String bootstrap, String topic) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+    }
+
+    /**
+     * Every event of {@code key} ({@code <experiment>/<run>/<model>}) a read_committed consumer sees now,
+     * in topic order: read from the beginning to the last stable offsets taken at the start.
+     *
+     * @throws IOException when the topic does not exist or an event is not readable
+     */
+    public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            if (partitions.isEmpty()) {
+                throw new IOException("topic '" + topic + "' does not exist on " + bootstrap);
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            List<CheckpointEvent> events = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("reading '" + topic + "' did not reach its end within " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        events.add(CheckpointEvent.fromJson(r.value()));
+                    }
+                }
+            }
+            return events;
+        }
+    }
+
+    /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */
+    public void publish(CheckpointEvent event, Duration timeout) throws IOException {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(topic, event.key().getBytes(StandardCharsets.UTF_8), event.toJson()))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("could not publish the " + event.type() + " event to '" + topic + "' on " + bootstrap
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while publishing", e);
+        }
+    }
+}
