@@ -5,6 +5,8 @@ import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.OnlineTrainingJob;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
+import dev.streamtrain.jobs.config.InvalidConfigurationException;
+import dev.streamtrain.jobs.config.JobArguments;
 import dev.streamtrain.localstack.S3Endpoint;
 import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RestorePoint;
@@ -204,29 +206,35 @@ final class RollbackCommand implements Callable<Integer> {
             err.printf("streamtrain rollback: job %s is not running (%s): nothing to stop%n", previousJob, state);
         }
         try {
+            if (!exists(s3, target.metadataPath())) {
+                // Flink subsumed the restore point while the job was being stopped: undo the stop
+                String resumed = HexFormat.of().formatHex(uuidBytes());
+                if (savepoint != null) {
+                    submit(rest, jobJar, jobArguments(rest, previousJob, endpoint, history.nextAttempt() - 1), savepoint,
+                            resumed);
+                }
+                throw new Refused(4, "the restore point of epoch " + toEpoch + " (" + target.path() + ") was deleted by "
+                        + "Flink (a newer checkpoint subsumed it) while the job was being stopped. Nothing changed"
+                        + (savepoint == null ? "" : ": the job runs again from its savepoint " + savepoint + " as job "
+                        + resumed) + ". Restorable now: " + restorable(RunHistory.of(new EventTopic(bootstrap, topic)
+                        .read(key, timeout)), s3));
+            }
             // 3. what the stopped job committed last is now visible: the superseded epochs
             RunHistory after = RunHistory.of(new EventTopic(bootstrap, topic).read(key, timeout));
             List<Long> superseded = after.epochsAbove(toEpoch);
             LatestPointer latest = new LatestMover(s3).pointAt(URI.create(restored.manifestUri()));
             String newJob = HexFormat.of().formatHex(uuidBytes());
             int attempt = after.nextAttempt();
-            args = withAttempt(args, attempt);
+            if (attempt != history.nextAttempt()) {
+                args = jobArguments(rest, previousJob, endpoint, attempt);
+            }
             new EventTopic(bootstrap, topic).publish(CheckpointEvent.rolledBack(restored, newJob, attempt,
                     new CheckpointEvent.Rollback(target.attempt(), superseded, running ? previousJob : null, savepoint)),
                     timeout);
 
             // 4. the next attempt, from the restore point
             err.printf("streamtrain rollback: restarting from %s as job %s (attempt %d)…%n", target.path(), newJob, attempt);
-            String jarId = rest.uploadJar(jobJar);
-            try {
-                rest.runJar(jarId, ENTRY_CLASS, args, target.path(), newJob);
-            } finally {
-                rest.deleteJar(jarId);
-            }
-            String newState = rest.awaitState(newJob, Set.of("RUNNING", "FINISHED", "FAILED", "CANCELED"), timeout);
-            if (!"RUNNING".equals(newState)) {
-                throw new IOException("the restarted job " + newJob + " is " + newState + ", not RUNNING");
-            }
+            submit(rest, jobJar, args, target.path(), newJob);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("rolledBackTo", toEpoch);
             result.put("attempt", attempt);
@@ -247,66 +255,33 @@ final class RollbackCommand implements Callable<Integer> {
         }
     }
 
+    /** Uploads the jar, runs it from {@code restorePath} as {@code jobId}, and waits until the job runs. */
+    private void submit(FlinkRest rest, Path jobJar, List<String> args, String restorePath, String jobId)
+            throws IOException, InterruptedException {
+        String jarId = rest.uploadJar(jobJar);
+        try {
+            rest.runJar(jarId, ENTRY_CLASS, args, restorePath, jobId);
+        } finally {
+            rest.deleteJar(jarId);
+        }
+        String state = rest.awaitState(jobId, Set.of("RUNNING", "FINISHED", "FAILED", "CANCELED"), timeout);
+        if (!"RUNNING".equals(state)) {
+            throw new IOException("the job " + jobId + " restored from " + restorePath + " is " + state + ", not RUNNING");
+        }
+    }
+
     /** The stopped job's parameters as it reported them, secrets filled back in, then the overrides. */
     private List<String> jobArguments(FlinkRest rest, String jobId, S3Endpoint s3, int attempt) throws IOException {
-        Map<String, String> params = jobId == null ? Map.of() : rest.globalParameters(jobId).orElse(Map.of());
-        Map<String, String> given = overrideMap();
-        if (params.isEmpty() && given.isEmpty()) {
+        Map<String, String> reported = jobId == null ? Map.of() : rest.globalParameters(jobId).orElse(Map.of());
+        if (reported.isEmpty() && overrides.isEmpty()) {
             throw new Refused(2, "the cluster at " + rest.baseUrl() + " has no parameters of job " + jobId
                     + " (not known to it, or started by an older build): give the job's arguments after --");
         }
-        List<String> args = new ArrayList<>();
-        for (Map.Entry<String, String> p : params.entrySet()) {
-            String value = p.getValue();
-            if (given.containsKey(p.getKey()) || p.getKey().equals("run.attempt")) {
-                continue;
-            }
-            if (dev.streamtrain.jobs.config.JobConfig.MASKED.equals(value)) {
-                value = switch (p.getKey()) {
-                    case "s3.access-key" -> s3.accessKey();
-                    case "s3.secret-key" -> s3.secretKey();
-                    default -> throw new Refused(2, "job " + jobId + " was given the secret " + p.getKey()
-                            + ", which Flink does not show: give it again after --: -- --" + p.getKey() + " <value>");
-                };
-            }
-            args.add("--" + p.getKey());
-            args.add(value);
+        try {
+            return JobArguments.rebuild(reported, overrides, s3, attempt);
+        } catch (InvalidConfigurationException e) {
+            throw new Refused(2, String.join("; ", e.problems()));
         }
-        args.addAll(overrides);
-        return withAttempt(args, attempt);
-    }
-
-    private static List<String> withAttempt(List<String> args, int attempt) {
-        List<String> a = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--run.attempt")) {
-                i++;
-            } else if (!args.get(i).startsWith("--run.attempt=")) {
-                a.add(args.get(i));
-            }
-        }
-        a.add("--run.attempt");
-        a.add(String.valueOf(attempt));
-        return a;
-    }
-
-    private Map<String, String> overrideMap() {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < overrides.size(); i++) {
-            String a = overrides.get(i);
-            if (!a.startsWith("--")) {
-                throw new Refused(2, "job arguments after -- are --key value pairs; got '" + a + "'");
-            }
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                m.put(a.substring(2, eq), a.substring(eq + 1));
-            } else if (i + 1 < overrides.size()) {
-                m.put(a.substring(2), overrides.get(++i));
-            } else {
-                throw new Refused(2, a + " needs a value");
-            }
-        }
-        return m;
     }
 
     private String savepointDirectory(FlinkRest rest) throws IOException {

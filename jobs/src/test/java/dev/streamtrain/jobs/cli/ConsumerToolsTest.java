@@ -302,4 +302,34 @@ class ConsumerToolsTest {
             throw new AssertionError("not JSON: " + json, e);
         }
     }
+
+    @Test
+    void produceWritesTheSeededTeacherStreamAndRefusesAMissingTopic() throws Exception {
+        String samples = run + "-samples";
+        KafkaClients.createTopics(stack.bootstrapServers(), samples);
+        ProduceCommand cmd = new ProduceCommand();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", samples,
+                "--samples", "3000", "--format", "BINARY", "--feature-dim", "8", "--seed", "5"));
+        assertEquals(3000, new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).path("samples").asInt());
+
+        List<byte[]> expected = dev.streamtrain.sample.synthetic.TeacherStream.builder()
+                .format(dev.streamtrain.sample.SampleFormat.BINARY).featureDim(8).regression(1).seed(5).build()
+                .nextEncoded(3000).stream().map(e -> e.value()).toList();
+        List<byte[]> got = new ArrayList<>();
+        try (var consumer = KafkaClients.readCommittedConsumer(stack.bootstrapServers())) {
+            consumer.subscribe(List.of(samples));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (got.size() < 3000 && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
+            }
+        }
+        assertEquals(3000, got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertTrue(java.util.Arrays.equals(expected.get(i), got.get(i)), "record " + i + " is the seeded stream's");
+        }
+        assertEquals(4, new CommandLine(new ProduceCommand()).execute("--bootstrap-servers", stack.bootstrapServers(),
+                "--topic", run + "-no-such-topic", "--samples", "10"));
+    }
 }

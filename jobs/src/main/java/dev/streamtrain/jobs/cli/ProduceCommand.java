@@ -1,0 +1,114 @@
+package dev.streamtrain.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.jobs.KafkaClients;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.sample.synthetic.TeacherStream;
+import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Produces a synthetic training stream (a seeded teacher network's regression targets) to a topic. */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = {"Produce synthetic training samples to a Kafka topic: features ~ N(0,1), labels from a",
+                "fixed random teacher MLP (the same --seed gives the same stream). The format and --feature-dim must",
+                "match the job's sample.format and sample.feature-dim. Progress on stderr; one JSON line at the end.",
+                "Exit codes: 0 produced, 2 usage or Kafka unreachable, 4 the topic does not exist."})
+final class ProduceCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
+    String bootstrap;
+
+    @Option(names = "--topic", defaultValue = "samples", description = "(default: ${DEFAULT-VALUE})")
+    String topic;
+
+    @Option(names = "--samples", defaultValue = "100000", description = "how many (default: ${DEFAULT-VALUE})")
+    long samples;
+
+    @Option(names = "--rate", defaultValue = "0", description = "samples per second; 0: as fast as Kafka takes them (default)")
+    int rate;
+
+    @Option(names = "--format", defaultValue = "JSON", description = "JSON or BINARY (default: ${DEFAULT-VALUE})")
+    SampleFormat format;
+
+    @Option(names = "--feature-dim", defaultValue = "64", description = "(default: ${DEFAULT-VALUE})")
+    int featureDim;
+
+    @Option(names = "--seed", defaultValue = "1", description = "teacher and data seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+
+    @Override
+    public Integer call() throws Exception {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        }
+        if (samples < 1 || rate < 0 || featureDim < 1) {
+            return usage("--samples and --feature-dim must be positive, --rate not negative");
+        }
+        TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(seed).build();
+        long t0 = System.nanoTime();
+        long lastProgress = t0;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+            if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
+                err.println("streamtrain produce: topic '" + topic + "' does not exist on " + bootstrap
+                        + " (./streamtrain cluster start --local-stack creates 'samples')");
+                return 4;
+            }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
+        }
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.bulkProducer(bootstrap)) {
+            long sent = 0;
+            while (sent < samples) {
+                int chunk = (int) Math.min(rate > 0 ? Math.max(1, rate / 20) : 1024, samples - sent);
+                for (EncodedSample s : teacher.nextEncoded(chunk)) {
+                    producer.send(new ProducerRecord<>(topic, null, s.eventTimeMillis(), null, s.value()));
+                }
+                sent += chunk;
+                if (rate > 0) {
+                    producer.flush();
+                    long wait = t0 + sent * 1_000_000_000L / rate - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                if (System.nanoTime() - lastProgress > 1_000_000_000L) {
+                    lastProgress = System.nanoTime();
+                    err.printf("streamtrain produce: %d of %d samples to '%s'%n", sent, samples, topic);
+                }
+            }
+            producer.flush();
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            err.println("streamtrain produce: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+            return 2;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("topic", topic);
+        result.put("samples", samples);
+        result.put("format", format.name());
+        result.put("featureDim", featureDim);
+        result.put("seconds", Math.round(seconds * 100) / 100.0);
+        result.put("samplesPerSecond", Math.round(samples / Math.max(seconds, 1e-9)));
+        out.println(new ObjectMapper().writeValueAsString(result));
+        return 0;
+    }
+
+    private int usage(String message) {
+        err.println("streamtrain produce: " + message);
+        return 2;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.streamtrain.jobs.config;
+
+import dev.streamtrain.localstack.S3Endpoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rebuilds a training job's arguments from what a running job reports (its global job parameters,
+ * secrets masked, see {@link JobConfig#describe()}) — for restarting it as it was configured.
+ */
+public final class JobArguments {
+    private JobArguments() {}
+
+    /**
+     * @param reported  the job's parameters as Flink shows them
+     * @param overrides {@code --key value} / {@code --key=value} arguments that win over the reported ones
+     * @param s3        credentials to fill the masked S3 keys back in with (may be null)
+     * @param attempt   the {@code run.attempt} of the restarted job
+     * @throws InvalidConfigurationException for malformed overrides, or a masked secret with nothing to fill it
+     */
+    public static List<String> rebuild(Map<String, String> reported, List<String> overrides, S3Endpoint s3, int attempt) {
+        Map<String, String> given = parse(overrides);
+        Map<String, String> args = new LinkedHashMap<>();
+        for (Map.Entry<String, String> p : reported.entrySet()) {
+            String value = p.getValue();
+            if (JobConfig.MASKED.equals(value) && !given.containsKey(p.getKey())) {
+                value = switch (p.getKey()) {
+                    case "s3.access-key" -> s3 == null ? null : s3.accessKey();
+                    case "s3.secret-key" -> s3 == null ? null : s3.secretKey();
+                    default -> null;
+                };
+                if (value == null) {
+                    throw new InvalidConfigurationException(List.of("the job was given the secret " + p.getKey()
+                            + ", which Flink does not show: give it again after --: -- --" + p.getKey() + " <value>"));
+                }
+            }
+            args.put(p.getKey(), value);
+        }
+        args.putAll(given);
+        args.put(TrainingJobOptions.ATTEMPT.key(), String.valueOf(attempt));
+        List<String> out = new ArrayList<>();
+        args.forEach((k, v) -> {
+            out.add("--" + k);
+            out.add(v);
+        });
+        return out;
+    }
+
+    private static Map<String, String> parse(List<String> overrides) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < overrides.size(); i++) {
+            String a = overrides.get(i);
+            if (!a.startsWith("--") || a.length() < 3) {
+                throw new InvalidConfigurationException(List.of("job arguments are --key value pairs; got '" + a + "'"));
+            }
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                m.put(a.substring(2, eq), a.substring(eq + 1));
+            } else if (i + 1 < overrides.size()) {
+                m.put(a.substring(2), overrides.get(++i));
+            } else {
+                throw new InvalidConfigurationException(List.of(a + " needs a value"));
+            }
+        }
+        return m;
+    }
+}
