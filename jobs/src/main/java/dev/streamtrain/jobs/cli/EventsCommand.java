@@ -90,7 +90,7 @@ final class EventsCommand implements Callable<Integer> {
             }
             if (format.equals("human")) {
                 out.printf("%-24s  %-40s  %7s  %10s  %10s  %6s  %s%n", "created", "experiment/run/model", "epoch",
-                        "samples", "mean loss", "chkpt", "type / artifact");
+                        "samples", "mean loss", "chkpt", "type (attempt) / artifact");
             }
             long shown = 0;
             while (follow || !reached(consumer, end.keySet(), end)) {
@@ -140,6 +140,7 @@ final class EventsCommand implements Callable<Integer> {
         String checkpoint = e.path("checkpointId").isNull() ? "final" : e.path("checkpointId").asText();
         return String.format("%-24s  %-40s  %7d  %10s  %10s  %6s  %s %s", e.path("createdAt").asText(),
                 e.path("experiment").asText() + "/" + e.path("run").asText() + "/" + e.path("model").asText(),
-                e.path("epoch").asLong(), samples, meanLoss, checkpoint, type, e.path("artifactUri").asText());
+                e.path("epoch").asLong(), samples, meanLoss, checkpoint, type + " (attempt " + Math.max(1, e.path("attempt").asInt())
+                        + ")", e.path("artifactUri").asText());
     }
 }
