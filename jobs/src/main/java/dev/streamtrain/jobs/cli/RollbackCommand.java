@@ -199,7 +199,13 @@ final class RollbackCommand implements Callable<Integer> {
         String savepoint = null;
         if (running) {
             err.printf("streamtrain rollback: cancelling job %s with a savepoint into %s…%n", previousJob, spDir);
-            savepoint = rest.cancelWithSavepoint(previousJob, spDir, timeout);
+            try {
+                savepoint = rest.cancelWithSavepoint(previousJob, spDir, timeout);
+            } catch (IOException e) {
+                throw new Refused(2, e.getMessage() + ". Nothing changed. If the job cannot take a savepoint because it "
+                        + "keeps failing, cancel it (./streamtrain flink cancel " + previousJob + ", or PATCH /jobs/"
+                        + previousJob + "?mode=cancel; its retained checkpoints stay) and run the rollback again");
+            }
             rest.awaitState(previousJob, FlinkRest.TERMINAL, timeout);
             err.printf("streamtrain rollback: job %s stopped; savepoint %s%n", previousJob, savepoint);
         } else {
