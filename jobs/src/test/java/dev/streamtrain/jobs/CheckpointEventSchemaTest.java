@@ -36,6 +36,8 @@ class CheckpointEventSchemaTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SHA = "0123456789abcdef".repeat(4);
     private static JsonNode schema;
+    /** Properties added within schemaVersion 1: always written now, not required (events of older builds lack them). */
+    private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE = Set.of("attempt", "checkpointPath", "rollback");
 
     @BeforeAll
     static void loadSchema() throws Exception {
@@ -49,6 +51,7 @@ class CheckpointEventSchemaTest {
     void aCommittedEventWithEveryOptionalPartConforms() throws Exception {
         JsonNode event = committed(fullManifest(0.0123, 151_234.5), "3LgVxk2sQm.Yv9", 17L);
         assertConforms(event);
+        assertEquals(components(CheckpointEvent.class), names(event), "every property is written, nulls included");
         assertEquals(1, event.path("schemaVersion").asInt());
         assertEquals("epoch-committed", event.path("type").asText());
         JsonNode manifest = event.path("manifest");
@@ -62,7 +65,7 @@ class CheckpointEventSchemaTest {
         ModelSpec linear = ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).outputDim(1).build();
         Manifest m = new Manifest(Manifest.SCHEMA_VERSION, "exp", "run-1", "model", 1, Manifest.ModelConfig.of(linear),
                 List.of(new Manifest.FileEntry("model.safetensors", 16, SHA)), null, 256, 1, null, null,
-                new Manifest.Metrics(0.5, 1000), null, "2026-01-01T00:00:00Z");
+                new Manifest.Metrics(0.5, 1000), null, 1, "2026-01-01T00:00:00Z");
         JsonNode event = committed(m, null, null); // not versioned; the end-of-input checkpoint
         assertConforms(event);
         assertTrue(event.path("versionId").isNull() && event.path("checkpointId").isNull());
@@ -100,14 +103,18 @@ class CheckpointEventSchemaTest {
         com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
                 committed(fullManifest(0.2, 900), null, 41L);
         old.remove(List.of("attempt", "checkpointPath", "rollback"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) old.path("manifest")).remove("attempt");
+        assertConforms(old); // an event of an older build still validates
         assertEquals(1, CheckpointEvent.fromJson(JSON.writeValueAsBytes(old)).lineage());
     }
 
     @Test
     void theSchemaDeclaresExactlyTheRecordsComponentsAndEventTypes() throws Exception {
         assertEquals(components(CheckpointEvent.class), names(schema.path("properties")));
-        assertEquals(components(CheckpointEvent.class), names(schema.path("required")),
-                "CheckpointEvent writes every property, nulls included (JsonInclude.ALWAYS)");
+        Set<String> required = new TreeSet<>(components(CheckpointEvent.class));
+        required.removeAll(ADDED_AFTER_THE_FIRST_RELEASE);
+        assertEquals(required, names(schema.path("required")),
+                "every property is required but those added within schemaVersion 1, which older events lack");
         JsonNode manifest = schema.path("$defs").path("manifest");
         assertEquals(components(Manifest.class), names(manifest.path("properties")));
         JsonNode props = manifest.path("properties");
@@ -165,7 +172,7 @@ class CheckpointEventSchemaTest {
                 Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(1_100_000, 1_150_047),
                         Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(1_099_500, 1_149_547)),
                 new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_100_095L),
-                new Manifest.Metrics(meanLoss, samplesPerSecond), "8f14e45fceea167a5a36dedd4bea2543", "2026-01-01T00:00:00Z");
+                new Manifest.Metrics(meanLoss, samplesPerSecond), "8f14e45fceea167a5a36dedd4bea2543", 2, "2026-01-01T00:00:00Z");
     }
 
     private static void assertConforms(JsonNode event) throws Exception {

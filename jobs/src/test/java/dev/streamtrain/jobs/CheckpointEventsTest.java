@@ -85,6 +85,7 @@ class CheckpointEventsTest {
                         assertEquals(config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
                                 + e.checkpointId(), e.checkpointPath());
                         assertEquals(1, e.attempt(), "a run as first started is attempt 1");
+                        assertEquals(1, e.manifest().attempt(), "and so says its manifest");
                     } catch (java.io.IOException ex) {
                         throw new java.io.UncheckedIOException(ex);
                     }

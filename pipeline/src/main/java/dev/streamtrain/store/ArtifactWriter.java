@@ -115,7 +115,7 @@ public final class ArtifactWriter {
                                 ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)),
                 stable, artifact.sampleCount(), artifact.state().steps(), artifact.kafkaOffsets(),
                 artifact.eventTime(), artifact.metrics(), artifact.flinkJobId(),
-                createdAt.toString());
+                artifact.attempt(), createdAt.toString());
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);
         writeSmall(manifestUri, manifestJson); // the commit

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param eventTime event-time range of the window's samples, or null
  * @param metrics the window's mean loss and throughput
  * @param flinkJobId the Flink job id, or null outside Flink
+ * @param attempt the run's lineage (1 as first started, higher after each rollback)
  */
 public record EpochArtifact(
         ModelSpec spec,
@@ -25,7 +26,15 @@ public record EpochArtifact(
         Map<String, Manifest.OffsetRange> kafkaOffsets,
         Manifest.EventTimeRange eventTime,
         Manifest.Metrics metrics,
-        String flinkJobId) {
+        String flinkJobId,
+        int attempt) {
+
+    /** An artifact of attempt 1. */
+    public EpochArtifact(ModelSpec spec, TrainerState state, long epoch, long sampleCount,
+                         Map<String, Manifest.OffsetRange> kafkaOffsets, Manifest.EventTimeRange eventTime,
+                         Manifest.Metrics metrics, String flinkJobId) {
+        this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, 1);
+    }
 
     public EpochArtifact {
         Objects.requireNonNull(spec, "spec");
@@ -36,5 +45,8 @@ public record EpochArtifact(
         }
         kafkaOffsets = kafkaOffsets == null ? Map.of() : Map.copyOf(kafkaOffsets);
         Objects.requireNonNull(metrics, "metrics");
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt starts at 1, got " + attempt);
+        }
     }
 }

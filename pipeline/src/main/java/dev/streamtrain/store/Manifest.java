@@ -32,6 +32,8 @@ import java.util.TreeMap;
  * @param kafkaOffsets per {@code "topic-partition"}, the first and last offset trained on in this
  *     epoch-window (inclusive)
  * @param eventTime event-time range of the window's samples, or null when none carried one
+ * @param attempt the run's lineage (1 as first started, higher after each rollback); 0 when read
+ *     from a manifest of an older build, which means 1
  * @param createdAt ISO-8601 instant (UTC) at which the writer started
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -50,6 +52,7 @@ public record Manifest(
         EventTimeRange eventTime,
         Metrics metrics,
         String flinkJobId,
+        int attempt,
         String createdAt) {
 
     public static final int SCHEMA_VERSION = 1;

@@ -267,7 +267,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
             double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
             EpochArtifact artifact = new EpochArtifact(spec, state, window.epoch, window.samples, window.offsetRanges(),
                     window.eventTimeRange(), new Manifest.Metrics(window.lossSum / Math.max(1, window.batches),
-                    window.samples / seconds), getRuntimeContext().getJobInfo().getJobId().toString());
+                    window.samples / seconds), getRuntimeContext().getJobInfo().getJobId().toString(), attempt);
             long epoch = window.epoch;
             long samplesTotal = counters.samplesTrained;
             Future<ArtifactResult> upload = uploads.submit(() -> writer.write(artifact));

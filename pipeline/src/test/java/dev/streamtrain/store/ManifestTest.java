@@ -26,7 +26,7 @@ class ManifestTest {
                 Map.of(Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(10, 20),
                         Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(0, 9)),
                 new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_060_000L),
-                new Manifest.Metrics(meanLoss, 150_000.5), "a1b2c3", "2025-01-01T00:00:00Z");
+                new Manifest.Metrics(meanLoss, 150_000.5), "a1b2c3", 1, "2025-01-01T00:00:00Z");
     }
 
     @Test

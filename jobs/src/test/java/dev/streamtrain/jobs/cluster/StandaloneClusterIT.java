@@ -251,7 +251,8 @@ class StandaloneClusterIT {
             assertEquals(job, rolledBack.rollback().previousJobId());
             assertEquals(LongStream.rangeClosed(k + 1, EPOCHS).boxed().toList(),
                     second.stream().map(CheckpointEvent::epoch).toList(), "the new attempt retrains from k+1, each epoch once");
-            assertTrue(second.stream().allMatch(e -> e.attempt() == 2 && e.flinkJobId().equals(newJob)));
+            assertTrue(second.stream().allMatch(e -> e.attempt() == 2 && e.flinkJobId().equals(newJob)
+                    && e.manifest().attempt() == 2), "the new attempt's events and manifests say attempt 2");
 
             RunHistory history = RunHistory.of(story);
             assertExactlyOncePerEpoch(history.liveEpochs());
