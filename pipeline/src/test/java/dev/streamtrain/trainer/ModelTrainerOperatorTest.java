@@ -35,6 +35,42 @@ class ModelTrainerOperatorTest {
         return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(SPEC, 64));
     }
 
+    /**
+     * Savepoints must keep restoring (state names and serializers are a contract): operator state
+     * written by an earlier build — commit 712dd9d, before the {@code run-attempt} state existed,
+     * the same 100 samples as below — restores into this build and training continues exactly as
+     * if it had never stopped. When a release changes the trainer's state, add that release's
+     * snapshot here (written with {@code OperatorSnapshotUtil.writeStateHandle}) and keep the old ones.
+     */
+    @Test
+    void stateOfAnEarlierBuildRestoresAndTrainsOnBitwise() throws Exception {
+        List<Sample> samples = samples();
+        TrainingReport uninterrupted;
+        try (var h = harness()) {
+            h.open();
+            for (Sample s : samples) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            h.endInput();
+            uninterrupted = last(h.extractOutputValues());
+        }
+        String fixture = java.nio.file.Path.of(getClass().getResource("/state-fixtures/model-trainer-712dd9d.snapshot").toURI())
+                .toString();
+        TrainingReport resumed;
+        try (var h = harness()) {
+            h.initializeState(org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(fixture));
+            h.open();
+            for (Sample s : samples.subList(100, samples.size())) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            h.endInput();
+            resumed = last(h.extractOutputValues());
+        }
+        assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained, "the restored counter goes on from 96 trained");
+        assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
+        assertEquals(uninterrupted.stateSha256, resumed.stateSha256, "weights and optimizer state, bitwise");
+    }
+
     @Test
     void snapshotRestoreContinueEqualsUninterruptedBitwise() throws Exception {
         List<Sample> samples = samples();
