@@ -61,6 +61,8 @@ class StandaloneClusterIT {
     private static final int EPOCHS = 10;
     private static final int SAMPLES = EPOCH * EPOCHS;
     private static final Duration LONG = Duration.ofMinutes(3);
+    /** Checkpoints retained per job: with 1 s checkpoints, a restore point lives about this many seconds. */
+    private static final int RETAINED = 15;
 
     private static FlinkCluster cluster;
     private static LocalStack stack;
@@ -73,7 +75,9 @@ class StandaloneClusterIT {
         stack = localStack;
         jobJar = jobJar();
         long t0 = System.nanoTime();
-        cluster = FlinkCluster.assemble(ClusterSpec.of(Path.of("target", "it-flink-cluster"), stack.s3(), stack.bucket()), true);
+        ClusterSpec defaults = ClusterSpec.of(Path.of("target", "it-flink-cluster"), stack.s3(), stack.bucket());
+        cluster = FlinkCluster.assemble(new ClusterSpec(defaults.dir(), defaults.s3(), defaults.bucket(), defaults.slots(),
+                defaults.jobManagerMemory(), defaults.taskManagerMemory(), defaults.taskManagerJavaOpts(), RETAINED), true);
         cluster.startJobManager();
         cluster.startTaskManager();
         cluster.awaitTaskManagers(1, LONG);
@@ -187,12 +191,12 @@ class StandaloneClusterIT {
         KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", eventsTopic);
         List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
         String job = submit(jobArgs(id, samples, "rolled"));
-        Streamer streamer = Streamer.start(samples, all, 1500);
+        Streamer streamer = Streamer.start(samples, all, 1000); // 26 s: the rollback happens mid-stream
         try (EventLog events = new EventLog(eventsTopic); S3Client s3 = S3Clients.create(stack.s3())) {
             events.await("five epochs", e -> e.size() >= 5);
             long firstCheckpoint = events.poll().get(0).checkpointId();
             Await.until(LONG, 100, "more checkpoints after epoch 1's than the cluster retains",
-                    () -> latestCheckpoint(job) > firstCheckpoint + ClusterSpec.DEFAULT_RETAINED_CHECKPOINTS);
+                    () -> latestCheckpoint(job) > firstCheckpoint + RETAINED);
 
             // the restore points, from the event topic, checked against the object store
             Cli listed = rollback(eventsTopic, "--key", key);
