@@ -67,6 +67,9 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to-epoch", description = "roll the run back to this epoch")
     Long toEpoch;
 
+    @Option(names = "--dry-run", description = "with --to-epoch: check everything and print the plan (one JSON line), change nothing")
+    boolean dryRun;
+
     @Option(names = "--rest-url", defaultValue = "${env:STREAMTRAIN_FLINK_REST}",
             description = "Flink's REST API (default: $STREAMTRAIN_FLINK_REST, else the cluster of ./streamtrain cluster start)")
     String restUrl;
@@ -194,6 +197,21 @@ final class RollbackCommand implements Callable<Integer> {
         List<String> args = jobArguments(rest, previousJob, endpoint, history.nextAttempt());
         Path jobJar = jobJar();
         String spDir = running ? savepointDirectory(rest) : null;
+        if (dryRun) {
+            Map<String, Object> plan = new LinkedHashMap<>();
+            plan.put("rollBackTo", toEpoch);
+            plan.put("restoreFrom", target.path());
+            plan.put("attempt", history.nextAttempt());
+            plan.put("stop", running ? previousJob : null);
+            plan.put("savepointDir", spDir);
+            plan.put("supersededSoFar", history.epochsAbove(toEpoch));
+            plan.put("latest", restored.manifestUri());
+            plan.put("jar", jobJar.toString());
+            plan.put("jobArguments", masked(args));
+            out.println(JSON.writeValueAsString(plan));
+            err.println("streamtrain rollback: dry run, nothing changed");
+            return 0;
+        }
 
         // 2. stop the job, keeping the way forward
         String savepoint = null;
@@ -259,6 +277,16 @@ final class RollbackCommand implements Callable<Integer> {
                     + (savepoint == null ? "" : " (savepoint " + savepoint + ")") + ": " + e.getMessage()
                     + ". Run the same rollback again; or go forward again with flink run -s <savepoint>");
         }
+    }
+
+    private static List<String> masked(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        for (int i = 0; i + 1 < out.size(); i++) {
+            if (out.get(i).startsWith("--") && dev.streamtrain.jobs.config.JobConfig.isSecret(out.get(i))) {
+                out.set(i + 1, dev.streamtrain.jobs.config.JobConfig.MASKED);
+            }
+        }
+        return out;
     }
 
     /** Uploads the jar, runs it from {@code restorePath} as {@code jobId}, and waits until the job runs. */

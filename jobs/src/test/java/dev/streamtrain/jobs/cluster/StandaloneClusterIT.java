@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.events.CheckpointEvent;
@@ -214,6 +215,15 @@ class StandaloneClusterIT {
             assertEquals("RUNNING", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
 
             long k = restorable.get(restorable.size() - 2);
+            // a dry run checks and plans, and changes nothing
+            Cli dry = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k), "--dry-run");
+            assertEquals(0, dry.code, dry.err);
+            JsonNode plan = dry.jsonLines().get(0);
+            assertEquals(job, plan.path("stop").asText());
+            assertEquals(2, plan.path("attempt").asInt());
+            assertTrue(plan.path("jobArguments").toString().contains("\"--s3.secret-key\",\"******\""), plan.toString());
+            assertFalse(dry.out.contains(stack.s3().secretKey()), "the plan shows no secret");
+            assertEquals("RUNNING", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
             long t0 = System.nanoTime();
             Cli done = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k));
             assertEquals(0, done.code, done.err);
