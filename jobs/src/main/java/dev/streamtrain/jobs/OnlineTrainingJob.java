@@ -140,7 +140,12 @@ public final class OnlineTrainingJob {
     }
 
     private String jobName() {
-        return "streamtrain " + config.get(TrainingJobOptions.EXPERIMENT) + "/" + config.get(TrainingJobOptions.RUN)
-                + "/" + config.get(TrainingJobOptions.MODEL_NAME);
+        return jobName(config.get(TrainingJobOptions.EXPERIMENT) + "/" + config.get(TrainingJobOptions.RUN)
+                + "/" + config.get(TrainingJobOptions.MODEL_NAME));
+    }
+
+    /** The Flink job name of the run {@code <experiment>/<run>/<model>}: how tools find its job on a cluster. */
+    public static String jobName(String runKey) {
+        return "streamtrain " + runKey;
     }
 }

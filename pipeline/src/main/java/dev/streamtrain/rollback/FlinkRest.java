@@ -53,6 +53,17 @@ public final class FlinkRest {
         return job(jobId).map(j -> j.path("state").asText());
     }
 
+    /** Ids of the jobs named {@code name} that are not in a terminal state ({@code GET /jobs/overview}). */
+    public List<String> activeJobsNamed(String name) throws IOException {
+        List<String> ids = new java.util.ArrayList<>();
+        for (JsonNode j : get("/jobs/overview").map(o -> o.path("jobs")).orElse(JSON.createArrayNode())) {
+            if (name.equals(j.path("name").asText()) && !TERMINAL.contains(j.path("state").asText())) {
+                ids.add(j.path("jid").asText());
+            }
+        }
+        return ids;
+    }
+
     /** The job's global job parameters ({@code GET /jobs/:jobid/config}, {@code execution-config.user-config}). */
     public Optional<Map<String, String>> globalParameters(String jobId) throws IOException {
         return get("/jobs/" + jobId + "/config").map(c -> {

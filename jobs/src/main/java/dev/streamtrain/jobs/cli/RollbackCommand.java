@@ -191,9 +191,15 @@ final class RollbackCommand implements Callable<Integer> {
                     + "retention: 'latest' cannot point at it. Roll back to an epoch whose artifact is kept");
         }
         FlinkRest rest = new FlinkRest(restUrl());
-        String previousJob = history.currentJobId();
-        String state = previousJob == null ? null : rest.state(previousJob).orElse(null);
-        boolean running = state != null && !FlinkRest.TERMINAL.contains(state);
+        // the job to stop is the one that trains this run now, whichever job wrote the newest event
+        // (a job restarted by hand has written none yet)
+        List<String> active = rest.activeJobsNamed(OnlineTrainingJob.jobName(key));
+        if (active.size() > 1) {
+            throw new Refused(2, "jobs " + active + " all train " + key + ": cancel all but one, then roll back");
+        }
+        boolean running = !active.isEmpty();
+        String previousJob = running ? active.get(0) : history.currentJobId();
+        String state = running ? "RUNNING" : previousJob == null ? null : rest.state(previousJob).orElse("unknown to the cluster");
         List<String> args = jobArguments(rest, previousJob, endpoint, history.nextAttempt());
         Path jobJar = jobJar();
         String spDir = running ? savepointDirectory(rest) : null;
