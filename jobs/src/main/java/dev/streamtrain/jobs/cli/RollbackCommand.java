@@ -11,6 +11,7 @@ import dev.streamtrain.localstack.S3Endpoint;
 import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RestorePoint;
 import dev.streamtrain.rollback.RunHistory;
+import dev.streamtrain.rollback.SnapshotProbe;
 import dev.streamtrain.store.LatestMover;
 import dev.streamtrain.store.LatestPointer;
 import dev.streamtrain.store.S3Clients;
@@ -35,8 +36,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@code ./streamtrain rollback}: a run's restore points from the checkpoint-event topic, and
@@ -157,7 +156,7 @@ final class RollbackCommand implements Callable<Integer> {
                 row.put("attempt", p.attempt());
                 row.put("kind", p.kind().name().toLowerCase());
                 row.put("path", p.path());
-                row.put("status", client == null ? "unchecked" : exists(client, p.metadataPath()) ? "restorable" : "gone");
+                row.put("status", client == null ? "unchecked" : new SnapshotProbe(client).restorable(p) ? "restorable" : "gone");
                 row.put("checkpointId", p.checkpointId());
                 row.put("flinkJobId", p.flinkJobId());
                 if (p.committed() != null) {
@@ -179,14 +178,15 @@ final class RollbackCommand implements Callable<Integer> {
 
     private int rollBack(RunHistory history, S3Client s3, S3Endpoint endpoint) throws IOException, InterruptedException {
         // 1. everything that can refuse, before anything changes
+        SnapshotProbe probe = new SnapshotProbe(s3);
         RestorePoint target = history.restorePointFor(toEpoch);
-        if (!exists(s3, target.metadataPath())) {
+        if (!probe.restorable(target)) {
             throw new Refused(4, "the restore point of epoch " + toEpoch + " (" + target.path() + ") no longer exists: Flink "
                     + "keeps only the newest execution.checkpointing.num-retained checkpoints of a job. Restorable now: "
-                    + restorable(history, s3) + " (./streamtrain rollback --key " + key + " lists them)");
+                    + restorable(history, probe) + " (./streamtrain rollback --key " + key + " lists them)");
         }
         CheckpointEvent restored = target.committed();
-        if (history.artifactDeleted(restored) || !exists(s3, restored.manifestUri())) {
+        if (history.artifactDeleted(restored) || !probe.exists(restored.manifestUri())) {
             throw new Refused(4, "the artifact of epoch " + toEpoch + " (" + restored.artifactUri() + ") was deleted by "
                     + "retention: 'latest' cannot point at it. Roll back to an epoch whose artifact is kept");
         }
@@ -236,7 +236,7 @@ final class RollbackCommand implements Callable<Integer> {
             err.printf("streamtrain rollback: job %s is not running (%s): nothing to stop%n", previousJob, state);
         }
         try {
-            if (!exists(s3, target.metadataPath())) {
+            if (!probe.restorable(target)) {
                 // Flink subsumed the restore point while the job was being stopped: undo the stop
                 String resumed = HexFormat.of().formatHex(uuidBytes());
                 if (savepoint != null) {
@@ -247,7 +247,7 @@ final class RollbackCommand implements Callable<Integer> {
                         + "Flink (a newer checkpoint subsumed it) while the job was being stopped. Nothing changed"
                         + (savepoint == null ? "" : ": the job runs again from its savepoint " + savepoint + " as job "
                         + resumed) + ". Restorable now: " + restorable(RunHistory.of(new EventTopic(bootstrap, topic)
-                        .read(key, timeout)), s3));
+                        .read(key, timeout)), probe));
             }
             // 3. what the stopped job committed last is now visible: the superseded epochs
             RunHistory after = RunHistory.of(new EventTopic(bootstrap, topic).read(key, timeout));
@@ -380,30 +380,9 @@ final class RollbackCommand implements Callable<Integer> {
         return new S3Endpoint(URI.create(e), a, s, region == null ? "us-east-1" : region);
     }
 
-    private String restorable(RunHistory history, S3Client s3) {
-        List<Long> epochs = new ArrayList<>();
-        for (RestorePoint p : history.restorePoints()) {
-            if (p.kind() == RestorePoint.Kind.CHECKPOINT && exists(s3, p.metadataPath())) {
-                epochs.add(p.epoch());
-            }
-        }
+    private static String restorable(RunHistory history, SnapshotProbe probe) {
+        List<Long> epochs = probe.restorableEpochs(history);
         return epochs.isEmpty() ? "none" : "epochs " + epochs;
-    }
-
-    /** HEAD (s3mock still lists objects deleted in a versioned bucket). */
-    private static boolean exists(S3Client s3, String s3Uri) {
-        URI uri = URI.create(s3Uri);
-        try {
-            s3.headObject(b -> b.bucket(uri.getHost()).key(uri.getPath().substring(1)));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     private static byte[] uuidBytes() {
