@@ -35,6 +35,21 @@ class ModelTrainerOperatorTest {
         return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(SPEC, 64));
     }
 
+    /** A fresh operator, restored from {@code state} unless null, trains {@code samples} to the end of input. */
+    private static TrainingReport trainToTheEnd(OperatorSubtaskState state, List<Sample> samples) throws Exception {
+        try (var h = harness()) {
+            if (state != null) {
+                h.initializeState(state);
+            }
+            h.open();
+            for (Sample s : samples) {
+                h.processElement(s, s.eventTimeMillis);
+            }
+            h.endInput();
+            return last(h.extractOutputValues());
+        }
+    }
+
     /**
      * Savepoints must keep restoring (state names and serializers are a contract): operator state
      * written by an earlier build — commit 712dd9d, before the {@code run-attempt} state existed,
@@ -45,27 +60,11 @@ class ModelTrainerOperatorTest {
     @Test
     void stateOfAnEarlierBuildRestoresAndTrainsOnBitwise() throws Exception {
         List<Sample> samples = samples();
-        TrainingReport uninterrupted;
-        try (var h = harness()) {
-            h.open();
-            for (Sample s : samples) {
-                h.processElement(s, s.eventTimeMillis);
-            }
-            h.endInput();
-            uninterrupted = last(h.extractOutputValues());
-        }
+        TrainingReport uninterrupted = trainToTheEnd(null, samples);
         String fixture = java.nio.file.Path.of(getClass().getResource("/state-fixtures/model-trainer-712dd9d.snapshot").toURI())
                 .toString();
-        TrainingReport resumed;
-        try (var h = harness()) {
-            h.initializeState(org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(fixture));
-            h.open();
-            for (Sample s : samples.subList(100, samples.size())) {
-                h.processElement(s, s.eventTimeMillis);
-            }
-            h.endInput();
-            resumed = last(h.extractOutputValues());
-        }
+        TrainingReport resumed = trainToTheEnd(org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(fixture),
+                samples.subList(100, samples.size()));
         assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained, "the restored counter goes on from 96 trained");
         assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
         assertEquals(uninterrupted.stateSha256, resumed.stateSha256, "weights and optimizer state, bitwise");
@@ -75,15 +74,7 @@ class ModelTrainerOperatorTest {
     void snapshotRestoreContinueEqualsUninterruptedBitwise() throws Exception {
         List<Sample> samples = samples();
 
-        TrainingReport uninterrupted;
-        try (var h = harness()) {
-            h.open();
-            for (Sample s : samples) {
-                h.processElement(s, s.eventTimeMillis);
-            }
-            h.endInput();
-            uninterrupted = last(h.extractOutputValues());
-        }
+        TrainingReport uninterrupted = trainToTheEnd(null, samples);
 
         // cut in the middle of a batch (100 = 6 batches + 4 pending) and restore into a fresh operator
         OperatorSubtaskState snapshot;
@@ -98,16 +89,7 @@ class ModelTrainerOperatorTest {
                 first.processElement(s, s.eventTimeMillis);
             }
         }
-        TrainingReport resumed;
-        try (var second = harness()) {
-            second.initializeState(snapshot);
-            second.open();
-            for (Sample s : samples.subList(100, samples.size())) {
-                second.processElement(s, s.eventTimeMillis);
-            }
-            second.endInput();
-            resumed = last(second.extractOutputValues());
-        }
+        TrainingReport resumed = trainToTheEnd(snapshot, samples.subList(100, samples.size()));
 
         assertEquals(192, uninterrupted.samplesTrained);
         assertEquals(11, uninterrupted.pendingSamples);
