@@ -161,7 +161,8 @@ public final class FlinkRest {
         check(request, exchange(request));
     }
 
-    private Optional<JsonNode> get(String path) throws IOException {
+    /** {@code GET path}; empty on 404. */
+    public Optional<JsonNode> get(String path) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10)).GET().build();
         try {
             HttpResponse<String> r = exchange(request);

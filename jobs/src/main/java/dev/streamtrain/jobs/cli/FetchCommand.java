@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -51,14 +52,8 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "target folder (default: ./<experiment>-<run>-<model>-epoch-NNNNNN)")
     Path out;
 
-    @Option(names = "--s3-endpoint", defaultValue = "${env:AWS_ENDPOINT_URL}", description = "with the protocol (default: $AWS_ENDPOINT_URL)")
-    String endpoint;
-    @Option(names = "--access-key", defaultValue = "${env:AWS_ACCESS_KEY_ID}", description = "(default: $AWS_ACCESS_KEY_ID)")
-    String accessKey;
-    @Option(names = "--secret-key", defaultValue = "${env:AWS_SECRET_ACCESS_KEY}", description = "(default: $AWS_SECRET_ACCESS_KEY)")
-    String secretKey;
-    @Option(names = "--region", defaultValue = "${env:AWS_REGION}", description = "(default: $AWS_REGION, else us-east-1)")
-    String region;
+    @Mixin
+    S3Options s3Options = new S3Options();
 
     PrintStream stdout = System.out;
     PrintStream stderr = System.err;
@@ -66,11 +61,10 @@ final class FetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (endpoint == null || accessKey == null || secretKey == null || !endpoint.contains("://")) {
-            return usage("give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
-                    + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+        S3Endpoint s3 = s3Options.resolve();
+        if (s3 == null) {
+            return usage(S3Options.MISSING);
         }
-        S3Endpoint s3 = new S3Endpoint(URI.create(endpoint), accessKey, secretKey, region == null ? "us-east-1" : region);
         try (S3Client client = S3Clients.create(s3)) {
             URI manifestUri = resolveManifest(client);
             ArtifactReader reader = new ArtifactReader(client, manifestUri.getHost());

@@ -23,15 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.JobID;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -80,15 +79,9 @@ final class RollbackCommand implements Callable<Integer> {
             + "execution.checkpointing.savepoint-dir)")
     String savepointDir;
 
-    @Option(names = "--s3-endpoint", defaultValue = "${env:AWS_ENDPOINT_URL}", description = "with the protocol (default: "
-            + "$AWS_ENDPOINT_URL, else the local cluster's s3.endpoint)")
-    String endpoint;
-    @Option(names = "--access-key", defaultValue = "${env:AWS_ACCESS_KEY_ID}", description = "(default: $AWS_ACCESS_KEY_ID)")
-    String accessKey;
-    @Option(names = "--secret-key", defaultValue = "${env:AWS_SECRET_ACCESS_KEY}", description = "(default: $AWS_SECRET_ACCESS_KEY)")
-    String secretKey;
-    @Option(names = "--region", defaultValue = "${env:AWS_REGION}", description = "(default: $AWS_REGION, else us-east-1)")
-    String region;
+    /** Missing parts come from the local cluster's config.yaml (./streamtrain cluster start). */
+    @Mixin
+    S3Options s3Options = new S3Options();
 
     @Option(names = "--timeout", defaultValue = "PT3M", description = "for each step: savepoint, cancel, restart (default: ${DEFAULT-VALUE})")
     Duration timeout;
@@ -121,9 +114,7 @@ final class RollbackCommand implements Callable<Integer> {
             return list(history, s3);
         }
         if (s3 == null) {
-            return fail(2, "a rollback checks the restore point and moves 'latest': give the S3 endpoint (with the protocol) "
-                    + "and credentials: --s3-endpoint/--access-key/--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/"
-                    + "AWS_SECRET_ACCESS_KEY");
+            return fail(2, "a rollback checks the restore point and moves 'latest': " + S3Options.MISSING);
         }
         try (S3Client client = S3Clients.create(s3)) {
             return rollBack(history, client, s3);
@@ -238,7 +229,7 @@ final class RollbackCommand implements Callable<Integer> {
         try {
             if (!probe.restorable(target)) {
                 // Flink subsumed the restore point while the job was being stopped: undo the stop
-                String resumed = HexFormat.of().formatHex(uuidBytes());
+                String resumed = JobID.generate().toHexString();
                 if (savepoint != null) {
                     submit(rest, jobJar, jobArguments(rest, previousJob, endpoint, history.nextAttempt() - 1), savepoint,
                             resumed);
@@ -253,7 +244,7 @@ final class RollbackCommand implements Callable<Integer> {
             RunHistory after = RunHistory.of(new EventTopic(bootstrap, topic).read(key, timeout));
             List<Long> superseded = after.epochsAbove(toEpoch);
             LatestPointer latest = new LatestMover(s3).pointAt(URI.create(restored.manifestUri()));
-            String newJob = HexFormat.of().formatHex(uuidBytes());
+            String newJob = JobID.generate().toHexString();
             int attempt = after.nextAttempt();
             if (attempt != history.nextAttempt()) {
                 args = jobArguments(rest, previousJob, endpoint, attempt);
@@ -362,32 +353,16 @@ final class RollbackCommand implements Callable<Integer> {
         throw new Refused(2, "no job jar in " + target + ": build it (./streamtrain build) or give --jar");
     }
 
-    /** Flags, else the AWS_* environment (picocli defaults), else the local cluster's config.yaml. */
+    /** Flags, else the AWS_* environment, else the local cluster's config.yaml. */
     private S3Endpoint s3Endpoint() {
-        String e = endpoint;
-        String a = accessKey;
-        String s = secretKey;
         FlinkCluster local = FlinkCluster.at(FlinkCluster.defaultDir());
-        if ((e == null || a == null || s == null) && Files.isRegularFile(local.conf().resolve("config.yaml"))) {
-            Configuration conf = local.configuration();
-            e = e != null ? e : conf.getString("s3.endpoint", null);
-            a = a != null ? a : conf.getString("s3.access-key", null);
-            s = s != null ? s : conf.getString("s3.secret-key", null);
-        }
-        if (e == null || a == null || s == null || !e.contains("://")) {
-            return null;
-        }
-        return new S3Endpoint(URI.create(e), a, s, region == null ? "us-east-1" : region);
+        return s3Options.resolve(Files.isRegularFile(local.conf().resolve("config.yaml"))
+                ? local.configuration().toMap() : Map.of());
     }
 
     private static String restorable(RunHistory history, SnapshotProbe probe) {
         List<Long> epochs = probe.restorableEpochs(history);
         return epochs.isEmpty() ? "none" : "epochs " + epochs;
-    }
-
-    private static byte[] uuidBytes() {
-        UUID u = UUID.randomUUID();
-        return java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
     }
 
     private int fail(int code, String message) {

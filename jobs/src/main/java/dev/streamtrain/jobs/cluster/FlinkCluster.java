@@ -1,9 +1,9 @@
 package dev.streamtrain.jobs.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.ChildMain;
+import dev.streamtrain.rollback.FlinkRest;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,10 +11,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -78,13 +74,10 @@ public final class FlinkCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path dir;
     private final boolean attached;
     /** Attached mode only: the processes this JVM started (their stdin pipes keep them alive). */
     private final Map<String, Process> children = new LinkedHashMap<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private FlinkCluster(Path dir, boolean attached) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -463,13 +456,8 @@ public final class FlinkCluster implements AutoCloseable {
     /** GET on the REST API; empty when it does not answer (yet). */
     public Optional<JsonNode> rest(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+            return new FlinkRest(restUrl()).get(path);
         } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return Optional.empty();
         }
     }
