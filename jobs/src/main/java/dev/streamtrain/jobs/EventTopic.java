@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.rollback.RunEvents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The checkpoint-event topic as tools see it: one run's committed events, and publishing one event. */
-public final class EventTopic {
+public final class EventTopic implements RunEvents {
     private final String bootstrap;
     private final String topic;
 
@@ -35,6 +36,7 @@ public final class EventTopic {
      *
      * @throws IOException when the topic does not exist or an event is not readable
      */
+    @Override
     public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
@@ -62,6 +64,7 @@ public final class EventTopic {
     }
 
     /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */
+    @Override
     public void publish(CheckpointEvent event, Duration timeout) throws IOException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,8 @@ import java.util.UUID;
  * parameters, cancel-with-savepoint, and submitting an uploaded jar from a savepoint or retained
  * checkpoint. Jar upload and run need {@code web.submit.enable: true} (the default).
  */
-public final class FlinkRest {
+public final class FlinkRest implements FlinkJobs {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Job states after which nothing of the job runs any more. */
-    public static final Set<String> TERMINAL = Set.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
-
     private final String baseUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -39,6 +37,7 @@ public final class FlinkRest {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     }
 
+    @Override
     public String baseUrl() {
         return baseUrl;
     }
@@ -49,13 +48,15 @@ public final class FlinkRest {
     }
 
     /** The job's state (RUNNING, CANCELED, …); empty when the cluster does not know the job. */
+    @Override
     public Optional<String> state(String jobId) throws IOException {
         return job(jobId).map(j -> j.path("state").asText());
     }
 
     /** Ids of the jobs named {@code name} that are not in a terminal state ({@code GET /jobs/overview}). */
+    @Override
     public List<String> activeJobsNamed(String name) throws IOException {
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (JsonNode j : get("/jobs/overview").map(o -> o.path("jobs")).orElse(JSON.createArrayNode())) {
             if (name.equals(j.path("name").asText()) && !TERMINAL.contains(j.path("state").asText())) {
                 ids.add(j.path("jid").asText());
@@ -65,6 +66,7 @@ public final class FlinkRest {
     }
 
     /** The job's global job parameters ({@code GET /jobs/:jobid/config}, {@code execution-config.user-config}). */
+    @Override
     public Optional<Map<String, String>> globalParameters(String jobId) throws IOException {
         return get("/jobs/" + jobId + "/config").map(c -> {
             Map<String, String> out = new LinkedHashMap<>();
@@ -74,6 +76,7 @@ public final class FlinkRest {
     }
 
     /** A key of the JobManager's configuration ({@code GET /jobmanager/config}). */
+    @Override
     public Optional<String> clusterConfig(String key) throws IOException {
         Optional<JsonNode> all = get("/jobmanager/config");
         if (all.isPresent()) {
@@ -91,6 +94,7 @@ public final class FlinkRest {
      * the savepoint's path. Cancelling (not {@code stop}) keeps the job's retained checkpoints:
      * Flink deletes them when a job FINISHES, which is how stop-with-savepoint ends.
      */
+    @Override
     public String cancelWithSavepoint(String jobId, String targetDirectory, Duration timeout)
             throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("target-directory", targetDirectory).put("cancel-job", true);
@@ -115,6 +119,7 @@ public final class FlinkRest {
     }
 
     /** Waits until the job is in one of {@code states}; returns the state. */
+    @Override
     public String awaitState(String jobId, Set<String> states, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String state = null;
@@ -129,6 +134,7 @@ public final class FlinkRest {
     }
 
     /** {@code POST /jars/upload}; returns the jar id. */
+    @Override
     public String uploadJar(Path jar) throws IOException, InterruptedException {
         String boundary = "streamtrain-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -148,6 +154,7 @@ public final class FlinkRest {
      * JobManager, restoring {@code restorePath} (a savepoint or a retained checkpoint), as job
      * {@code jobId}. Returns the job id.
      */
+    @Override
     public String runJar(String jarId, String entryClass, List<String> args, String restorePath, String jobId)
             throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("entryClass", entryClass).put("jobId", jobId)
@@ -156,6 +163,7 @@ public final class FlinkRest {
         return send("POST", "/jars/" + jarId + "/run", body).path("jobid").asText();
     }
 
+    @Override
     public void deleteJar(String jarId) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/jars/" + jarId)).DELETE().build();
         check(request, exchange(request));
