@@ -535,10 +535,6 @@ class StandaloneClusterIT {
             return events;
         }
 
-        int seen() {
-            return events.size();
-        }
-
         void await(String what, java.util.function.Predicate<List<CheckpointEvent>> condition) {
             Await.until(LONG, 0, what + " (cluster logs: " + cluster.log() + ")", () -> condition.test(poll()));
         }
