@@ -2,6 +2,7 @@ package dev.streamtrain.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,8 @@ import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -51,7 +55,13 @@ class CheckpointEventsTest {
     @Test
     void noEventIsVisibleBeforeTheCheckpointThatCoversIt(LocalStack stack) throws Exception {
         TrainingJobFixture f = new TrainingJobFixture(stack, "visibility")
-                .set("epoch.samples", "1280").set("checkpoint.interval", "4 s");
+                .set("epoch.samples", "1280").set("checkpoint.interval", "5 s")
+                // Flink delays the first checkpoint by a random time between the min-pause and the
+                // interval: with both 5 s, the first checkpoint starts 5 s after the job does, long
+                // after the first window's artifact (1,280 samples already on the topic) is durable
+                .set("execution.checkpointing.min-pause", "5 s")
+                // every event's chk-<n>/_metadata is looked up below: keep them all (default: the last one)
+                .set("execution.checkpointing.num-retained", "100");
         StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(6400));
         JobConfig config = f.config();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
@@ -61,34 +71,35 @@ class CheckpointEventsTest {
         try (S3Client s3 = S3Clients.create(stack.s3());
              KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), f.eventsTopic)) {
             String modelPrefix = "tests/" + f.id + "/model/";
-            // the first artifact is durable well before the first checkpoint (4 s) completes …
             Await.until(Duration.ofSeconds(60), 100, "the first manifest", () -> exists(s3, stack, modelPrefix + "epoch-000001/manifest.json"));
             List<CheckpointEvent> events = new ArrayList<>();
-            while (completedCheckpoints(s3, stack, f.id).isEmpty()) {
-                // … and while no checkpoint has completed, a read_committed consumer sees nothing
+            AtomicInteger emptyPolls = new AtomicInteger();
+            Await.until(Duration.ofSeconds(60), 0, "the first completed checkpoint", () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
-                    events.add(CheckpointEvent.fromJson(r.value()));
+                    events.add(parse(r.value()));
                 }
-                if (completedCheckpoints(s3, stack, f.id).isEmpty()) {
-                    assertEquals(List.of(), events, "events visible before any checkpoint completed");
+                if (!completedCheckpoints(s3, stack, f.id).isEmpty()) {
+                    return true;
                 }
-            }
+                // the artifact is durable, no checkpoint has completed (checked after the poll): nothing is visible
+                assertEquals(List.of(), events, "events visible before any checkpoint completed");
+                emptyPolls.incrementAndGet();
+                return false;
+            });
+            assertTrue(emptyPolls.get() > 0, "a read_committed poll ran between the first durable artifact and the first "
+                    + "checkpoint (else the check above proved nothing)");
             Await.until(Duration.ofSeconds(60), 0, "the 5 epochs' events", () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
-                    try {
-                        CheckpointEvent e = CheckpointEvent.fromJson(r.value());
-                        events.add(e);
-                        // when an event is visible, its checkpoint has completed
-                        assertTrue(completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
-                                "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch() + "'s event showed");
-                        // … and the event names that checkpoint's directory: the epoch's restore point
-                        assertEquals(config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
-                                + e.checkpointId(), e.checkpointPath());
-                        assertEquals(1, e.attempt(), "a run as first started is attempt 1");
-                        assertEquals(1, e.manifest().attempt(), "and so says its manifest");
-                    } catch (java.io.IOException ex) {
-                        throw new java.io.UncheckedIOException(ex);
-                    }
+                    CheckpointEvent e = parse(r.value());
+                    events.add(e);
+                    // when an event is visible, its checkpoint has completed (and is retained: num-retained)
+                    assertTrue(completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
+                            "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch() + "'s event showed");
+                    // … and the event names that checkpoint's directory: the epoch's restore point
+                    assertEquals(config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
+                            + e.checkpointId(), e.checkpointPath());
+                    assertEquals(1, e.attempt(), "a run as first started is attempt 1");
+                    assertEquals(1, e.manifest().attempt(), "and so says its manifest");
                 }
                 return events.size() >= 5;
             });
@@ -159,14 +170,26 @@ class CheckpointEventsTest {
                 .set("restart-strategy.fixed-delay.delay", "100 ms");
         int produced = 12_800;
         StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
-        FailOnceAfterCheckpoint injector = new FailOnceAfterCheckpoint(f.id, 2, 10);
+        // fails inside a checkpoint after 2, once that checkpoint's transaction holds an event
+        FailWhileAnEventIsUncommitted injector = new FailWhileAnEventIsUncommitted(f.id, stack.bootstrapServers(),
+                f.eventsTopic, 2, 10);
         List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), injector);
-        assertTrue(FailOnceAfterCheckpoint.failed(f.id), "the failure was injected");
+        long abortedCheckpoint = FailWhileAnEventIsUncommitted.abortedCheckpoint(f.id);
+        assertTrue(abortedCheckpoint > 2, "the failure was injected while an event was uncommitted");
         assertEquals(produced, reports.get(reports.size() - 1).samplesTrained);
 
         List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 10);
         assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList(),
                 "exactly one committed event per window, in order, none from the failed attempt");
+        // the failed attempt's event really was on the topic: read_uncommitted sees it, read_committed did not
+        List<CheckpointEvent> written = StackKafka.readUncommitted(stack.bootstrapServers(), f.eventsTopic).stream()
+                .map(CheckpointEventsTest::parse).toList();
+        List<Long> abortedEpochs = written.stream().filter(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId()))
+                .map(CheckpointEvent::epoch).toList();
+        assertFalse(abortedEpochs.isEmpty(), "an event of checkpoint " + abortedCheckpoint + " was written: " + written);
+        assertTrue(events.stream().noneMatch(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId())),
+                "no committed event of the failed checkpoint");
+        assertEquals(events.size() + abortedEpochs.size(), written.size(), "the topic holds the committed events and the aborted ones");
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             for (CheckpointEvent e : events) {
                 assertEquals(e.modelSha256(), sha256(get(s3, URI.create(e.modelUri()))), "epoch " + e.epoch());
@@ -212,8 +235,9 @@ class CheckpointEventsTest {
         List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), new FailOnceAfterCheckpoint(f.id, -1, 10));
         TrainingReport last = reports.get(reports.size() - 1);
 
-        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 2);
-        assertEquals(LongStream.rangeClosed(1, events.size()).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList());
+        List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 4);
+        // the stream starts on a span boundary (t0 is a multiple of 2 s): 8 s of event time are exactly four windows
+        assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(CheckpointEvent::epoch).toList());
         assertEquals(last.samplesTrained, events.stream().mapToLong(e -> e.manifest().sampleCount()).sum(),
                 "every trained sample is in exactly one window");
         for (int i = 1; i < events.size(); i++) {
@@ -236,7 +260,7 @@ class CheckpointEventsTest {
                     try {
                         List<String> violations = SCHEMA.violations(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.value()));
                         assertEquals(List.of(), violations, "the event conforms to checkpoint-event.schema.json");
-                        events.add(CheckpointEvent.fromJson(r.value()));
+                        events.add(parse(r.value()));
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -245,11 +269,19 @@ class CheckpointEventsTest {
             });
             for (int i = 0; i < 3; i++) { // a duplicate would show up here
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
-                    events.add(CheckpointEvent.fromJson(r.value()));
+                    events.add(parse(r.value()));
                 }
             }
         }
         return events;
+    }
+
+    private static CheckpointEvent parse(byte[] json) {
+        try {
+            return CheckpointEvent.fromJson(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<Long> completedCheckpoints(S3Client s3, LocalStack stack, String id) {

@@ -1,129 +1,44 @@
 package dev.streamtrain.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Checks a JSON document against the subset of JSON Schema that checkpoint-event.schema.json uses
- * (type, required, properties, additionalProperties, items, enum, const, oneOf, local $ref,
- * pattern). Small on purpose: no validator dependency for one schema.
+ * The checkpoint-event schema, checked by a maintained JSON Schema 2020-12 validator
+ * (networknt json-schema-validator) with format assertions on: {@code format: date-time},
+ * {@code minimum} and {@code maximum} are enforced, not only structure.
  */
 final class JsonSchemaCheck {
-    private final JsonNode root;
+    private static final String RESOURCE = "/schemas/checkpoint-event.schema.json";
+    private final Schema schema;
 
-    private JsonSchemaCheck(JsonNode root) {
-        this.root = root;
+    private JsonSchemaCheck(Schema schema) {
+        this.schema = schema;
     }
 
     static JsonSchemaCheck checkpointEventSchema() throws IOException {
-        try (InputStream in = JsonSchemaCheck.class.getResourceAsStream("/schemas/checkpoint-event.schema.json")) {
-            return new JsonSchemaCheck(new ObjectMapper().readTree(in));
+        try (InputStream in = JsonSchemaCheck.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException(RESOURCE + " is not on the classpath");
+            }
+            return new JsonSchemaCheck(SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in));
         }
     }
 
-    /** Every violation, as "path: problem"; empty when the document conforms. */
+    /** Every violation the validator finds; empty when the document conforms. */
+    List<Error> errors(JsonNode doc) {
+        // 2020-12 makes format an annotation by default: turn it into an assertion
+        return schema.validate(doc, context -> context.executionConfig(c -> c.formatAssertionsEnabled(true)));
+    }
+
+    /** Every violation, as the validator words it ("location: problem"); empty when the document conforms. */
     List<String> violations(JsonNode doc) {
-        List<String> out = new ArrayList<>();
-        check(root, doc, "$", out);
-        return out;
-    }
-
-    private void check(JsonNode schema, JsonNode value, String path, List<String> out) {
-        if (schema.has("$ref")) {
-            String ref = schema.get("$ref").asText(); // "#/$defs/name"
-            check(root.at(ref.substring(1)), value, path, out);
-            return;
-        }
-        if (schema.has("oneOf")) {
-            int matches = 0;
-            List<String> sameTypeProblems = null;
-            for (JsonNode option : schema.get("oneOf")) {
-                List<String> sub = new ArrayList<>();
-                check(option, value, path, sub);
-                matches += sub.isEmpty() ? 1 : 0;
-                JsonNode resolved = option.has("$ref") ? root.at(option.get("$ref").asText().substring(1)) : option;
-                if (!sub.isEmpty() && resolved.has("type") && typeMatches(resolved.get("type"), value)) {
-                    sameTypeProblems = sub; // the option meant for this kind of value says what is wrong
-                }
-            }
-            if (matches == 0 && sameTypeProblems != null) {
-                out.addAll(sameTypeProblems);
-            } else if (matches != 1) {
-                out.add(path + ": matches " + matches + " of oneOf");
-            }
-            return;
-        }
-        if (schema.has("const") && !schema.get("const").equals(value)) {
-            out.add(path + ": must be " + schema.get("const"));
-        }
-        if (schema.has("enum")) {
-            boolean found = false;
-            for (JsonNode e : schema.get("enum")) {
-                found |= e.equals(value);
-            }
-            if (!found) {
-                out.add(path + ": " + value + " not in " + schema.get("enum"));
-            }
-        }
-        if (schema.has("type") && !typeMatches(schema.get("type"), value)) {
-            out.add(path + ": " + value.getNodeType() + " is not " + schema.get("type"));
-            return;
-        }
-        if (schema.has("pattern") && value.isTextual() && !value.asText().matches(schema.get("pattern").asText())) {
-            out.add(path + ": '" + value.asText() + "' does not match " + schema.get("pattern").asText());
-        }
-        if (value.isObject()) {
-            for (JsonNode r : schema.path("required")) {
-                if (!value.has(r.asText())) {
-                    out.add(path + ": missing required " + r.asText());
-                }
-            }
-            JsonNode props = schema.path("properties");
-            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (props.has(f.getKey())) {
-                    check(props.get(f.getKey()), f.getValue(), path + "." + f.getKey(), out);
-                } else if (schema.has("additionalProperties")) {
-                    JsonNode extra = schema.get("additionalProperties");
-                    if (extra.isBoolean() && !extra.asBoolean()) {
-                        out.add(path + ": undeclared property " + f.getKey());
-                    } else if (extra.isObject()) {
-                        check(extra, f.getValue(), path + "." + f.getKey(), out);
-                    }
-                }
-            }
-        }
-        if (value.isArray() && schema.has("items")) {
-            for (int i = 0; i < value.size(); i++) {
-                check(schema.get("items"), value.get(i), path + "[" + i + "]", out);
-            }
-        }
-    }
-
-    private static boolean typeMatches(JsonNode type, JsonNode value) {
-        if (type.isArray()) {
-            for (JsonNode t : type) {
-                if (typeMatches(t, value)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        return switch (type.asText()) {
-            case "object" -> value.isObject();
-            case "array" -> value.isArray();
-            case "string" -> value.isTextual();
-            case "integer" -> value.isIntegralNumber();
-            case "number" -> value.isNumber();
-            case "boolean" -> value.isBoolean();
-            case "null" -> value.isNull();
-            default -> false;
-        };
+        return errors(doc).stream().map(Error::toString).toList();
     }
 }

@@ -15,6 +15,7 @@ import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -103,7 +104,7 @@ class OnlineTrainingJobTest {
     }
 
     /** Runs the job on a bounded input and returns its reports (exactly once, also across restarts). */
-    static List<TrainingReport> run(JobConfig config, FailOnceAfterCheckpoint injector) throws Exception {
+    static List<TrainingReport> run(JobConfig config, MapFunction<Sample, Sample> injector) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 OnlineTrainingJob.environmentConfig(config));
         OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),

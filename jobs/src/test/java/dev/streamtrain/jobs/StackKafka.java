@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -57,6 +58,33 @@ final class StackKafka {
         KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
         c.subscribe(List.of(topic));
         return c;
+    }
+
+    /**
+     * Every record value on partition 0 of {@code topic}, aborted transactions' records included
+     * (read_uncommitted), up to the end offset; call it once no transaction is open.
+     */
+    static List<byte[]> readUncommitted(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        TopicPartition partition = new TopicPartition(topic, 0);
+        List<byte[]> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            c.assign(List.of(partition));
+            c.seekToBeginning(List.of(partition));
+            long end = c.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (c.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("read " + values.size() + " records of " + topic + ", not up to offset " + end);
+                }
+                c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
     }
 
     static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer) {

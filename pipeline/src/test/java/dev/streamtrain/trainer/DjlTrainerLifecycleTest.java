@@ -1,5 +1,6 @@
 package dev.streamtrain.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,35 +54,54 @@ class DjlTrainerLifecycleTest {
 
     /**
      * Flink runs several subtasks in one JVM. DJL's PtGradientCollector allows only one
-     * collector per JVM, which is why the trainer sets grad mode per thread instead.
+     * collector per JVM, which is why the trainer sets grad mode per thread instead. Training on
+     * the CPU is deterministic, so trainers that overlap on two threads must end exactly where the
+     * same trainers end one after the other: same last loss and same weights and Adam state, bit
+     * for bit — any state shared between threads would show here.
      */
     @Test
-    void trainersOnDifferentThreadsTrainAtTheSameTime() throws Exception {
+    void trainersOnDifferentThreadsTrainAtTheSameTimeAndAsIfAlone() throws Exception {
         int threads = 2;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch start = new CountDownLatch(threads);
         try {
-            List<Future<Float>> results = new ArrayList<>();
+            List<Future<Trained>> concurrent = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 long seed = t;
-                results.add(pool.submit(() -> {
-                    SyntheticData data = SyntheticData.noise(seed, 8, 4, 1);
-                    try (DjlTrainer trainer = DjlTrainer.create(spec())) {
-                        start.countDown();
-                        start.await(); // overlap the training loops
-                        float loss = 0;
-                        for (int i = 0; i < 300; i++) {
-                            loss = trainer.trainBatch(data.features, data.labels, data.rows);
-                        }
-                        return loss;
-                    }
-                }));
+                concurrent.add(pool.submit(() -> train(seed, () -> {
+                    start.countDown();
+                    start.await(); // overlap the training loops
+                })));
             }
-            for (Future<Float> result : results) {
-                assertTrue(Float.isFinite(result.get(60, TimeUnit.SECONDS)));
+            for (int t = 0; t < threads; t++) {
+                Trained together = concurrent.get(t).get(60, TimeUnit.SECONDS);
+                Trained alone = train(t, () -> { });
+                assertTrue(Float.isFinite(together.loss), "thread " + t + ": loss " + together.loss);
+                assertEquals(Float.floatToRawIntBits(alone.loss), Float.floatToRawIntBits(together.loss),
+                        "thread " + t + ": the last loss, bitwise, as when trained alone");
+                assertArrayEquals(alone.state, together.state, "thread " + t + ": weights and optimizer state, bitwise");
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private interface BeforeTraining {
+        void run() throws InterruptedException;
+    }
+
+    private record Trained(float loss, byte[] state) {}
+
+    /** 300 steps on the noise data of {@code seed}; returns the last loss and the whole trainer state. */
+    private static Trained train(long seed, BeforeTraining beforeTraining) throws InterruptedException {
+        SyntheticData data = SyntheticData.noise(seed, 8, 4, 1);
+        try (DjlTrainer trainer = DjlTrainer.create(spec())) {
+            beforeTraining.run();
+            float loss = 0;
+            for (int i = 0; i < 300; i++) {
+                loss = trainer.trainBatch(data.features, data.labels, data.rows);
+            }
+            return new Trained(loss, trainer.snapshot().toBytes());
         }
     }
 

@@ -118,23 +118,62 @@ class ConsumerToolsTest {
     }
 
     @Test
-    void bothCommandsRunThroughTheStreamtrainCommandAndTheLauncher() throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8)); // the commands' default stdout
-            exit = new CommandLine(new Streamtrain()).execute("events", "--bootstrap-servers", stack.bootstrapServers(),
-                    "--topic", topic);
-        } finally {
-            System.setOut(original);
+    void eventsAndFetchRunThroughTheStreamtrainCommand(@TempDir Path dir) throws Exception {
+        Captured listed = throughStreamtrain("events", "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
+        assertEquals(0, listed.exit, listed.err);
+        List<String> lines = listed.lines();
+        assertEquals(List.of(1L, 2L), lines.stream().map(l -> parse(l).path("epoch").asLong()).toList(), listed.out);
+
+        // what a user does next: fetch the epoch the last event names, from the S3 server, verified
+        String manifestUri = parse(lines.get(1)).path("manifestUri").asText();
+        Captured fetched = throughStreamtrain("fetch", "--s3-endpoint", stack.s3().endpoint().toString(),
+                "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey(),
+                "--manifest", manifestUri, "--out", dir.resolve("epoch-2").toString());
+        assertEquals(0, fetched.exit, fetched.err);
+        JsonNode result = parse(fetched.out.trim());
+        assertEquals(2, result.path("epoch").asLong());
+        assertAllFilesMatch(result, written.get(1));
+        assertTrue(Files.exists(dir.resolve("epoch-2/manifest.json")), "the manifest is written once every file verified");
+        assertFalse(fetched.out.contains(stack.s3().secretKey()) || fetched.err.contains(stack.s3().secretKey()),
+                "the secret key is never printed");
+    }
+
+    @Test
+    void theLauncherPrintsItsCommandsAndRefusesAnUnknownOne() throws Exception {
+        // the commands that need Java are run through the launcher by LauncherIT, after package
+        Launched help = Launched.run("--help");
+        assertEquals(0, help.exit(), help.err());
+        assertEquals("", help.out(), "help is for humans: stderr; stdout stays for machine-readable output");
+        for (String command : List.of("local", "events", "fetch", "stack", "cluster", "flink", "rollback")) {
+            assertTrue(help.err().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " is listed: " + help.err());
         }
-        assertEquals(0, exit);
-        assertEquals(2, bytes.toString(StandardCharsets.UTF_8).trim().split("\n").length, bytes.toString(StandardCharsets.UTF_8));
-        assertTrue(new CommandLine(new Streamtrain()).getSubcommands().containsKey("fetch"));
-        String launcher = Files.readString(Path.of("..", "streamtrain"));
-        assertTrue(launcher.lines().anyMatch(l -> l.contains("run_java") && l.contains("events") && l.contains("fetch")),
-                "the launcher's case runs both commands");
+        Launched unknown = Launched.run("no-such-command");
+        assertEquals(2, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("unknown command 'no-such-command'"), unknown.err());
+    }
+
+    private record Captured(int exit, String out, String err) {
+        List<String> lines() {
+            String text = out.trim();
+            return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+        }
+    }
+
+    /** The top-level {@code streamtrain} command in this JVM, stdout and stderr captured (the commands default to them). */
+    private static Captured throughStreamtrain(String... args) {
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = new CommandLine(new Streamtrain()).execute(args);
+            return new Captured(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
     }
 
     @Test

@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.apache.flink.configuration.Configuration;
@@ -68,7 +70,7 @@ class StandaloneClusterIT {
     private static FlinkCluster cluster;
     private static LocalStack stack;
     private static Path jobJar;
-    /** The uninterrupted run's per-epoch model sha256, once the first test has it. */
+    /** The uninterrupted run's per-epoch model sha256: see {@link #baseline()}. */
     private static List<String> baseline;
 
     @BeforeAll
@@ -98,7 +100,7 @@ class StandaloneClusterIT {
     void stopWithSavepointMidStreamAndRunFromItTrainsExactlyWhatAnUninterruptedRunTrains() throws Exception {
         String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
         String samples = id + "-samples";
-        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-resumed-events", id + "-baseline-events");
+        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-resumed-events");
         List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
         produce(samples, all.subList(0, SAMPLES * 4 / 10));
 
@@ -107,16 +109,19 @@ class StandaloneClusterIT {
         String job = submit(resumedArgs);
         try (EventLog events = new EventLog(id + "-resumed-events")) {
             events.await("the first epoch", e -> e.size() >= 1);
-            Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500);
-            Await.until(LONG, 50, "more samples on the topic", () -> streamer.sent.get() >= EPOCH);
+            // the streamer holds after one more epoch of samples until the stop returned: the job is
+            // stopped mid-stream, with samples still to come, whatever the machine's speed
+            Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500, EPOCH);
+            streamer.awaitHold();
             long t0 = System.nanoTime();
             String savepoint = FlinkCli.run(cluster, LONG, "stop", "--savepointPath",
                     "s3://" + stack.bucket() + "/" + id + "/savepoints", job).orThrow("flink stop").savepointPath();
             int producedAtStop = SAMPLES * 4 / 10 + streamer.sent.get();
             System.out.printf("stop-with-savepoint: %d ms, %d of %d samples produced, savepoint %s%n",
                     (System.nanoTime() - t0) / 1_000_000, producedAtStop, SAMPLES, savepoint);
-            assertTrue(producedAtStop < SAMPLES, "the job was stopped mid-stream: " + producedAtStop + " of " + SAMPLES);
+            assertEquals(SAMPLES * 4 / 10 + EPOCH, producedAtStop, "the streamer held while the job was stopped");
             long committedAtStop = events.poll().size();
+            streamer.release();
             streamer.joinOrThrow();
 
             String resumed = submit(withSavepoint(savepoint, resumedArgs));
@@ -125,18 +130,7 @@ class StandaloneClusterIT {
             List<CheckpointEvent> run = events.drain();
             System.out.printf("resumed run: %d epochs committed before the stop, %d in all%n", committedAtStop, run.size());
             assertExactlyOncePerEpoch(run);
-
-            // the uninterrupted run over the same topic, now complete
-            try (EventLog baselineEvents = new EventLog(id + "-baseline-events")) {
-                String uninterrupted = submit(jobArgs(id, samples, "baseline"));
-                baselineEvents.await("the last epoch of the uninterrupted run",
-                        e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
-                cancel(uninterrupted);
-                List<CheckpointEvent> reference = baselineEvents.drain();
-                assertExactlyOncePerEpoch(reference);
-                baseline = shas(reference);
-            }
-            assertEquals(baseline, shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
+            assertEquals(baseline(), shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
         }
     }
 
@@ -153,14 +147,16 @@ class StandaloneClusterIT {
             events.await("the first epoch", e -> e.size() >= 1);
             Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500);
             events.await("a second epoch while samples stream in", e -> e.size() >= 2);
-            long committedBefore = events.poll().get(events.seen() - 1).samplesTotal();
             String victim = cluster.runningPids().keySet().stream().filter(n -> n.startsWith("taskmanager"))
                     .findFirst().orElseThrow();
 
+            // both read just before the kill: what is committed and how often the job restarted so far
+            int restartsBefore = restarts(job);
+            List<CheckpointEvent> seenBefore = events.poll();
+            long committedBefore = seenBefore.get(seenBefore.size() - 1).samplesTotal();
             long killed = System.nanoTime();
             cluster.kill(victim); // SIGKILL: no shutdown, no final checkpoint
             cluster.startTaskManager();
-            int restartsBefore = 0;
             Await.until(LONG, 100, "the job to run again on the new TaskManager", () -> restarts(job) > restartsBefore
                     && allTasksRunning(job));
             long running = System.nanoTime();
@@ -176,9 +172,7 @@ class StandaloneClusterIT {
             cancel(job);
             List<CheckpointEvent> run = events.drain();
             assertExactlyOncePerEpoch(run);
-            if (baseline != null) {
-                assertEquals(baseline, shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
-            }
+            assertEquals(baseline(), shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
         }
     }
 
@@ -270,14 +264,35 @@ class StandaloneClusterIT {
 
             RunHistory history = RunHistory.of(story);
             assertExactlyOncePerEpoch(history.liveEpochs());
-            if (baseline != null) {
-                // restored at k with its offsets: the same samples after k, once — the same weights, bitwise
-                assertEquals(baseline, shas(history.liveEpochs()), "the live epochs' weights, as in the uninterrupted run");
-            }
+            // restored at k with its offsets: the same samples after k, once — the same weights, bitwise
+            assertEquals(baseline(), shas(history.liveEpochs()), "the live epochs' weights, as in the uninterrupted run");
         }
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * The reference every test compares with, bitwise: the per-epoch model sha256 of an
+     * uninterrupted run over the same sample sequence, all of it on the topic before it starts.
+     * Computed once, by whichever test needs it first, so that no test depends on another.
+     */
+    private static synchronized List<String> baseline() throws Exception {
+        if (baseline == null) {
+            String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+            String samples = id + "-samples";
+            KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-baseline-events");
+            produce(samples, teacher().nextEncoded(SAMPLES));
+            try (EventLog events = new EventLog(id + "-baseline-events")) {
+                String uninterrupted = submit(jobArgs(id, samples, "baseline"));
+                events.await("the last epoch of the uninterrupted run", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+                cancel(uninterrupted);
+                List<CheckpointEvent> reference = events.drain();
+                assertExactlyOncePerEpoch(reference);
+                baseline = shas(reference);
+            }
+        }
+        return baseline;
+    }
 
     /** {@code ./streamtrain rollback <args>} in this JVM, against this cluster and stack. */
     private static Cli rollback(String eventsTopic, String... args) {
@@ -419,26 +434,48 @@ class StandaloneClusterIT {
         throw new IllegalStateException("no job jar in " + target + ": the *IT tests run after package (./mvnw verify)");
     }
 
-    /** Produces records at a steady rate in the background, so that the job is stopped or killed mid-stream. */
+    /**
+     * Produces records at a steady rate in the background, so that the job is stopped or killed
+     * mid-stream; optionally holds after {@code holdAfter} records (a multiple of 64) until released.
+     */
     private static final class Streamer extends Thread {
         final AtomicInteger sent = new AtomicInteger();
         private final String topic;
         private final List<EncodedSample> records;
         private final int perSecond;
+        private final int holdAfter;
+        private final CountDownLatch holding = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
         private volatile Exception failure;
 
-        private Streamer(String topic, List<EncodedSample> records, int perSecond) {
+        private Streamer(String topic, List<EncodedSample> records, int perSecond, int holdAfter) {
             super("sample-streamer");
             this.topic = topic;
             this.records = records;
             this.perSecond = perSecond;
+            this.holdAfter = holdAfter;
             setDaemon(true);
         }
 
         static Streamer start(String topic, List<EncodedSample> records, int perSecond) {
-            Streamer s = new Streamer(topic, records, perSecond);
+            return start(topic, records, perSecond, -1);
+        }
+
+        static Streamer start(String topic, List<EncodedSample> records, int perSecond, int holdAfter) {
+            Streamer s = new Streamer(topic, records, perSecond, holdAfter);
             s.start();
             return s;
+        }
+
+        /** Returns once the streamer has sent {@code holdAfter} records and holds. */
+        void awaitHold() throws Exception {
+            if (!holding.await(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the streamer did not reach " + holdAfter + " records: " + sent.get(), failure);
+            }
+        }
+
+        void release() {
+            released.countDown();
         }
 
         @Override
@@ -451,6 +488,13 @@ class StandaloneClusterIT {
                     }
                     p.flush();
                     sent.set(Math.min(records.size(), i + 64));
+                    if (sent.get() == holdAfter) {
+                        holding.countDown();
+                        if (!released.await(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
+                            throw new IllegalStateException("held for " + LONG + " and never released");
+                        }
+                        t0 = System.nanoTime() - (long) sent.get() * 1_000_000_000L / perSecond; // the rate goes on from here
+                    }
                     long due = t0 + (long) sent.get() * 1_000_000_000L / perSecond;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
@@ -489,10 +533,6 @@ class StandaloneClusterIT {
                 }
             }
             return events;
-        }
-
-        int seen() {
-            return events.size();
         }
 
         void await(String what, java.util.function.Predicate<List<CheckpointEvent>> condition) {
