@@ -67,21 +67,46 @@ class ModelTrainerOperatorTest {
     /**
      * Savepoints must keep restoring (state names and serializers are a contract): operator state
      * written by an earlier build — commit 712dd9d, before the {@code run-attempt} state existed,
-     * the same 100 samples as below — restores into this build and training continues exactly as
-     * if it had never stopped. When a release changes the trainer's state, add that release's
-     * snapshot here (written with {@code OperatorSnapshotUtil.writeStateHandle}) and keep the old ones.
+     * after the same first 100 samples as below — restores into this build and training continues
+     * where it stopped. When a release changes the trainer's state, add that release's snapshot here
+     * (written with {@code OperatorSnapshotUtil.writeStateHandle}) and keep the old ones.
+     *
+     * <p>The fixture's weights came from another machine's CPU kernels, which round the last bit
+     * of some sums differently (measured: up to 3e-8 after 6 steps), so they are compared with this
+     * machine's training within a tolerance; everything this build does with the restored state is
+     * compared bitwise.
      */
     @Test
-    void stateOfAnEarlierBuildRestoresAndTrainsOnBitwise() throws Exception {
+    void stateOfAnEarlierBuildRestoresAndTrainsOn() throws Exception {
         List<Sample> samples = samples();
-        TrainingReport uninterrupted = trainToTheEnd(null, samples);
-        String fixture = Path.of(getClass().getResource("/state-fixtures/model-trainer-712dd9d.snapshot").toURI())
+        List<Sample> rest = samples.subList(100, samples.size());
+        String fixturePath = Path.of(getClass().getResource("/state-fixtures/model-trainer-712dd9d.snapshot").toURI())
                 .toString();
-        TrainingReport resumed = trainToTheEnd(OperatorSnapshotUtil.readStateHandle(fixture),
-                samples.subList(100, samples.size()));
+        OperatorSubtaskState fixture = OperatorSnapshotUtil.readStateHandle(fixturePath);
+        TrainingReport resumed = trainToTheEnd(fixture, rest);
+
+        // all of the old state came across: this build's own snapshot of it trains on to the same bits
+        OperatorSubtaskState rewritten;
+        try (var h = harness()) {
+            h.initializeState(fixture);
+            h.open();
+            rewritten = h.snapshot(1, 1);
+        }
+        assertEquals(resumed.stateSha256, trainToTheEnd(rewritten, rest).stateSha256,
+                "the fixture and this build's snapshot of it train on bitwise alike");
+
+        // and it is the model of those 100 samples: counters, the pending batch, the weights
+        TrainingReport uninterrupted = trainToTheEnd(null, samples);
         assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained, "the restored counter goes on from 96 trained");
+        assertEquals(uninterrupted.batches, resumed.batches);
         assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
-        assertEquals(uninterrupted.stateSha256, resumed.stateSha256, "weights and optimizer state, bitwise");
+        TrainerState expected = TrainerState.fromBytes(uninterrupted.state);
+        TrainerState actual = TrainerState.fromBytes(resumed.state);
+        assertEquals(expected.steps(), actual.steps());
+        for (int i = 0; i < expected.parameters().size(); i++) {
+            assertArrayEquals(expected.parameters().get(i).values(), actual.parameters().get(i).values(), 1e-6f,
+                    "parameter " + expected.parameters().get(i).name() + " as trained here, up to rounding");
+        }
     }
 
     @Test
