@@ -9,8 +9,9 @@ import dev.streamtrain.sample.DecodedRecord;
 import dev.streamtrain.sample.KafkaSampleDeserializer;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleValidator;
+import dev.streamtrain.operator.ModelTrainerOperator;
+import dev.streamtrain.operator.TrainerSettings;
 import dev.streamtrain.store.ArtifactSettings;
-import dev.streamtrain.trainer.ModelTrainerOperator;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
@@ -22,6 +23,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -109,12 +111,7 @@ public final class OnlineTrainingJob {
 
         SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer.apply(valid)
                 .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
-                        new ModelTrainerOperator(config.modelSpec(), config.get(TrainingJobOptions.REPORT_EVERY),
-                                config.epochPolicy(), artifactSettings(config), config.retentionPolicy(),
-                                // the effective value (the cluster's config.yaml under flink run), not only the job's keys:
-                                // retention must keep what every retained checkpoint would roll back to
-                                env.getConfiguration().get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS),
-                                lineage(env.getConfiguration())))
+                        new ModelTrainerOperator(trainerSettings(env.getConfiguration())))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
                 .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
@@ -122,8 +119,21 @@ public final class OnlineTrainingJob {
         return trained;
     }
 
+    private TrainerSettings trainerSettings(ReadableConfig effective) {
+        return TrainerSettings.builder(config.modelSpec())
+                .reportEverySamples(config.get(TrainingJobOptions.REPORT_EVERY))
+                .epochPolicy(config.epochPolicy())
+                .artifacts(artifactSettings(config))
+                .retention(config.retentionPolicy())
+                // the effective value (the cluster's config.yaml under flink run), not only the job's keys:
+                // retention must keep what every retained checkpoint would roll back to
+                .retainedCheckpoints(effective.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
+                .lineage(lineage(effective))
+                .build();
+    }
+
     /** The attempt, and where this job's checkpoints go (effective values), for the events' restore points. */
-    private RunLineage lineage(org.apache.flink.configuration.ReadableConfig effective) {
+    private RunLineage lineage(ReadableConfig effective) {
         return new RunLineage(config.get(TrainingJobOptions.ATTEMPT),
                 effective.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null),
                 effective.get(CheckpointingOptions.CREATE_CHECKPOINT_SUB_DIR));

@@ -2,6 +2,8 @@ package dev.streamtrain.store;
 
 import dev.streamtrain.localstack.S3Endpoint;
 import java.io.Serializable;
+import java.time.Clock;
+import java.util.Objects;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -23,7 +25,20 @@ public record ArtifactSettings(String bucket, String experiment, String run, Str
 
     /** A writer, and the SDK client it uses (null unless versioned), both for the caller to close. */
     public ArtifactWriter writer(S3Client client) {
-        return versioned ? new ArtifactWriter(layout(), client) : new ArtifactWriter(layout());
+        return writer(client, ObjectSink.FLINK_FILE_SYSTEM);
+    }
+
+    /** A writer that puts the epoch folders into {@code sink}; the stable key (versioned) still goes through {@code client}. */
+    public ArtifactWriter writer(S3Client client, ObjectSink sink) {
+        if (versioned) {
+            Objects.requireNonNull(client, "versioned mode needs the S3 client");
+        }
+        return new ArtifactWriter(layout(), versioned ? client : null, sink, Clock.systemUTC());
+    }
+
+    /** Removes epoch folders from {@code sink} (retention). */
+    public ArtifactDeleter deleter(ObjectSink sink) {
+        return new ArtifactDeleter(layout(), sink);
     }
 
     public S3Client clientOrNull() {

@@ -2,16 +2,19 @@ package dev.streamtrain.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.net.URI;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Where {@link ArtifactWriter} puts objects. The real one is Flink's FileSystem, so artifacts use
- * the same s3:// filesystem, endpoint and credentials as the checkpoints; tests wrap it to record
- * the order of writes or to inject failures.
+ * Where {@link ArtifactWriter} puts objects and {@link ArtifactDeleter} removes them. The real one
+ * is Flink's FileSystem, so artifacts use the same s3:// filesystem, endpoint and credentials as
+ * the checkpoints; tests wrap it to record the order of writes or to inject failures, or replace
+ * it with an in-memory store to test the trainer operator without an S3 server. Serializable
+ * because the operator that holds it is shipped to the task managers.
  */
-interface ObjectSink {
+public interface ObjectSink extends Serializable {
 
     /** Creates or replaces the object; it becomes visible when the stream is closed. */
     OutputStream create(URI uri) throws IOException;

@@ -25,11 +25,11 @@ public record EpochPolicy(long samples, Duration eventTimeSpan) implements Seria
         return new EpochPolicy(0, span);
     }
 
-    boolean byEventTime() {
+    public boolean byEventTime() {
         return eventTimeSpan != null;
     }
 
-    long spanMillis() {
+    public long spanMillis() {
         return eventTimeSpan == null ? 0 : eventTimeSpan.toMillis();
     }
 }

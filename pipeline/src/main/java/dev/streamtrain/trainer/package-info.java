@@ -1,6 +1,7 @@
 /**
  * Online training of a small torch-style network through DJL's PyTorch engine, with no Flink
- * dependency (a Flink operator wraps it).
+ * dependency ({@code dev.streamtrain.operator.ModelTrainerOperator} wraps it) and no dependency on
+ * the object store.
  *
  * <ul>
  *   <li>{@link dev.streamtrain.trainer.ModelSpec}: what to train, validated configuration.
@@ -8,6 +9,10 @@
  *       snapshots and restores.
  *   <li>{@link dev.streamtrain.trainer.TrainerState}: the engine-independent snapshot that
  *       becomes Flink operator state, with its stable binary format.
+ *   <li>{@link dev.streamtrain.trainer.EpochPolicy}, {@link dev.streamtrain.trainer.RunLineage},
+ *       {@link dev.streamtrain.trainer.TrainingCounters} and {@link
+ *       dev.streamtrain.trainer.TrainingReport}: the operator's settings, counters (a Flink POJO
+ *       whose class name is in every savepoint: do not move it) and reports.
  * </ul>
  *
  * The package-private classes are the pieces of one training step: {@code BatchStaging}

@@ -1,4 +1,4 @@
-package dev.streamtrain.trainer;
+package dev.streamtrain.operator;
 
 /** An epoch whose event was emitted; operator state (as JSON) for retention. */
 public class CommittedEpoch {

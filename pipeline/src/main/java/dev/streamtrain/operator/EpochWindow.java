@@ -1,4 +1,4 @@
-package dev.streamtrain.trainer;
+package dev.streamtrain.operator;
 
 import dev.streamtrain.store.Manifest;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.streamtrain.trainer;
+package dev.streamtrain.operator;
 
 import dev.streamtrain.sample.Sample;
 import java.io.ByteArrayInputStream;
