@@ -15,15 +15,15 @@ record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boole
 
     @Override
     public void kill() throws Exception {
-        restartable().kill();
+        child().kill();
     }
 
     @Override
     public void restart() throws Exception {
-        restartable().restart();
+        child().restart();
     }
 
-    private RestartableChild restartable() {
+    private RestartableChild child() {
         if (stop instanceof RestartableChild child) {
             return child;
         }
