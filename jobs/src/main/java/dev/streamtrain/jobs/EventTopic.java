@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +20,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The checkpoint-event topic as tools see it: one run's committed events, and publishing one event. */
 public final class EventTopic implements RunEvents {
+    private static final Logger LOG = LoggerFactory.getLogger(EventTopic.class);
     private final String bootstrap;
     private final String topic;
 
@@ -34,7 +38,9 @@ public final class EventTopic implements RunEvents {
      * Every event of {@code key} ({@code <experiment>/<run>/<model>}) a read_committed consumer sees now,
      * in topic order: read from the beginning to the last stable offsets taken at the start.
      *
-     * @throws IOException when the topic does not exist or an event is not readable
+     * Records that are not JSON events are skipped with a warning.
+     *
+     * @throws IOException when the topic does not exist or is not read to its end in time
      */
     @Override
     public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
@@ -55,11 +61,25 @@ public final class EventTopic implements RunEvents {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        events.add(CheckpointEvent.fromJson(r.value()));
+                        event(r).ifPresent(events::add);
                     }
                 }
             }
             return events;
+        }
+    }
+
+    /**
+     * The record as an event, or empty — with a warning — when it is not one: the job writes only
+     * JSON events, so such a record came from another producer and describes no epoch of the run.
+     */
+    private static Optional<CheckpointEvent> event(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return Optional.of(CheckpointEvent.fromJson(r.value()));
+        } catch (IOException | IllegalArgumentException e) { // not JSON; a null value (tombstone)
+            LOG.warn("skipped a record of key {} that is not a JSON event at {}-{} offset {}",
+                    new String(r.key(), StandardCharsets.UTF_8), r.topic(), r.partition(), r.offset());
+            return Optional.empty();
         }
     }
 

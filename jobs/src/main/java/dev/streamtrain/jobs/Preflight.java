@@ -4,7 +4,7 @@ import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.store.ObjectStorePreflight;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -36,7 +36,11 @@ public final class Preflight {
 
     static void checkKafka(JobConfig config) {
         String bootstrap = config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS);
-        String samples = config.get(TrainingJobOptions.SAMPLES_TOPIC);
+        // each topic with the key that names it: the message says which setting to fix
+        Map<String, String> topicsAndKeys = new LinkedHashMap<>();
+        topicsAndKeys.put(config.get(TrainingJobOptions.SAMPLES_TOPIC), TrainingJobOptions.SAMPLES_TOPIC.key());
+        topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.DLQ_TOPIC), TrainingJobOptions.DLQ_TOPIC.key());
+        topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.EVENTS_TOPIC), TrainingJobOptions.EVENTS_TOPIC.key());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
             Set<String> topics;
@@ -46,10 +50,13 @@ public final class Preflight {
                 throw new PreflightException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
                         + "): check kafka.bootstrap-servers and that the brokers are up and reachable from here");
             }
-            for (String topic : List.of(samples)) {
-                if (!topics.contains(topic)) {
-                    throw new PreflightException("Kafka topic '" + topic + "' does not exist on " + bootstrap
-                            + ": create it (kafka-topics.sh --create --topic " + topic + ") or fix kafka.samples-topic");
+            // The sinks would otherwise fail (or, where the broker auto-creates topics, write to a
+            // topic with its defaults) only once the first dead letter or event is written.
+            for (Map.Entry<String, String> t : topicsAndKeys.entrySet()) {
+                if (!topics.contains(t.getKey())) {
+                    throw new PreflightException("Kafka topic '" + t.getKey() + "' (" + t.getValue() + ") does not exist on "
+                            + bootstrap + ": create it (kafka-topics.sh --create --topic " + t.getKey() + ") or fix "
+                            + t.getValue());
                 }
             }
         } catch (InterruptedException e) {

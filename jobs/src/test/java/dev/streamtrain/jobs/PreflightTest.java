@@ -1,5 +1,7 @@
 package dev.streamtrain.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,5 +36,26 @@ class PreflightTest {
 
         f.set("kafka.samples-topic", f.samplesTopic);
         Preflight.check(f.config()); // Kafka and the S3 bucket are fine: no exception
+    }
+
+    @Test
+    void aMissingDeadLetterTopicAndAMissingEventsTopicEachNameTheirTopicAndKey(LocalStack stack) throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "preflight-sinks");
+        f.set("kafka.dlq-topic", f.id + "-no-dlq");
+        Preflight.PreflightException dlq = assertThrows(Preflight.PreflightException.class,
+                () -> Preflight.checkKafka(f.config()));
+        assertTrue(dlq.getMessage().contains("'" + f.id + "-no-dlq'") && dlq.getMessage().contains("kafka.dlq-topic")
+                && dlq.getMessage().contains("does not exist"), dlq.getMessage());
+
+        f.set("kafka.dlq-topic", f.dlqTopic).set("kafka.events-topic", f.id + "-no-events");
+        Preflight.PreflightException events = assertThrows(Preflight.PreflightException.class,
+                () -> Preflight.checkKafka(f.config()));
+        assertTrue(events.getMessage().contains("'" + f.id + "-no-events'") && events.getMessage().contains("kafka.events-topic")
+                && events.getMessage().contains("does not exist"), events.getMessage());
+        assertFalse(events.getMessage().contains("kafka.dlq-topic"), "names only the setting to fix: " + events.getMessage());
+        assertNotEquals(dlq.getMessage(), events.getMessage());
+
+        f.set("kafka.events-topic", f.eventsTopic);
+        Preflight.checkKafka(f.config()); // all three exist
     }
 }

@@ -27,11 +27,11 @@ public final class EmbeddedKafka implements KafkaService {
             "the Kafka broker (org.apache.kafka:kafka_2.13) is not on the classpath; "
                     + "run through ./streamtrain or Maven, which put it there";
 
-    private final ChildJvm broker;
+    private final RestartableChild broker;
     private final String bootstrap;
     private final Path dir;
 
-    private EmbeddedKafka(ChildJvm broker, String bootstrap, Path dir) {
+    private EmbeddedKafka(RestartableChild broker, String bootstrap, Path dir) {
         this.broker = broker;
         this.bootstrap = bootstrap;
         this.dir = dir;
@@ -62,25 +62,32 @@ public final class EmbeddedKafka implements KafkaService {
             }
         }
 
-        ChildJvm broker = ChildJvm.start("kafka-broker", classpath, jvm, "kafka.Kafka",
-                List.of(config.toString()), dir.resolve("broker.log"));
         String bootstrap = "127.0.0.1:" + port;
-        EmbeddedKafka kafka = new EmbeddedKafka(broker, bootstrap, dir);
+        // a restart (after kill) runs the same command line: same ports, same log directory
+        RestartableChild broker = RestartableChild.start(() -> ChildJvm.start("kafka-broker", classpath, jvm, "kafka.Kafka",
+                List.of(config.toString()), dir.resolve("broker.log")), process -> awaitAnswer(process, bootstrap));
+        return new EmbeddedKafka(broker, bootstrap, dir);
+    }
+
+    private static void awaitAnswer(ChildJvm broker, String bootstrap) {
         try {
             Await.until(Duration.ofSeconds(60), 200, "the Kafka broker at " + bootstrap + " to answer", () -> {
                 if (!broker.isAlive()) {
                     throw new IllegalStateException("Kafka broker exited:\n" + broker.logTail(30));
                 }
-                return kafka.answers();
+                return answers(bootstrap);
             });
         } catch (RuntimeException e) {
-            kafka.close();
+            try {
+                broker.close();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
             throw new IllegalStateException("Kafka broker did not start; log " + broker.log() + "\n" + broker.logTail(30), e);
         }
-        return kafka;
     }
 
-    private boolean answers() {
+    private static boolean answers(String bootstrap) {
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
@@ -152,9 +159,20 @@ public final class EmbeddedKafka implements KafkaService {
         return "embedded KRaft broker (child JVM pid " + broker.pid() + ", data " + dir + ")";
     }
 
+    @Override
+    public boolean restartable() {
+        return true;
+    }
+
     /** Kills the broker without a clean shutdown, as a crash would. */
+    @Override
     public void kill() throws InterruptedException {
         broker.kill();
+    }
+
+    @Override
+    public void restart() throws IOException {
+        broker.restart();
     }
 
     @Override

@@ -11,4 +11,22 @@ public interface ObjectStoreService extends AutoCloseable {
     boolean checksCredentials();
 
     String description();
+
+    /** Whether {@link #kill()} and {@link #restart()} work (the child-JVM servers, not Docker). */
+    default boolean restartable() {
+        return false;
+    }
+
+    /**
+     * Kills the S3 server without a clean shutdown, as a crash would; its data stays for {@link #restart()}.
+     * Only where it runs in a child JVM (not the Docker path).
+     */
+    default void kill() throws Exception {
+        throw new UnsupportedOperationException(description() + " cannot be killed and restarted");
+    }
+
+    /** Starts the killed S3 server again, on the same port with the same data; returns once it answers. */
+    default void restart() throws Exception {
+        throw new UnsupportedOperationException(description() + " cannot be killed and restarted");
+    }
 }

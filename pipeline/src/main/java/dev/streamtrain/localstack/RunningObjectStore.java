@@ -7,4 +7,26 @@ record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boole
     public void close() throws Exception {
         stop.close();
     }
+
+    @Override
+    public boolean restartable() {
+        return stop instanceof RestartableChild;
+    }
+
+    @Override
+    public void kill() throws Exception {
+        child().kill();
+    }
+
+    @Override
+    public void restart() throws Exception {
+        child().restart();
+    }
+
+    private RestartableChild child() {
+        if (stop instanceof RestartableChild child) {
+            return child;
+        }
+        throw new UnsupportedOperationException(description + " cannot be killed and restarted");
+    }
 }

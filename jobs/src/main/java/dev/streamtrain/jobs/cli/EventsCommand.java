@@ -3,6 +3,7 @@ package dev.streamtrain.jobs.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Option;
         description = {"List (default) or tail (--follow) the checkpoint events, as a read_committed consumer:",
                 "only events whose Flink checkpoint completed are shown. JSON lines on stdout by default.",
                 "A listing reads to the end offsets taken at start, then exits.",
-                "Exit codes: 0 ok, 2 usage or Kafka unreachable, 3 an event is not JSON (human format),",
-                "4 the topic does not exist."})
+                "A record that is not JSON is skipped with a warning on stderr naming its partition and offset.",
+                "Exit codes: 0 ok, 2 usage or Kafka unreachable, 4 the topic does not exist."})
 final class EventsCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
@@ -99,8 +100,14 @@ final class EventsCommand implements Callable<Integer> {
                     if (key != null && !key.equals(k)) {
                         continue;
                     }
-                    String value = new String(r.value(), StandardCharsets.UTF_8);
-                    out.println(format.equals("json") ? value : human(json.readTree(value)));
+                    JsonNode event = parse(json, r);
+                    if (event == null) {
+                        // not ours (a foreign producer, a tombstone): stdout stays JSON lines, the listing goes on
+                        err.println("streamtrain events: skipped a record that is not JSON at " + r.topic() + "-"
+                                + r.partition() + " offset " + r.offset());
+                        continue;
+                    }
+                    out.println(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(event));
                     if (maxEvents != null && ++shown >= maxEvents) {
                         out.flush();
                         return 0;
@@ -112,9 +119,19 @@ final class EventsCommand implements Callable<Integer> {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             err.println("streamtrain events: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
             return 2;
-        } catch (java.io.IOException e) {
-            err.println("streamtrain events: an event is not valid JSON: " + e.getMessage());
-            return 3;
+        }
+    }
+
+    /** The record's value as JSON, or null when it is not JSON. */
+    private static JsonNode parse(ObjectMapper json, ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return null;
+        }
+        try {
+            JsonNode node = json.readTree(r.value());
+            return node == null || node.isMissingNode() ? null : node;
+        } catch (IOException e) {
+            return null;
         }
     }
 

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Downloads one epoch's artifact and verifies every file against the manifest's sha256. */
 @Command(name = "fetch", mixinStandardHelpOptions = true,
@@ -94,9 +95,24 @@ final class FetchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         } catch (IOException | SdkException e) {
-            // an unreadable --event file, an unreachable endpoint, refused credentials, an unwritable --out
+            if (refused(e)) {
+                // the SDK says only "Forbidden": say which credentials and where to change them
+                return usage("S3 at " + s3.endpoint() + " refused access key '" + s3.accessKey() + "' (HTTP 403): check the"
+                        + " credentials (--access-key/--secret-key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that"
+                        + " they may read the artifact (" + e.getMessage() + ")");
+            }
+            // an unreadable --event file, an unreachable endpoint, an unwritable --out
             return usage(e.getMessage());
         }
+    }
+
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof S3Exception s3 && s3.statusCode() == 403) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The artifact is known to be gone (an epoch-deleted event). */
