@@ -2,7 +2,8 @@ package dev.streamtrain.jobs;
 
 /**
  * Operator uids of the training job — a public contract: savepoints map state to operators by
- * these names, so a savepoint taken by one build restores in the next only while they stay.
+ * these names, so a savepoint taken by one build restores in the next only while they stay
+ * (docs/operator-state.md).
  */
 public final class OperatorUids {
     private OperatorUids() {}

@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 
 /**
- * One event on the checkpoint-event topic (contract 2 in ARCHITECTURE.md; JSON Schema in
+ * One event on the checkpoint-event topic (docs/events.md; JSON Schema in
  * {@code pipeline/src/main/resources/schemas/checkpoint-event.schema.json}). Keyed
  * {@code <experiment>/<run>/<model>}; read with {@code isolation.level=read_committed}.
  *

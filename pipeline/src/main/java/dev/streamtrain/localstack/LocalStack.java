@@ -41,7 +41,7 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Starts the stack and creates {@code bucket} (with versioning enabled where the server keeps
-     * versions, as the seed recommends).
+     * versions, as store.versioned needs).
      */
     public static LocalStack start(Path workDir, String bucket) throws Exception {
         boolean docker = useDocker();

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Adobe's s3mock from its exec jar, in a child JVM. Supports bucket versioning (the seed's way of
- * keeping one object version per epoch); accepts any credentials.
+ * Adobe's s3mock from its exec jar, in a child JVM. Supports bucket versioning (store.versioned
+ * keeps one object version per epoch); accepts any credentials.
  */
 public final class S3MockServer {
     private S3MockServer() {}

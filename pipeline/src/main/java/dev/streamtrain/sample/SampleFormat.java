@@ -1,6 +1,6 @@
 package dev.streamtrain.sample;
 
-/** How a sample is laid out in a Kafka record value. See {@code pipeline/SAMPLE_FORMATS.md}. */
+/** How a sample is laid out in a Kafka record value. See {@code docs/sample-formats.md}. */
 public enum SampleFormat {
     /** A UTF-8 JSON object; easy to produce from any language, larger and slower to parse. */
     JSON,

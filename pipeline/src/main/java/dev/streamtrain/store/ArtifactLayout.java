@@ -7,7 +7,7 @@ import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
- * Contract 1 of ARCHITECTURE.md, the object layout of model artifacts:
+ * The object layout of model artifacts (docs/object-layout.md):
  *
  * <pre>
  * s3://&lt;bucket&gt;/&lt;experiment&gt;/&lt;run&gt;/&lt;model&gt;/epoch-NNNNNN/model.safetensors

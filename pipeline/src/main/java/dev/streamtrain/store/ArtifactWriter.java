@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
  * at any point leaves either the previous commit or none — and finally the {@code latest}
  * pointer. SHA-256 is computed while the bytes stream out.
  *
- * <p>Versioned mode (a bucket with versioning enabled, as the seed recommends): the weights are
+ * <p>Versioned mode (store.versioned, a bucket with versioning enabled): the weights are
  * also copied to the stable key {@code <experiment>/<run>/<model>/model.safetensors} with the AWS
  * SDK, because Flink's FileSystem does not expose object versions. The copy is server side (S3's
  * PUT with {@code x-amz-copy-source}): the same bytes, not uploaded twice. Its versionId goes into

@@ -13,7 +13,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.Test;
 
-/** Keeps the wiring example in {@code pipeline/SAMPLE_FORMATS.md} compiling against Flink 2.2. */
+/** Keeps the wiring example in {@code docs/sample-formats.md} compiling against Flink 2.2. */
 class WiringExampleTest {
 
     @Test

@@ -5,7 +5,7 @@ import java.net.URI;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** The S3 endpoint and credentials of a command-line tool (a picocli mixin): flags, else the seed's AWS_* environment. */
+/** The S3 endpoint and credentials of a command-line tool (a picocli mixin): flags, else the AWS_* environment (conf/.env.example). */
 final class S3Options {
     static final String MISSING = "give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
             + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";

@@ -242,7 +242,7 @@ public final class JobConfig implements Serializable {
                 best = k;
             }
         }
-        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : " (see TrainingJobOptions / README: Configuration)";
+        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : " (see docs/configuration.md)";
     }
 
     private static int levenshtein(String a, String b) {

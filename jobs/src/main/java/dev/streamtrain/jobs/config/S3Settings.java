@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * The S3 endpoint and credentials for the AWS SDK (preflight, versioned mode): Flink's own
- * {@code s3.*} keys given with the job win, else the seed's environment variables
+ * {@code s3.*} keys given with the job win, else the environment variables of conf/.env.example
  * (AWS_ENDPOINT_URL — with the protocol —, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).
  */
 public final class S3Settings {

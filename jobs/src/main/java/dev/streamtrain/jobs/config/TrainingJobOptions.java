@@ -9,9 +9,10 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * Every configuration key of the training job, in ONE place (a public contract: README's
- * "Configuration" table is generated from the same names). Keys are read from a YAML file
- * ({@code --config conf/job.example.yaml}) and {@code --key value} arguments, which win.
+ * Every configuration key of the training job, in ONE place (a public contract: the table in
+ * docs/configuration.md lists exactly these names, checked by ConfigDocumentationTest). Keys are
+ * read from a YAML file ({@code --config conf/job.example.yaml}) and {@code --key value}
+ * arguments, which win.
  */
 public final class TrainingJobOptions {
     private TrainingJobOptions() {}
@@ -43,7 +44,7 @@ public final class TrainingJobOptions {
 
     // --- what a sample looks like ------------------------------------------------------------
     public static final ConfigOption<SampleFormat> SAMPLE_FORMAT = ConfigOptions.key("sample.format")
-            .enumType(SampleFormat.class).defaultValue(SampleFormat.JSON).withDescription("JSON or BINARY (pipeline/SAMPLE_FORMATS.md).");
+            .enumType(SampleFormat.class).defaultValue(SampleFormat.JSON).withDescription("JSON or BINARY (docs/sample-formats.md).");
     public static final ConfigOption<Integer> FEATURE_DIM = ConfigOptions.key("sample.feature-dim")
             .intType().noDefaultValue().withDescription("Number of features per sample. Required.");
     public static final ConfigOption<LabelKind> LABEL_KIND = ConfigOptions.key("sample.label-kind")

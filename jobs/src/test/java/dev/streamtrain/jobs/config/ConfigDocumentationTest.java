@@ -14,17 +14,17 @@ import java.util.regex.Pattern;
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration table and the code name the same keys; bad configuration fails clearly. */
+/** The configuration table of docs/configuration.md and the code name the same keys; bad configuration fails clearly. */
 class ConfigDocumentationTest {
 
     @Test
-    void readmeTableListsExactlyTheKeysOfTrainingJobOptions() throws Exception {
-        Path readme = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "README.md");
-        if (!Files.exists(readme)) {
-            readme = Path.of("..", "README.md");
+    void documentedTableListsExactlyTheKeysOfTrainingJobOptions() throws Exception {
+        Path doc = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "docs", "configuration.md");
+        if (!Files.exists(doc)) {
+            doc = Path.of("..", "docs", "configuration.md");
         }
         Set<String> documented = new TreeSet<>();
-        Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9.-]+)` \\|").matcher(Files.readString(readme));
+        Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9.-]+)` \\|").matcher(Files.readString(doc));
         while (m.find()) {
             documented.add(m.group(1));
         }
