@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,12 +31,13 @@ public final class EventTopic {
     }
 
     /**
-     * Every event of {@code key} ({@code <experiment>/<run>/<model>}) a read_committed consumer sees now,
+     * Every event of {@code run} a read_committed consumer sees now,
      * in topic order: read from the beginning to the last stable offsets taken at the start.
      *
      * @throws IOException when the topic does not exist or an event is not readable
      */
-    public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
+    public List<CheckpointEvent> read(RunKey run, Duration timeout) throws IOException {
+        String key = run.toString();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
@@ -59,6 +61,12 @@ public final class EventTopic {
             }
             return events;
         }
+    }
+
+    /** Kept for {@code RollbackCommand}: use {@link #read(RunKey, Duration)}. */
+    @Deprecated
+    public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
+        return read(RunKey.parse(key), timeout);
     }
 
     /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */

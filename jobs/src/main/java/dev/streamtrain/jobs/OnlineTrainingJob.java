@@ -10,6 +10,7 @@ import dev.streamtrain.sample.KafkaSampleDeserializer;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleValidator;
 import dev.streamtrain.store.ArtifactSettings;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.ModelTrainerOperator;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
@@ -75,8 +76,7 @@ public final class OnlineTrainingJob {
     /** Where the trainer writes its artifacts. */
     public static ArtifactSettings artifactSettings(JobConfig config) {
         boolean versioned = config.get(TrainingJobOptions.STORE_VERSIONED);
-        return new ArtifactSettings(config.storeBucket(), config.get(TrainingJobOptions.EXPERIMENT),
-                config.get(TrainingJobOptions.RUN), config.get(TrainingJobOptions.MODEL_NAME), versioned,
+        return new ArtifactSettings(config.storeBucket(), config.runKey(), versioned,
                 versioned ? S3Settings.resolve(config).orElse(null) : null);
     }
 
@@ -140,12 +140,17 @@ public final class OnlineTrainingJob {
     }
 
     private String jobName() {
-        return jobName(config.get(TrainingJobOptions.EXPERIMENT) + "/" + config.get(TrainingJobOptions.RUN)
-                + "/" + config.get(TrainingJobOptions.MODEL_NAME));
+        return jobName(config.runKey());
     }
 
-    /** The Flink job name of the run {@code <experiment>/<run>/<model>}: how tools find its job on a cluster. */
+    /** The Flink job name of a run: how tools find its job on a cluster. */
+    public static String jobName(RunKey key) {
+        return "streamtrain " + key;
+    }
+
+    /** Kept for {@code RollbackCommand}: use {@link #jobName(RunKey)}. */
+    @Deprecated
     public static String jobName(String runKey) {
-        return "streamtrain " + runKey;
+        return jobName(RunKey.parse(runKey));
     }
 }

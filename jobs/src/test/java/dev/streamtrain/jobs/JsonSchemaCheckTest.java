@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.store.RunKey;
 import org.junit.jupiter.api.Test;
 
 /** The schema check itself catches what it should (the real events are checked in CheckpointEventsTest). */
@@ -14,8 +15,8 @@ class JsonSchemaCheckTest {
     void aDeletedEventConformsAndBrokenOnesDoNot() throws Exception {
         JsonSchemaCheck schema = JsonSchemaCheck.checkpointEventSchema();
         ObjectMapper json = new ObjectMapper();
-        ObjectNode deleted = (ObjectNode) json.readTree(CheckpointEvent.deleted("exp", "run-1", "model", 3,
-                "s3://b/exp/run-1/model/epoch-000003/", 768, 9L, "abc").toJson());
+        ObjectNode deleted = (ObjectNode) json.readTree(CheckpointEvent.epochDeleted(new RunKey("exp", "run-1", "model"), 3,
+                "s3://b/exp/run-1/model/epoch-000003/").samplesTotal(768).checkpoint(9L, null).flinkJobId("abc").build().toJson());
         assertEquals(java.util.List.of(), schema.violations(deleted));
 
         ObjectNode extra = deleted.deepCopy().put("surprise", 1);

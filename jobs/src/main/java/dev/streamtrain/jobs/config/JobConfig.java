@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
@@ -270,6 +271,11 @@ public final class JobConfig implements Serializable {
             t = t.getCause();
         }
         return t.getMessage() == null ? "" : " (" + t.getMessage() + ")";
+    }
+
+    /** {@code run.experiment}/{@code run.name}/{@code model.name}: the run this job trains. */
+    public RunKey runKey() {
+        return new RunKey(conf.get(EXPERIMENT), conf.get(RUN), conf.get(MODEL_NAME));
     }
 
     public <T> T get(ConfigOption<T> option) {
