@@ -2,7 +2,6 @@ package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DecodedRecord;
@@ -77,7 +76,7 @@ public final class OnlineTrainingJob {
     public static ArtifactSettings artifactSettings(JobConfig config) {
         boolean versioned = config.get(TrainingJobOptions.STORE_VERSIONED);
         return new ArtifactSettings(config.storeBucket(), config.runKey(), versioned,
-                versioned ? S3Settings.resolve(config).orElse(null) : null);
+                versioned ? config.s3Endpoint().orElse(null) : null);
     }
 
     /** Checkpointing as the product needs it: exactly-once, to the configured directory, retained on cancel. */

@@ -1,7 +1,6 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ObjectStorePreflight;
@@ -28,7 +27,7 @@ public final class Preflight {
 
     public static void check(JobConfig config) {
         checkKafka(config);
-        S3Settings.resolve(config).ifPresentOrElse(
+        config.s3Endpoint().ifPresentOrElse(
                 s3 -> ObjectStorePreflight.check(s3, config.storeBucket(),
                         new ArtifactLayout(config.storeBucket(), config.runKey()).modelPrefix()),
                 () -> LOG.warn("no S3 endpoint and credentials in the job configuration or AWS_* environment: "

@@ -5,10 +5,12 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.streamtrain.localstack.S3Endpoint;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
 import dev.streamtrain.store.RunKey;
+import dev.streamtrain.store.S3Settings;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -271,6 +274,19 @@ public final class JobConfig implements Serializable {
             t = t.getCause();
         }
         return t.getMessage() == null ? "" : " (" + t.getMessage() + ")";
+    }
+
+    /**
+     * The S3 endpoint and credentials for the AWS SDK (preflight, versioned mode): Flink's own
+     * {@code s3.*} keys given with the job win, else the AWS_* environment; empty when neither has all.
+     */
+    public Optional<S3Endpoint> s3Endpoint() {
+        try {
+            return S3Settings.resolve(S3Settings.Source.flink(flinkConfiguration().toMap()),
+                    S3Settings.Source.environment());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(List.of(e.getMessage() + " (s3.endpoint or AWS_ENDPOINT_URL)"));
+        }
     }
 
     /** {@code run.experiment}/{@code run.name}/{@code model.name}: the run this job trains. */
