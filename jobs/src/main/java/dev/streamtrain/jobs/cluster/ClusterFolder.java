@@ -170,38 +170,29 @@ public final class ClusterFolder {
         return "'" + v.replace("'", "''") + "'";
     }
 
+    /** What both log4j files share: INFO into the file named by -Dlog.file, metric-group noise off. */
+    private static final String LOG_TO_FILE = """
+            rootLogger.level = INFO
+            rootLogger.appenderRef.file.ref = file
+            appender.file.type = File
+            appender.file.name = file
+            appender.file.fileName = ${sys:log.file}
+            appender.file.append = true
+            appender.file.layout.type = PatternLayout
+            appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %t %c{1} - %m%n
+            logger.metricgroup.name = org.apache.flink.metrics.MetricGroup
+            logger.metricgroup.level = ERROR
+            """;
+
     private void writeLog4j() throws IOException {
-        String daemon = """
-                # JobManager / TaskManager: one file per process (-Dlog.file)
-                rootLogger.level = INFO
-                rootLogger.appenderRef.file.ref = file
-                appender.file.type = File
-                appender.file.name = file
-                appender.file.fileName = ${sys:log.file}
-                appender.file.append = true
-                appender.file.layout.type = PatternLayout
-                appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %t %c{1} - %m%n
+        String daemon = "# JobManager / TaskManager: one file per process (-Dlog.file)\n" + LOG_TO_FILE + """
                 logger.kafka.name = org.apache.kafka
                 logger.kafka.level = WARN
-                logger.metricgroup.name = org.apache.flink.metrics.MetricGroup
-                logger.metricgroup.level = ERROR
                 logger.awsv1.name = com.amazonaws
                 logger.awsv1.level = WARN
                 """;
         Files.writeString(conf().resolve("log4j.properties"), daemon, StandardCharsets.UTF_8);
-        String cli = """
-                # flink CLI: its log goes to a file; what it prints for people goes to stdout
-                rootLogger.level = INFO
-                rootLogger.appenderRef.file.ref = file
-                appender.file.type = File
-                appender.file.name = file
-                appender.file.fileName = ${sys:log.file}
-                appender.file.append = true
-                appender.file.layout.type = PatternLayout
-                appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %t %c{1} - %m%n
-                logger.metricgroup.name = org.apache.flink.metrics.MetricGroup
-                logger.metricgroup.level = ERROR
-                """;
+        String cli = "# flink CLI: its log goes to a file; what it prints for people goes to stdout\n" + LOG_TO_FILE;
         Files.writeString(conf().resolve("log4j-cli.properties"), cli, StandardCharsets.UTF_8);
     }
 
