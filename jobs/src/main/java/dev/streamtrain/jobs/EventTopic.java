@@ -2,6 +2,7 @@ package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.rollback.RunEvents;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +36,7 @@ public final class EventTopic implements RunEvents {
     }
 
     /**
-     * Every event of {@code key} ({@code <experiment>/<run>/<model>}) a read_committed consumer sees now,
+     * Every event of {@code run} a read_committed consumer sees now,
      * in topic order: read from the beginning to the last stable offsets taken at the start.
      *
      * Records that are not JSON events are skipped with a warning.
@@ -43,7 +44,8 @@ public final class EventTopic implements RunEvents {
      * @throws IOException when the topic does not exist or is not read to its end in time
      */
     @Override
-    public List<CheckpointEvent> read(String key, Duration timeout) throws IOException {
+    public List<CheckpointEvent> read(RunKey run, Duration timeout) throws IOException {
+        String key = run.toString();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
@@ -82,6 +84,7 @@ public final class EventTopic implements RunEvents {
             return Optional.empty();
         }
     }
+
 
     /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */
     @Override

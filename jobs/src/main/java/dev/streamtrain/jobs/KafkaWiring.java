@@ -8,6 +8,7 @@ import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DeadLetterSerializer;
 import dev.streamtrain.sample.DecodedRecord;
 import dev.streamtrain.sample.KafkaSampleDeserializer;
+import dev.streamtrain.store.RunKey;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -66,7 +67,7 @@ public final class KafkaWiring {
 
     /** Unique per experiment/run/model, so that two runs never fence each other's transactions. */
     static String transactionalPrefix(JobConfig config, String role) {
-        return "streamtrain-" + config.get(TrainingJobOptions.EXPERIMENT) + "-" + config.get(TrainingJobOptions.RUN)
-                + "-" + config.get(TrainingJobOptions.MODEL_NAME) + "-" + role;
+        RunKey key = config.runKey();
+        return "streamtrain-" + key.experiment() + "-" + key.run() + "-" + key.model() + "-" + role;
     }
 }

@@ -2,7 +2,6 @@ package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DecodedRecord;
@@ -12,6 +11,7 @@ import dev.streamtrain.sample.SampleValidator;
 import dev.streamtrain.operator.ModelTrainerOperator;
 import dev.streamtrain.operator.TrainerSettings;
 import dev.streamtrain.store.ArtifactSettings;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
@@ -77,9 +77,8 @@ public final class OnlineTrainingJob {
     /** Where the trainer writes its artifacts. */
     public static ArtifactSettings artifactSettings(JobConfig config) {
         boolean versioned = config.get(TrainingJobOptions.STORE_VERSIONED);
-        return new ArtifactSettings(config.storeBucket(), config.get(TrainingJobOptions.EXPERIMENT),
-                config.get(TrainingJobOptions.RUN), config.get(TrainingJobOptions.MODEL_NAME), versioned,
-                versioned ? S3Settings.resolve(config).orElse(null) : null);
+        return new ArtifactSettings(config.storeBucket(), config.runKey(), versioned,
+                versioned ? config.s3Endpoint().orElse(null) : null);
     }
 
     /** Checkpointing as the product needs it: exactly-once, to the configured directory, retained on cancel. */
@@ -150,12 +149,11 @@ public final class OnlineTrainingJob {
     }
 
     private String jobName() {
-        return jobName(config.get(TrainingJobOptions.EXPERIMENT) + "/" + config.get(TrainingJobOptions.RUN)
-                + "/" + config.get(TrainingJobOptions.MODEL_NAME));
+        return jobName(config.runKey());
     }
 
-    /** The Flink job name of the run {@code <experiment>/<run>/<model>}: how tools find its job on a cluster. */
-    public static String jobName(String runKey) {
-        return "streamtrain " + runKey;
+    /** The Flink job name of a run: how tools find its job on a cluster. */
+    public static String jobName(RunKey key) {
+        return "streamtrain " + key;
     }
 }

@@ -1,8 +1,8 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.jobs.config.S3Settings;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ObjectStorePreflight;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,9 +27,9 @@ public final class Preflight {
 
     public static void check(JobConfig config) {
         checkKafka(config);
-        S3Settings.resolve(config).ifPresentOrElse(
-                s3 -> ObjectStorePreflight.check(s3, config.storeBucket(), config.get(TrainingJobOptions.EXPERIMENT)
-                        + "/" + config.get(TrainingJobOptions.RUN) + "/" + config.get(TrainingJobOptions.MODEL_NAME) + "/"),
+        config.s3Endpoint().ifPresentOrElse(
+                s3 -> ObjectStorePreflight.check(s3, config.storeBucket(),
+                        new ArtifactLayout(config.storeBucket(), config.runKey()).modelPrefix()),
                 () -> LOG.warn("no S3 endpoint and credentials in the job configuration or AWS_* environment: "
                         + "the object store is not checked before the start (the cluster's config.yaml has them)"));
     }

@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -63,9 +66,9 @@ class CheckpointEventSchemaTest {
     @Test
     void aCommittedEventWithNoOptionalPartConforms() throws Exception {
         ModelSpec linear = ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).outputDim(1).build();
-        Manifest m = new Manifest(Manifest.SCHEMA_VERSION, "exp", "run-1", "model", 1, Manifest.ModelConfig.of(linear),
-                List.of(new Manifest.FileEntry("model.safetensors", 16, SHA)), null, 256, 1, null, null,
-                new Manifest.Metrics(0.5, 1000), null, 1, "2026-01-01T00:00:00Z");
+        Manifest m = Manifest.builder(new RunKey("exp", "run-1", "model"), 1).modelConfig(Manifest.ModelConfig.of(linear))
+                .files(List.of(new Manifest.FileEntry("model.safetensors", 16, SHA))).sampleCount(256).optimizerSteps(1)
+                .metrics(new Manifest.Metrics(0.5, 1000)).createdAt(Instant.parse("2026-01-01T00:00:00Z")).build();
         JsonNode event = committed(m, null, null); // not versioned; the end-of-input checkpoint
         assertConforms(event);
         assertTrue(event.path("versionId").isNull() && event.path("checkpointId").isNull());
@@ -81,8 +84,24 @@ class CheckpointEventSchemaTest {
 
     @Test
     void aDeletedEventConforms() throws Exception {
-        assertConforms(JSON.readTree(CheckpointEvent.deleted("exp", "run-1", "model", 3,
-                "s3://streamtrain/exp/run-1/model/epoch-000003/", 768, 9L, "a1b2c3").toJson()));
+        assertConforms(JSON.readTree(deleted().toJson()));
+    }
+
+    @Test
+    void theFactoriesWriteTheSchemaVersion1BytesOfEarlierBuilds() throws Exception {
+        // written by the build before the factories existed, createdAt aside: same properties, same order
+        String expected = "{\"schemaVersion\":1,\"type\":\"epoch-deleted\",\"experiment\":\"exp\",\"run\":\"run-1\","
+                + "\"model\":\"model\",\"epoch\":3,\"artifactUri\":\"s3://streamtrain/exp/run-1/model/epoch-000003/\","
+                + "\"manifestUri\":null,\"modelUri\":null,\"versionId\":null,\"modelSizeBytes\":0,\"modelSha256\":null,"
+                + "\"samplesTotal\":768,\"checkpointId\":9,\"flinkJobId\":\"a1b2c3\",\"attempt\":2,"
+                + "\"checkpointPath\":\"s3://streamtrain/checkpoints/a1b2c3/chk-9\",\"createdAt\":\"CREATED\","
+                + "\"manifest\":null,\"rollback\":null}";
+        CheckpointEvent deleted = CheckpointEvent.epochDeleted(new RunKey("exp", "run-1", "model"), 3,
+                        "s3://streamtrain/exp/run-1/model/epoch-000003/").samplesTotal(768)
+                .checkpoint(9L, "s3://streamtrain/checkpoints/a1b2c3/chk-9").flinkJobId("a1b2c3").attempt(2).build();
+        String json = new String(deleted.toJson(), StandardCharsets.UTF_8);
+        assertEquals(expected, json.replace(deleted.createdAt(), "CREATED"));
+        assertEquals("exp/run-1/model", deleted.key());
     }
 
     @Test
@@ -155,26 +174,38 @@ class CheckpointEventSchemaTest {
 
     private static JsonNode committed(Manifest m, String versionId, Long checkpointId) throws Exception {
         String folder = "s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/epoch-" + String.format("%06d", m.epoch()) + "/";
-        ArtifactResult r = new ArtifactResult(m.epoch(), URI.create(folder + "model.safetensors"), 1_070_084, SHA,
-                URI.create(folder + "optimizer.safetensors"), 2_140_168, SHA, URI.create(folder + "manifest.json"), SHA,
-                URI.create("s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/latest"),
-                versionId == null ? null : URI.create("s3://streamtrain/" + m.experiment() + "/" + m.run() + "/" + m.model() + "/model.safetensors"),
-                versionId, 3_211_000, 840, m);
-        return JSON.readTree(CheckpointEvent.committed(r, 1_200_000, checkpointId).toJson());
+        ArtifactResult r = new ArtifactResult(m.epoch(),
+                new ArtifactResult.StoredObject(URI.create(folder + "model.safetensors"), 1_070_084, SHA),
+                new ArtifactResult.StoredObject(URI.create(folder + "optimizer.safetensors"), 2_140_168, SHA),
+                new ArtifactResult.StoredObject(URI.create(folder + "manifest.json"), 1_024, SHA),
+                URI.create("s3://streamtrain/" + m.runKey() + "/latest"),
+                versionId == null ? null
+                        : new Manifest.StableObject("s3://streamtrain/" + m.runKey() + "/model.safetensors", versionId),
+                3_211_000, 840, m);
+        return JSON.readTree(CheckpointEvent.epochCommitted(r).samplesTotal(1_200_000).checkpoint(checkpointId, null)
+                .build().toJson());
+    }
+
+    private static CheckpointEvent deleted() {
+        return CheckpointEvent.epochDeleted(new RunKey("exp", "run-1", "model"), 3,
+                "s3://streamtrain/exp/run-1/model/epoch-000003/").samplesTotal(768).checkpoint(9L, null)
+                .flinkJobId("a1b2c3").build();
     }
 
     private static Manifest fullManifest(double meanLoss, double samplesPerSecond) {
         ModelSpec mlp = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(64).hiddenSizes(256, 256).outputDim(1)
                 .seed(42).build();
-        return new Manifest(Manifest.SCHEMA_VERSION, "mlp-2x256", "run-1", "regressor", 12, Manifest.ModelConfig.of(mlp),
-                List.of(new Manifest.FileEntry("model.safetensors", 1_070_084, SHA),
-                        new Manifest.FileEntry("optimizer.safetensors", 2_140_168, SHA)),
-                new Manifest.StableObject("s3://streamtrain/mlp-2x256/run-1/regressor/model.safetensors", "3LgVxk2sQm.Yv9"),
-                100_096, 4_692,
-                Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(1_100_000, 1_150_047),
-                        Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(1_099_500, 1_149_547)),
-                new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_100_095L),
-                new Manifest.Metrics(meanLoss, samplesPerSecond), "8f14e45fceea167a5a36dedd4bea2543", 2, "2026-01-01T00:00:00Z");
+        return Manifest.builder(new RunKey("mlp-2x256", "run-1", "regressor"), 12).modelConfig(Manifest.ModelConfig.of(mlp))
+                .files(List.of(new Manifest.FileEntry("model.safetensors", 1_070_084, SHA),
+                        new Manifest.FileEntry("optimizer.safetensors", 2_140_168, SHA)))
+                .stableModel(new Manifest.StableObject("s3://streamtrain/mlp-2x256/run-1/regressor/model.safetensors",
+                        "3LgVxk2sQm.Yv9"))
+                .sampleCount(100_096).optimizerSteps(4_692)
+                .kafkaOffsets(Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(1_100_000, 1_150_047),
+                        Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(1_099_500, 1_149_547)))
+                .eventTime(new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_100_095L))
+                .metrics(new Manifest.Metrics(meanLoss, samplesPerSecond)).flinkJobId("8f14e45fceea167a5a36dedd4bea2543")
+                .attempt(2).createdAt(Instant.parse("2026-01-01T00:00:00Z")).build();
     }
 
     private static void assertConforms(JsonNode event) throws Exception {

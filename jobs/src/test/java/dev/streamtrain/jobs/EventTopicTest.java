@@ -35,7 +35,7 @@ class EventTopicTest {
             producer.flush();
         }
 
-        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(first.key(), Duration.ofSeconds(30));
+        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(first.runKey(), Duration.ofSeconds(30));
 
         assertEquals(List.of(first, second), events, "both events, in topic order, nothing from the foreign records");
         RunHistory history = RunHistory.of(events);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Error;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.store.RunKey;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,13 @@ class JsonSchemaCheckTest {
     @BeforeAll
     static void aDeletedEvent() throws Exception {
         schema = JsonSchemaCheck.checkpointEventSchema();
-        deleted = (ObjectNode) JSON.readTree(CheckpointEvent.deleted("exp", "run-1", "model", 3,
-                "s3://b/exp/run-1/model/epoch-000003/", 768, 9L, "abc").toJson());
+        deleted = (ObjectNode) JSON.readTree(CheckpointEvent.epochDeleted(new RunKey("exp", "run-1", "model"), 3,
+                        "s3://b/exp/run-1/model/epoch-000003/")
+                .samplesTotal(768)
+                .checkpoint(9L, null)
+                .flinkJobId("abc")
+                .build()
+                .toJson());
     }
 
     @Test

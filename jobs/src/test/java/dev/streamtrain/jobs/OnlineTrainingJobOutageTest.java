@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
@@ -168,7 +169,7 @@ class OnlineTrainingJobOutageTest {
     }
 
     private static List<CheckpointEvent> committed(TrainingJobFixture f, String name) throws Exception {
-        return new EventTopic(f.stack.bootstrapServers(), f.eventsTopic).read("tests/" + f.id + "-" + name + "/model",
+        return new EventTopic(f.stack.bootstrapServers(), f.eventsTopic).read(RunKey.parse("tests/" + f.id + "-" + name + "/model"),
                 Duration.ofSeconds(30)).stream().filter(e -> CheckpointEvent.EPOCH_COMMITTED.equals(e.type())).toList();
     }
 

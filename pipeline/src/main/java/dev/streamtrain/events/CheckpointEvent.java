@@ -1,13 +1,17 @@
 package dev.streamtrain.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * One event on the checkpoint-event topic (docs/events.md; JSON Schema in
@@ -56,7 +60,7 @@ public record CheckpointEvent(
     /** {@code ./streamtrain rollback} restarted the run from the restore point of {@code epoch}; see {@link Rollback}. */
     public static final String ROLLED_BACK = "rolled-back";
     /** Every type this build emits (consumers skip types they do not know). */
-    public static final java.util.List<String> TYPES = java.util.List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK);
+    public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK);
 
     /**
      * What a {@code rolled-back} event adds (null in the other types).
@@ -67,39 +71,39 @@ public record CheckpointEvent(
      * @param previousJobId    the Flink job that was stopped, or null when none was running
      * @param savepointPath    the savepoint taken when it was stopped — the way forward — or null
      */
-    public record Rollback(int fromAttempt, java.util.List<Long> supersededEpochs, String previousJobId,
+    public record Rollback(int fromAttempt, List<Long> supersededEpochs, String previousJobId,
                            String savepointPath) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private static final ObjectMapper LENIENT_READER =
+            JSON.copy().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** A committed epoch of attempt 1 whose checkpoint path is not known. */
-    public static CheckpointEvent committed(ArtifactResult r, long samplesTotal, Long checkpointId) {
-        return committed(r, samplesTotal, checkpointId, null, 1);
-    }
-
-    public static CheckpointEvent committed(ArtifactResult r, long samplesTotal, Long checkpointId, String checkpointPath,
-                                            int attempt) {
+    /**
+     * An {@code epoch-committed} event for the artifact {@code r} wrote; the Flink job id comes
+     * from its manifest. Set the samples, checkpoint and attempt, then {@link Builder#build()}.
+     */
+    public static Builder epochCommitted(ArtifactResult r) {
         Manifest m = r.manifest();
-        String folder = r.manifestUri().toString();
-        folder = folder.substring(0, folder.lastIndexOf('/') + 1);
-        return new CheckpointEvent(SCHEMA_VERSION, EPOCH_COMMITTED, m.experiment(), m.run(), m.model(), m.epoch(),
-                folder, r.manifestUri().toString(), r.modelUri().toString(), r.versionId(), r.modelBytes(),
-                r.modelSha256(), samplesTotal, checkpointId, m.flinkJobId(), attempt, checkpointPath,
-                Instant.now().toString(), m, null);
+        Builder b = new Builder(EPOCH_COMMITTED, m.runKey(), m.epoch(), r.folderUri());
+        b.manifestUri = r.manifestUri().toString();
+        b.modelUri = r.modelUri().toString();
+        b.versionId = r.versionId();
+        b.modelSizeBytes = r.modelBytes();
+        b.modelSha256 = r.modelSha256();
+        b.flinkJobId = m.flinkJobId();
+        b.manifest = m;
+        return b;
     }
 
-    public static CheckpointEvent deleted(String experiment, String run, String model, long epoch, String artifactUri,
-                                          long samplesTotal, Long checkpointId, String flinkJobId) {
-        return deleted(experiment, run, model, epoch, artifactUri, samplesTotal, checkpointId, null, flinkJobId, 1);
+    /**
+     * An {@code epoch-deleted} event: retention removed the folder {@code artifactUri} of {@code epoch}.
+     * Set the samples, checkpoint, job and attempt, then {@link Builder#build()}.
+     */
+    public static Builder epochDeleted(RunKey key, long epoch, String artifactUri) {
+        return new Builder(EPOCH_DELETED, key, epoch, artifactUri);
     }
 
-    public static CheckpointEvent deleted(String experiment, String run, String model, long epoch, String artifactUri,
-                                          long samplesTotal, Long checkpointId, String checkpointPath, String flinkJobId,
-                                          int attempt) {
-        return new CheckpointEvent(SCHEMA_VERSION, EPOCH_DELETED, experiment, run, model, epoch, artifactUri, null, null,
-                null, 0, null, samplesTotal, checkpointId, flinkJobId, attempt, checkpointPath, Instant.now().toString(),
-                null, null);
-    }
+
 
     /**
      * The run was restarted from {@code restored} (the committed event of the epoch rolled back to) as
@@ -107,10 +111,21 @@ public record CheckpointEvent(
      * which {@code latest} names again.
      */
     public static CheckpointEvent rolledBack(CheckpointEvent restored, String newJobId, int newAttempt, Rollback rollback) {
-        return new CheckpointEvent(SCHEMA_VERSION, ROLLED_BACK, restored.experiment(), restored.run(), restored.model(),
-                restored.epoch(), restored.artifactUri(), restored.manifestUri(), restored.modelUri(), restored.versionId(),
-                restored.modelSizeBytes(), restored.modelSha256(), restored.samplesTotal(), restored.checkpointId(),
-                newJobId, newAttempt, restored.checkpointPath(), Instant.now().toString(), restored.manifest(), rollback);
+        Builder b = new Builder(ROLLED_BACK, restored.runKey(), restored.epoch(), restored.artifactUri());
+        b.manifestUri = restored.manifestUri();
+        b.modelUri = restored.modelUri();
+        b.versionId = restored.versionId();
+        b.modelSizeBytes = restored.modelSizeBytes();
+        b.modelSha256 = restored.modelSha256();
+        b.manifest = restored.manifest();
+        b.rollback = rollback;
+        return b.samplesTotal(restored.samplesTotal()).checkpoint(restored.checkpointId(), restored.checkpointPath())
+                .flinkJobId(newJobId).attempt(newAttempt).build();
+    }
+
+    /** The experiment/run/model the event is about. */
+    public RunKey runKey() {
+        return new RunKey(experiment, run, model);
     }
 
     /** The lineage: events written before attempts existed read as 0 and belong to attempt 1. */
@@ -118,9 +133,9 @@ public record CheckpointEvent(
         return Math.max(1, attempt);
     }
 
-    /** The Kafka key: one partition per model keeps its events in order. */
+    /** The Kafka key, {@link RunKey} {@code <experiment>/<run>/<model>}: one partition per model keeps its events in order. */
     public String key() {
-        return experiment + "/" + run + "/" + model;
+        return runKey().toString();
     }
 
     public byte[] toJson() {
@@ -132,7 +147,70 @@ public record CheckpointEvent(
     }
 
     public static CheckpointEvent fromJson(byte[] json) throws IOException {
-        return JSON.copy().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .readValue(json, CheckpointEvent.class);
+        return LENIENT_READER.readValue(json, CheckpointEvent.class);
+    }
+
+    /**
+     * The fields a producer sets by name: samples, the checkpoint that makes the event visible, the
+     * Flink job and the attempt. The type, the run key, the epoch and the artifact come from the
+     * factory that made the builder; {@code createdAt} is the time of {@link #build()}.
+     */
+    public static final class Builder {
+        private final String type;
+        private final RunKey key;
+        private final long epoch;
+        private final String artifactUri;
+        private String manifestUri;
+        private String modelUri;
+        private String versionId;
+        private long modelSizeBytes;
+        private String modelSha256;
+        private long samplesTotal;
+        private Long checkpointId;
+        private String checkpointPath;
+        private String flinkJobId;
+        private int attempt = 1;
+        private Manifest manifest;
+        private Rollback rollback;
+
+        private Builder(String type, RunKey key, long epoch, String artifactUri) {
+            this.type = type;
+            this.key = Objects.requireNonNull(key, "key");
+            this.epoch = epoch;
+            this.artifactUri = artifactUri;
+        }
+
+        /** Samples trained since the run started, when the event was made. */
+        public Builder samplesTotal(long samplesTotal) {
+            this.samplesTotal = samplesTotal;
+            return this;
+        }
+
+        /**
+         * The Flink checkpoint that makes the event visible: its id (null for the end-of-input
+         * checkpoint of a bounded run) and path (null when not known).
+         */
+        public Builder checkpoint(Long checkpointId, String checkpointPath) {
+            this.checkpointId = checkpointId;
+            this.checkpointPath = checkpointPath;
+            return this;
+        }
+
+        public Builder flinkJobId(String flinkJobId) {
+            this.flinkJobId = flinkJobId;
+            return this;
+        }
+
+        /** The run's lineage; 1 (the default) as first started. */
+        public Builder attempt(int attempt) {
+            this.attempt = attempt;
+            return this;
+        }
+
+        public CheckpointEvent build() {
+            return new CheckpointEvent(SCHEMA_VERSION, type, key.experiment(), key.run(), key.model(), epoch,
+                    artifactUri, manifestUri, modelUri, versionId, modelSizeBytes, modelSha256, samplesTotal,
+                    checkpointId, flinkJobId, attempt, checkpointPath, Instant.now().toString(), manifest, rollback);
+        }
     }
 }

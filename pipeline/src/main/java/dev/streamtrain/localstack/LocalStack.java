@@ -1,5 +1,6 @@
 package dev.streamtrain.localstack;
 
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Clients;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.streamtrain.localstack;
 
+import dev.streamtrain.store.S3Endpoint;
+
 /** A running S3-compatible server. */
 public interface ObjectStoreService extends AutoCloseable {
     S3Endpoint endpoint();

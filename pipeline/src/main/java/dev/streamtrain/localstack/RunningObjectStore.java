@@ -1,5 +1,7 @@
 package dev.streamtrain.localstack;
 
+import dev.streamtrain.store.S3Endpoint;
+
 /** A started S3-compatible server: what it offers, and how to stop it. */
 record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boolean checksCredentials,
                           String description, AutoCloseable stop) implements ObjectStoreService {

@@ -1,5 +1,6 @@
 package dev.streamtrain.localstack;
 
+import dev.streamtrain.store.S3Endpoint;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -115,8 +115,11 @@ public final class ArtifactPublisher implements AutoCloseable {
             LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", epoch,
                     result.manifestUri(), result.bytesWritten(), result.millis(),
                     checkpointId == null ? "(final)" : checkpointId);
-            return CheckpointEvent.committed(result, samplesTotal, checkpointId, lineage.checkpointPath(jobId,
-                    checkpointId), attempt);
+            return CheckpointEvent.epochCommitted(result)
+                    .samplesTotal(samplesTotal)
+                    .checkpoint(checkpointId, lineage.checkpointPath(jobId, checkpointId))
+                    .attempt(attempt)
+                    .build();
         });
     }
 
@@ -153,8 +156,12 @@ public final class ArtifactPublisher implements AutoCloseable {
             await(deletion, what);
             ledger.deleted(epoch);
             LOG.info("retention ({}): deleted epoch {} at {}", ledger.describeRetention(), epoch, folder);
-            return CheckpointEvent.deleted(artifacts.experiment(), artifacts.run(), artifacts.model(), epoch, folder,
-                    samplesTotal, checkpointId, lineage.checkpointPath(jobId, checkpointId), jobId, attempt);
+            return CheckpointEvent.epochDeleted(artifacts.key(), epoch, folder)
+                    .samplesTotal(samplesTotal)
+                    .checkpoint(checkpointId, lineage.checkpointPath(jobId, checkpointId))
+                    .flinkJobId(jobId)
+                    .attempt(attempt)
+                    .build();
         });
     }
 

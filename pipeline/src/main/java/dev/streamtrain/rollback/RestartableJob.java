@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.Optional;
  */
 public interface RestartableJob {
     /** The name the job of run {@code key} has on the cluster. */
-    String name(String key);
+    String name(RunKey key);
 
     String entryClass();
 

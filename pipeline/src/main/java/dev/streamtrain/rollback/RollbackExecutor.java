@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.rollback.RollbackRefused.Reason;
 import dev.streamtrain.store.LatestPointer;
@@ -54,7 +55,7 @@ public final class RollbackExecutor {
                 undoStop(plan, savepoint);
             }
             // what the stopped job committed last is now visible: the superseded epochs
-            RunHistory after = RunHistory.of(events.read(plan.key(), timeout));
+            RunHistory after = RunHistory.of(events.read(RunKey.parse(plan.key()), timeout));
             List<Long> superseded = after.epochsAbove(plan.toEpoch());
             LatestPointer latest = moveLatest(plan);
             String newJob = JobID.generate().toHexString();
@@ -110,7 +111,7 @@ public final class RollbackExecutor {
                 + plan.target().path() + ") was deleted by Flink (a newer checkpoint subsumed it) while the job was being "
                 + "stopped. Nothing changed" + (savepoint == null ? "" : ": the job runs again from its savepoint " + savepoint
                 + " as job " + resumed) + ". Restorable now: "
-                + RollbackPlanner.restorable(store, RunHistory.of(events.read(plan.key(), timeout))));
+                + RollbackPlanner.restorable(store, RunHistory.of(events.read(RunKey.parse(plan.key()), timeout))));
     }
 
     /** Points {@code latest} back at the restored epoch's manifest. */

@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.rollback.RollbackRefused.Reason;
 import java.io.IOException;
@@ -32,7 +33,7 @@ public final class RollbackPlanner {
      * @param savepointDir where the stopped job's savepoint goes; null: the cluster's
      *                     {@code execution.checkpointing.savepoint-dir}
      */
-    public RollbackPlan plan(String key, RunHistory history, long toEpoch, String savepointDir) throws IOException {
+    public RollbackPlan plan(RunKey key, RunHistory history, long toEpoch, String savepointDir) throws IOException {
         RestorePoint target = restorePoint(key, history, toEpoch);
         FlinkJobs cluster = flink.get();
         // the job to stop is the one that trains this run now, whichever job wrote the newest event
@@ -48,12 +49,12 @@ public final class RollbackPlanner {
         List<String> args = jobArguments(cluster, job, previousJob, history.nextAttempt());
         Path jar = job.jar();
         String spDir = running ? savepointDirectory(cluster, savepointDir) : null;
-        return new RollbackPlan(key, toEpoch, target, history.nextAttempt(), running ? previousJob : null, previousJob, state,
+        return new RollbackPlan(key.toString(), toEpoch, target, history.nextAttempt(), running ? previousJob : null, previousJob, state,
                 spDir, history.epochsAbove(toEpoch), jar, args, job.masked(args));
     }
 
     /** Epoch {@code toEpoch}'s restore point, refused unless both it and the epoch's artifact still exist. */
-    private RestorePoint restorePoint(String key, RunHistory history, long toEpoch) {
+    private RestorePoint restorePoint(RunKey key, RunHistory history, long toEpoch) {
         RestorePoint target;
         try {
             target = history.restorePointFor(toEpoch);

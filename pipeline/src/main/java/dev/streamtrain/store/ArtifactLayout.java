@@ -44,15 +44,24 @@ public final class ArtifactLayout implements Serializable {
     private final String run;
     private final String model;
 
-    public ArtifactLayout(String bucket, String experiment, String run, String model) {
+    public ArtifactLayout(String bucket, RunKey key) {
         this.bucket = requireBucket(bucket);
-        this.experiment = requireName("experiment", experiment);
-        this.run = requireName("run", run);
-        this.model = requireName("model", model);
+        this.experiment = key.experiment();
+        this.run = key.run();
+        this.model = key.model();
+    }
+
+    public ArtifactLayout(String bucket, String experiment, String run, String model) {
+        this(bucket, new RunKey(experiment, run, model));
     }
 
     public String bucket() {
         return bucket;
+    }
+
+    /** The experiment/run/model this layout names the objects of. */
+    public RunKey key() {
+        return new RunKey(experiment, run, model);
     }
 
     public String experiment() {
@@ -69,7 +78,7 @@ public final class ArtifactLayout implements Serializable {
 
     /** {@code <experiment>/<run>/<model>/}, the key prefix of everything this layout names. */
     public String modelPrefix() {
-        return experiment + "/" + run + "/" + model + "/";
+        return key() + "/";
     }
 
     /** {@code epoch-000042}. */

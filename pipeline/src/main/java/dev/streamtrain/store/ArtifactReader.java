@@ -38,8 +38,8 @@ public final class ArtifactReader {
     }
 
     /** The {@code latest} pointer of a model, naming its newest committed epoch. */
-    public LatestPointer readLatest(String experiment, String run, String model) throws IOException {
-        ArtifactLayout layout = new ArtifactLayout(bucket, experiment, run, model);
+    public LatestPointer readLatest(RunKey key) throws IOException {
+        ArtifactLayout layout = new ArtifactLayout(bucket, key);
         URI uri = layout.uri(layout.latestKey());
         byte[] json = get(uri, "no committed artifact yet: ");
         return LatestPointer.fromJson(json);

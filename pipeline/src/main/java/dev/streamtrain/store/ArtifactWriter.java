@@ -107,15 +107,22 @@ public final class ArtifactWriter {
                 TrainerStateTensors.optimizerMetadata(artifact.spec(), artifact.state()));
         Manifest.StableObject stable = versioned() ? copyToStableKey(epoch) : null;
 
-        Manifest manifest = new Manifest(
-                Manifest.SCHEMA_VERSION, layout.experiment(), layout.run(), layout.model(), epoch,
-                Manifest.ModelConfig.of(artifact.spec()),
-                List.of(new Manifest.FileEntry(ArtifactLayout.MODEL_FILE, model.bytes, model.sha256),
+        Manifest manifest = Manifest.builder(layout.key(), epoch)
+                .modelConfig(Manifest.ModelConfig.of(artifact.spec()))
+                .files(List.of(
+                        new Manifest.FileEntry(ArtifactLayout.MODEL_FILE, model.bytes, model.sha256),
                         new Manifest.FileEntry(
-                                ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)),
-                stable, artifact.sampleCount(), artifact.state().steps(), artifact.kafkaOffsets(),
-                artifact.eventTime(), artifact.metrics(), artifact.flinkJobId(),
-                artifact.attempt(), createdAt.toString());
+                                ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)))
+                .stableModel(stable)
+                .sampleCount(artifact.sampleCount())
+                .optimizerSteps(artifact.state().steps())
+                .kafkaOffsets(artifact.kafkaOffsets())
+                .eventTime(artifact.eventTime())
+                .metrics(artifact.metrics())
+                .flinkJobId(artifact.flinkJobId())
+                .attempt(artifact.attempt())
+                .createdAt(createdAt)
+                .build();
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);
         writeSmall(manifestUri, manifestJson); // the commit
@@ -127,13 +134,16 @@ public final class ArtifactWriter {
         long bytes = model.bytes + optimizer.bytes + manifestJson.length + pointerBytes;
         LOG.info("committed epoch {} to {} ({} bytes in {} ms{})", epoch, manifestUri, bytes,
                 millis, stable == null ? "" : ", stable key version " + stable.versionId());
-        return new ArtifactResult(epoch, modelUri, model.bytes, model.sha256, optimizerUri,
-                optimizer.bytes, optimizer.sha256, manifestUri, manifestSha256, latestUri,
-                stable == null ? null : URI.create(stable.uri()),
-                stable == null ? null : stable.versionId(), bytes, millis, manifest);
+        return new ArtifactResult(epoch, model.stored(modelUri), optimizer.stored(optimizerUri),
+                new ArtifactResult.StoredObject(manifestUri, manifestJson.length, manifestSha256),
+                latestUri, stable, bytes, millis, manifest);
     }
 
-    private record Written(long bytes, String sha256) {}
+    private record Written(long bytes, String sha256) {
+        ArtifactResult.StoredObject stored(URI uri) {
+            return new ArtifactResult.StoredObject(uri, bytes, sha256);
+        }
+    }
 
     private Written writeSafetensors(URI uri, List<Tensor> tensors, Map<String, String> metadata)
             throws IOException {
@@ -160,9 +170,8 @@ public final class ArtifactWriter {
                         latestUri, epoch, highestLatestEpoch);
                 return 0;
             }
-            byte[] pointer = new LatestPointer(LatestPointer.SCHEMA_VERSION, layout.experiment(),
-                    layout.run(), layout.model(), epoch, manifestUri.toString(), manifestSha256,
-                    clock.instant().toString()).toJson();
+            byte[] pointer = LatestPointer.of(layout.key(), epoch, manifestUri, manifestSha256,
+                    clock.instant()).toJson();
             writeSmall(latestUri, pointer);
             highestLatestEpoch = epoch;
             return pointer.length;

@@ -1,6 +1,7 @@
 package dev.streamtrain.store;
 
-import dev.streamtrain.localstack.S3Endpoint;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FileSystem;
 
@@ -10,12 +11,22 @@ public final class FlinkS3 {
 
     /** Adds the endpoint, path-style access and credentials to a Flink configuration. */
     public static Configuration apply(Configuration conf, S3Endpoint s3) {
-        conf.setString("s3.endpoint", s3.endpoint().toString());
-        conf.setString("s3.path.style.access", "true");
-        conf.setString("s3.access-key", s3.accessKey());
-        conf.setString("s3.secret-key", s3.secretKey());
-        conf.setString("s3.ssl.enabled", String.valueOf("https".equals(s3.endpoint().getScheme())));
+        keys(s3).forEach(conf::setString);
         return conf;
+    }
+
+    /**
+     * The same keys as {@link #apply}, in a fixed order, for a configuration written as a file
+     * (a standalone cluster's config.yaml).
+     */
+    public static Map<String, String> keys(S3Endpoint s3) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("s3.endpoint", s3.endpoint().toString());
+        keys.put("s3.path.style.access", "true");
+        keys.put("s3.access-key", s3.accessKey());
+        keys.put("s3.secret-key", s3.secretKey());
+        keys.put("s3.ssl.enabled", String.valueOf("https".equals(s3.endpoint().getScheme())));
+        return keys;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.streamtrain.store;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
@@ -22,7 +23,7 @@ public final class LatestMover {
     /**
      * @param manifestUri the epoch's {@code s3://…/epoch-NNNNNN/manifest.json}
      * @return the pointer written
-     * @throws java.io.FileNotFoundException when the manifest is gone (retention deleted the epoch)
+     * @throws FileNotFoundException when the manifest is gone (retention deleted the epoch)
      */
     public LatestPointer pointAt(URI manifestUri) throws IOException {
         String bucket = manifestUri.getHost();
@@ -31,14 +32,14 @@ public final class LatestMover {
         try {
             json = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
         } catch (NoSuchKeyException e) {
-            throw new java.io.FileNotFoundException(manifestUri + " does not exist: the epoch's artifact was deleted");
+            throw new FileNotFoundException(manifestUri + " does not exist: the epoch's artifact was deleted");
         } catch (SdkException e) {
             throw new IOException("could not read " + manifestUri + ": " + e.getMessage(), e);
         }
         Manifest m = Manifest.fromJson(json);
-        ArtifactLayout layout = new ArtifactLayout(bucket, m.experiment(), m.run(), m.model());
-        LatestPointer pointer = new LatestPointer(LatestPointer.SCHEMA_VERSION, m.experiment(), m.run(), m.model(),
-                m.epoch(), manifestUri.toString(), HashingOutputStream.sha256Hex(json), Instant.now().toString());
+        ArtifactLayout layout = new ArtifactLayout(bucket, m.runKey());
+        LatestPointer pointer = LatestPointer.of(m.runKey(), m.epoch(), manifestUri, HashingOutputStream.sha256Hex(json),
+                Instant.now());
         try {
             s3.putObject(b -> b.bucket(bucket).key(layout.latestKey()), RequestBody.fromBytes(pointer.toJson()));
         } catch (SdkException e) {

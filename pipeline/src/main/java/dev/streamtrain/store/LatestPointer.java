@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -32,6 +33,13 @@ public record LatestPointer(
     public LatestPointer {
         Objects.requireNonNull(manifestUri, "manifestUri");
         Objects.requireNonNull(manifestSha256, "manifestSha256");
+    }
+
+    /** A pointer of {@link #SCHEMA_VERSION} at the committed {@code epoch} of {@code key}. */
+    public static LatestPointer of(RunKey key, long epoch, URI manifestUri, String manifestSha256,
+                                   Instant committedAt) {
+        return new LatestPointer(SCHEMA_VERSION, key.experiment(), key.run(), key.model(), epoch,
+                manifestUri.toString(), manifestSha256, committedAt.toString());
     }
 
     public URI manifest() {

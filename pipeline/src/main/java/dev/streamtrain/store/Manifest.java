@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,8 +70,18 @@ public record Manifest(
         Objects.requireNonNull(modelConfig, "modelConfig");
         files = List.copyOf(Objects.requireNonNull(files, "files"));
         kafkaOffsets = kafkaOffsets == null ? Map.of()
-                : java.util.Collections.unmodifiableMap(new TreeMap<>(kafkaOffsets));
+                : Collections.unmodifiableMap(new TreeMap<>(kafkaOffsets));
         Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /** A manifest of {@link #SCHEMA_VERSION} for one epoch of {@code key}; the rest is set by name. */
+    public static Builder builder(RunKey key, long epoch) {
+        return new Builder(key, epoch);
+    }
+
+    /** The experiment/run/model this manifest belongs to. */
+    public RunKey runKey() {
+        return new RunKey(experiment, run, model);
     }
 
     /** The entry for {@code name}, e.g. {@link ArtifactLayout#MODEL_FILE}. */
@@ -167,6 +179,93 @@ public record Manifest(
                     .outputDim(outputDim).activation(activation).loss(loss).optimizer(optimizer)
                     .learningRate(learningRate).batchSize(batchSize).seed(seed).device(device)
                     .build();
+        }
+    }
+
+    /** Builds a {@link Manifest} by name rather than by sixteen positions. */
+    public static final class Builder {
+        private final RunKey key;
+        private final long epoch;
+        private ModelConfig modelConfig;
+        private List<FileEntry> files = List.of();
+        private StableObject stableModel;
+        private long sampleCount;
+        private long optimizerSteps;
+        private Map<String, OffsetRange> kafkaOffsets = Map.of();
+        private EventTimeRange eventTime;
+        private Metrics metrics;
+        private String flinkJobId;
+        private int attempt = 1;
+        private Instant createdAt;
+
+        private Builder(RunKey key, long epoch) {
+            this.key = Objects.requireNonNull(key, "key");
+            this.epoch = epoch;
+        }
+
+        public Builder modelConfig(ModelConfig modelConfig) {
+            this.modelConfig = modelConfig;
+            return this;
+        }
+
+        public Builder files(List<FileEntry> files) {
+            this.files = files;
+            return this;
+        }
+
+        /** Versioned buckets only; null (the default) otherwise. */
+        public Builder stableModel(StableObject stableModel) {
+            this.stableModel = stableModel;
+            return this;
+        }
+
+        public Builder sampleCount(long sampleCount) {
+            this.sampleCount = sampleCount;
+            return this;
+        }
+
+        public Builder optimizerSteps(long optimizerSteps) {
+            this.optimizerSteps = optimizerSteps;
+            return this;
+        }
+
+        public Builder kafkaOffsets(Map<String, OffsetRange> kafkaOffsets) {
+            this.kafkaOffsets = kafkaOffsets;
+            return this;
+        }
+
+        public Builder eventTime(EventTimeRange eventTime) {
+            this.eventTime = eventTime;
+            return this;
+        }
+
+        public Builder metrics(Metrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        public Builder flinkJobId(String flinkJobId) {
+            this.flinkJobId = flinkJobId;
+            return this;
+        }
+
+        /** The run's lineage; 1 (the default) as first started. */
+        public Builder attempt(int attempt) {
+            this.attempt = attempt;
+            return this;
+        }
+
+        public Builder createdAt(Instant createdAt) {
+            this.createdAt = createdAt;
+            return this;
+        }
+
+        /** @throws NullPointerException when the model configuration or creation time is missing */
+        public Manifest build() {
+            Objects.requireNonNull(createdAt, "createdAt");
+            return new Manifest(SCHEMA_VERSION, key.experiment(), key.run(), key.model(), epoch,
+                    modelConfig, files, stableModel, sampleCount, optimizerSteps, kafkaOffsets,
+                    eventTime, metrics, flinkJobId, attempt, createdAt.toString());
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.streamtrain.store;
 
-import dev.streamtrain.localstack.S3Endpoint;
 import dev.streamtrain.store.ObjectStoreProblem.Kind;
 import java.io.IOException;
 import java.net.ConnectException;

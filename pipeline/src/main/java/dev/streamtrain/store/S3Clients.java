@@ -1,6 +1,5 @@
 package dev.streamtrain.store;
 
-import dev.streamtrain.localstack.S3Endpoint;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;

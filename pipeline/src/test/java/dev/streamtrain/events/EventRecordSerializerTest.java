@@ -1,5 +1,6 @@
 package dev.streamtrain.events;
 
+import dev.streamtrain.store.RunKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,10 +15,11 @@ class EventRecordSerializerTest {
 
     @Test
     void keyIsTheModelAndValueIsTheEventJsonUnchanged() throws Exception {
-        CheckpointEvent deleted = CheckpointEvent.deleted("exp", "run-7", "mlp", 3,
-                "s3://bucket/exp/run-7/mlp/epoch-000003/", 768, 12L, "s3://bucket/ck/job/chk-12", "job-a", 2);
-        CheckpointEvent other = CheckpointEvent.deleted("exp", "run-8", "mlp", 1,
-                "s3://bucket/exp/run-8/mlp/epoch-000001/", 256, null, null, "job-b", 1);
+        CheckpointEvent deleted = CheckpointEvent.epochDeleted(new RunKey("exp", "run-7", "mlp"), 3,
+                "s3://bucket/exp/run-7/mlp/epoch-000003/").samplesTotal(768).checkpoint(12L, "s3://bucket/ck/job/chk-12")
+                .flinkJobId("job-a").attempt(2).build();
+        CheckpointEvent other = CheckpointEvent.epochDeleted(new RunKey("exp", "run-8", "mlp"), 1,
+                "s3://bucket/exp/run-8/mlp/epoch-000001/").samplesTotal(256).flinkJobId("job-b").build();
         EventRecordSerializer serializer = new EventRecordSerializer("model-checkpoints-test");
 
         for (CheckpointEvent event : List.of(deleted, other)) {

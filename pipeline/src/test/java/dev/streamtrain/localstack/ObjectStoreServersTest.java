@@ -1,5 +1,6 @@
 package dev.streamtrain.localstack;
 
+import dev.streamtrain.store.S3Endpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.store.RunKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -44,7 +45,7 @@ class ModelTrainerOperatorArtifactsTest {
             .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(16).outputDim(1)
             .optimizer(ModelSpec.Optimizer.ADAM).learningRate(1e-2f).batchSize(16).seed(7)
             .device(ModelSpec.DeviceChoice.CPU).build();
-    private static final ArtifactSettings ARTIFACTS = new ArtifactSettings("bucket", "exp", "run-1", "m", false, null);
+    private static final ArtifactSettings ARTIFACTS = new ArtifactSettings("bucket", new RunKey("exp", "run-1", "m"), false, null);
     private static final ArtifactLayout LAYOUT = ARTIFACTS.layout();
     private static final String CHECKPOINTS = "s3://bucket/checkpoints";
 

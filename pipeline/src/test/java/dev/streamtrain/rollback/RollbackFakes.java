@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.LatestPointer;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.util.Set;
 
 /** In-memory Flink cluster, event topic, object store and job for rollback unit tests: they record what was done. */
 final class RollbackFakes {
-    static final String KEY = "e/r/m";
+    static final RunKey KEY = RunKey.parse("e/r/m");
     static final String JOB_1 = "11111111111111111111111111111111";
     static final String JOB_2 = "22222222222222222222222222222222";
 
@@ -134,8 +135,8 @@ final class RollbackFakes {
         }
 
         @Override
-        public List<CheckpointEvent> read(String key, Duration timeout) {
-            return topic.stream().filter(e -> e.key().equals(key)).toList();
+        public List<CheckpointEvent> read(RunKey key, Duration timeout) {
+            return topic.stream().filter(e -> e.runKey().equals(key)).toList();
         }
 
         @Override
@@ -184,7 +185,7 @@ final class RollbackFakes {
         List<String> overrides = List.of();
 
         @Override
-        public String name(String key) {
+        public String name(RunKey key) {
             return "streamtrain " + key;
         }
 

@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import static dev.streamtrain.rollback.RollbackFakes.JOB_1;
 import static dev.streamtrain.rollback.RollbackFakes.JOB_2;
 import static dev.streamtrain.rollback.RollbackFakes.KEY;
@@ -105,7 +106,8 @@ class RollbackPlannerTest {
 
     @Test
     void anEpochWhoseArtifactRetentionDeletedIsRefused() {
-        story.add(CheckpointEvent.deleted("e", "r", "m", 2, "s3://b/e/r/m/epoch-000002/", 200, 9L, null, JOB_1, 1));
+        story.add(CheckpointEvent.epochDeleted(new RunKey("e", "r", "m"), 2, "s3://b/e/r/m/epoch-000002/")
+                .samplesTotal(200).checkpoint(9L, null).flinkJobId(JOB_1).build());
         assertRefused(Reason.NO_RESTORE_POINT, "the artifact of epoch 2 (s3://b/e/r/m/epoch-000002/) was deleted by retention",
                 () -> plan(2));
     }

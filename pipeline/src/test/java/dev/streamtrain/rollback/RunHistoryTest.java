@@ -1,5 +1,6 @@
 package dev.streamtrain.rollback;
 
+import dev.streamtrain.store.RunKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -73,7 +74,8 @@ class RunHistoryTest {
                 100, 3L, JOB_1, 1, null, "t", null, null);
         CheckpointEvent bounded = committed(2, 1, JOB_1, null);
         RunHistory h = RunHistory.of(List.of(old, future, bounded,
-                CheckpointEvent.deleted("e", "r", "m", 1, "s3://b/e/r/m/epoch-000001/", 200, 5L, null, JOB_1, 1)));
+                CheckpointEvent.epochDeleted(new RunKey("e", "r", "m"), 1, "s3://b/e/r/m/epoch-000001/")
+                        .samplesTotal(200).checkpoint(5L, null).flinkJobId(JOB_1).build()));
         assertEquals(1, old.lineage(), "no attempt field: attempt 1");
         assertEquals(List.of(1L, 2L), h.liveEpochs().stream().map(CheckpointEvent::epoch).toList(), "the unknown type is skipped");
         assertTrue(h.artifactDeleted(h.live(1).orElseThrow()));

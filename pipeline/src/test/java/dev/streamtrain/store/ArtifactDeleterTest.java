@@ -50,7 +50,7 @@ class ArtifactDeleterTest {
         assertEquals(Set.of(layout.modelKey(2), layout.optimizerKey(2), layout.manifestKey(2), layout.latestKey()),
                 present(layout, 1, 2), "epoch 1 gone, epoch 2 and the pointer untouched");
         assertEquals(2, new ArtifactReader(s3, layout.bucket())
-                .readLatest(layout.experiment(), layout.run(), layout.model()).epoch());
+                .readLatest(layout.key()).epoch());
     }
 
     @Test

@@ -106,7 +106,7 @@ class ArtifactWriterS3Test {
         assertFalse(new String(get(layout.latestKey()), StandardCharsets.UTF_8).contains(secret), "no secret in latest");
 
         ArtifactReader reader = new ArtifactReader(s3, layout.bucket());
-        LatestPointer latest = reader.readLatest(layout.experiment(), layout.run(), layout.model());
+        LatestPointer latest = reader.readLatest(layout.key());
         assertEquals(1, latest.epoch());
         assertEquals(result.manifestUri(), latest.manifest());
         assertEquals(manifest, reader.readManifest(latest));
@@ -152,7 +152,7 @@ class ArtifactWriterS3Test {
                 .contents().stream().map(S3Object::key).toList();
         assertEquals(List.of(layout.modelKey(2)), keys, "weights only: no manifest, no pointer");
         IOException notCommitted = assertThrows(IOException.class,
-                () -> new ArtifactReader(s3, layout.bucket()).readLatest(layout.experiment(), layout.run(), layout.model()));
+                () -> new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()));
         assertTrue(notCommitted.getMessage().contains("no committed artifact yet"), notCommitted.getMessage());
     }
 
@@ -172,7 +172,7 @@ class ArtifactWriterS3Test {
                 "a rewrite un-commits the folder first, and leaves latest on the newer epoch");
 
         ArtifactReader reader = new ArtifactReader(s3, layout.bucket());
-        LatestPointer latest = reader.readLatest(layout.experiment(), layout.run(), layout.model());
+        LatestPointer latest = reader.readLatest(layout.key());
         assertEquals(2, latest.epoch());
         assertEquals(second.manifestUri(), latest.manifest());
         assertEquals(replayOfFirst.manifestSha256(), sha256(get(layout.manifestKey(1))), "the replay re-committed epoch 1");

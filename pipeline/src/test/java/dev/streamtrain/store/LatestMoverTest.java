@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.trainer.TrainerState;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -52,11 +52,11 @@ class LatestMoverTest {
         ArtifactResult first = writer.write(TrainedStates.artifact(states.get(0), 1));
         writer.write(TrainedStates.artifact(states.get(1), 2));
         ArtifactReader reader = new ArtifactReader(s3, layout.bucket());
-        assertEquals(2, reader.readLatest(layout.experiment(), layout.run(), layout.model()).epoch());
+        assertEquals(2, reader.readLatest(layout.key()).epoch());
 
         LatestPointer moved = new LatestMover(s3).pointAt(first.manifestUri());
 
-        LatestPointer read = reader.readLatest(layout.experiment(), layout.run(), layout.model());
+        LatestPointer read = reader.readLatest(layout.key());
         assertEquals(moved, read, "what pointAt returns is what was written");
         assertEquals(1, read.epoch());
         assertEquals(first.manifestUri(), read.manifest());
@@ -76,7 +76,7 @@ class LatestMoverTest {
 
         FileNotFoundException e = assertThrows(FileNotFoundException.class, () -> new LatestMover(s3).pointAt(first.manifestUri()));
         assertTrue(e.getMessage().contains(first.manifestUri().toString()) && e.getMessage().contains("deleted"), e.getMessage());
-        assertEquals(2, new ArtifactReader(s3, layout.bucket()).readLatest(layout.experiment(), layout.run(), layout.model()).epoch());
+        assertEquals(2, new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()).epoch());
     }
 
     @Test

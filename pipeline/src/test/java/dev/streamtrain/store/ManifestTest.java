@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,13 +21,15 @@ class ManifestTest {
             .device(ModelSpec.DeviceChoice.CPU).build();
 
     static Manifest sample(double meanLoss) {
-        return new Manifest(Manifest.SCHEMA_VERSION, "exp", "run", "model", 12, Manifest.ModelConfig.of(SPEC),
-                List.of(new Manifest.FileEntry("model.safetensors", 100, "ab".repeat(32))),
-                new Manifest.StableObject("s3://b/exp/run/model/model.safetensors", "v1"), 5000, 1234,
-                Map.of(Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(10, 20),
-                        Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(0, 9)),
-                new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_060_000L),
-                new Manifest.Metrics(meanLoss, 150_000.5), "a1b2c3", 1, "2025-01-01T00:00:00Z");
+        return Manifest.builder(new RunKey("exp", "run", "model"), 12).modelConfig(Manifest.ModelConfig.of(SPEC))
+                .files(List.of(new Manifest.FileEntry("model.safetensors", 100, "ab".repeat(32))))
+                .stableModel(new Manifest.StableObject("s3://b/exp/run/model/model.safetensors", "v1"))
+                .sampleCount(5000).optimizerSteps(1234)
+                .kafkaOffsets(Map.of(Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(10, 20),
+                        Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(0, 9)))
+                .eventTime(new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_060_000L))
+                .metrics(new Manifest.Metrics(meanLoss, 150_000.5)).flinkJobId("a1b2c3")
+                .createdAt(Instant.parse("2025-01-01T00:00:00Z")).build();
     }
 
     @Test

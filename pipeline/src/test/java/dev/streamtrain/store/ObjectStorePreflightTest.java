@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.S3Credentials;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.localstack.ObjectStoreService;
 import dev.streamtrain.localstack.S3ProxyServer;
 import dev.streamtrain.store.ObjectStoreProblem.Kind;

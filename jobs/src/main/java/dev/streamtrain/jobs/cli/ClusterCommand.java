@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.cluster.ClusterSpec;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.cluster.LocalStackProcess;
-import dev.streamtrain.localstack.S3Endpoint;
-import java.net.URI;
+import dev.streamtrain.store.S3Endpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./streamtrain cluster start|stop|status}: a standalone Flink session cluster on this machine. */
@@ -48,14 +48,8 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--local-stack", description = "also start the local Kafka broker + S3 server; it runs until cluster stop")
         boolean localStack;
 
-        @Option(names = "--s3-endpoint", description = "S3 endpoint with its protocol, e.g. http://127.0.0.1:9000 (else AWS_ENDPOINT_URL)")
-        String s3Endpoint;
-
-        @Option(names = "--access-key", description = "S3 access key (else AWS_ACCESS_KEY_ID)")
-        String accessKey;
-
-        @Option(names = "--secret-key", description = "S3 secret key (else AWS_SECRET_ACCESS_KEY); written to conf/config.yaml, mode 600")
-        String secretKey;
+        @Mixin
+        S3Options s3Options = new S3Options();
 
         @Option(names = "--bucket", defaultValue = "streamtrain",
                 description = "bucket of the default checkpoint/savepoint dirs s3://<bucket>/flink/... (default: ${DEFAULT-VALUE})")
@@ -105,22 +99,21 @@ final class ClusterCommand implements Runnable {
                 out.put("topics", LocalStackProcess.DEFAULT_TOPICS);
                 out.put("localStackPid", stack.pid());
             } else {
-                String endpoint = first(s3Endpoint, System.getenv("AWS_ENDPOINT_URL"));
-                String access = first(accessKey, System.getenv("AWS_ACCESS_KEY_ID"));
-                String secret = first(secretKey, System.getenv("AWS_SECRET_ACCESS_KEY"));
-                if (endpoint == null || access == null || secret == null) {
+                Optional<S3Endpoint> given;
+                try {
+                    given = s3Options.strict(Map.of());
+                } catch (IllegalArgumentException e) {
+                    System.err.println("streamtrain: " + e.getMessage());
+                    return 2;
+                }
+                if (given.isEmpty()) {
                     System.err.println("streamtrain: cluster start needs an S3 endpoint for checkpoints and savepoints: "
                             + "--s3-endpoint, --access-key, --secret-key (or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
                             + "AWS_SECRET_ACCESS_KEY), or --local-stack");
                     return 2;
                 }
-                if (!endpoint.contains("://")) {
-                    System.err.println("streamtrain: the S3 endpoint '" + endpoint + "' needs its protocol, e.g. http://" + endpoint);
-                    return 2;
-                }
-                s3 = new S3Endpoint(URI.create(endpoint), access,
-                        secret, first(System.getenv("AWS_REGION"), "us-east-1"));
-                out.put("s3Endpoint", endpoint);
+                s3 = given.get();
+                out.put("s3Endpoint", s3.endpoint().toString());
             }
             try {
                 ClusterSpec spec = new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts,
@@ -148,15 +141,6 @@ final class ClusterCommand implements Runnable {
                 FlinkCluster.at(where).stop();
                 throw e;
             }
-        }
-
-        private static String first(String... values) {
-            for (String v : values) {
-                if (v != null && !v.isBlank()) {
-                    return v;
-                }
-            }
-            return null;
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import java.io.IOException;
+import dev.streamtrain.store.RunKey;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -58,8 +59,12 @@ final class EventsCommand implements Callable<Integer> {
         if (!format.equals("json") && !format.equals("human")) {
             return usage("--format must be json or human");
         }
-        if (key != null && key.split("/", -1).length != 3) {
-            return usage("--key is <experiment>/<run>/<model>, got '" + key + "'");
+        if (key != null) {
+            try {
+                RunKey.parse(key);
+            } catch (IllegalArgumentException e) {
+                return usage("--key: " + e.getMessage());
+            }
         }
         if (maxEvents != null && maxEvents < 1) {
             return usage("--max-events must be at least 1");
@@ -107,7 +112,7 @@ final class EventsCommand implements Callable<Integer> {
                                 + r.partition() + " offset " + r.offset());
                         continue;
                     }
-                    out.println(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(event));
+                    out.println(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(k, event));
                     if (maxEvents != null && ++shown >= maxEvents) {
                         out.flush();
                         return 0;
@@ -149,14 +154,15 @@ final class EventsCommand implements Callable<Integer> {
         return true;
     }
 
-    private static String human(JsonNode e) {
+    /** One line for people; {@code key} is the record's Kafka key, the event's {@link RunKey}. */
+    private static String human(String key, JsonNode e) {
         String type = e.path("type").asText();
         String meanLoss = e.path("manifest").path("metrics").has("meanLoss")
                 ? String.format("%.5f", e.path("manifest").path("metrics").path("meanLoss").asDouble()) : "-";
         String samples = e.path("manifest").has("sampleCount") ? e.path("manifest").path("sampleCount").asText() : "-";
         String checkpoint = e.path("checkpointId").isNull() ? "final" : e.path("checkpointId").asText();
         return String.format("%-24s  %-40s  %7d  %10s  %10s  %6s  %s %s", e.path("createdAt").asText(),
-                e.path("experiment").asText() + "/" + e.path("run").asText() + "/" + e.path("model").asText(),
+                key,
                 e.path("epoch").asLong(), samples, meanLoss, checkpoint, type + " (attempt " + Math.max(1, e.path("attempt").asInt())
                         + ")", e.path("artifactUri").asText());
     }

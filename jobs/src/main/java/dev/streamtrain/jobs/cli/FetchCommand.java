@@ -2,12 +2,13 @@ package dev.streamtrain.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.ArtifactVerificationException;
 import dev.streamtrain.store.FetchedArtifact;
 import dev.streamtrain.store.LatestPointer;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -150,13 +151,14 @@ final class FetchCommand implements Callable<Integer> {
         if (bucket == null || run == null || model == null || (epoch == null) == !latest) {
             throw new IllegalArgumentException("with --experiment give --bucket, --run, --model and one of --epoch N / --latest");
         }
+        RunKey key = new RunKey(experiment, run, model);
         if (latest) {
             ArtifactReader reader = new ArtifactReader(client, bucket);
-            LatestPointer pointer = reader.readLatest(experiment, run, model);
+            LatestPointer pointer = reader.readLatest(key);
             reader.readManifest(pointer); // checks the manifest against the pointer's sha256
             return pointer.manifest();
         }
-        ArtifactLayout layout = new ArtifactLayout(bucket, experiment, run, model);
+        ArtifactLayout layout = new ArtifactLayout(bucket, key);
         return layout.uri(layout.manifestKey(epoch));
     }
 

@@ -3,6 +3,7 @@ package dev.streamtrain.jobs.cli;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.KafkaWiring;
 import dev.streamtrain.jobs.OnlineTrainingJob;
+import dev.streamtrain.jobs.SampleProducer;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.LocalStack;
@@ -91,8 +92,12 @@ final class LocalCommand implements Callable<Integer> {
 
             TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1).build();
             long t0 = System.nanoTime();
-            int bad = SampleProducer.produce(stack.bootstrapServers(), config, teacher, samples,
-                    InvalidRecords.oneOfEach(config.sampleSchema()), badRounds);
+            int bad;
+            try (SampleProducer producer = new SampleProducer(stack.bootstrapServers(),
+                    config.get(TrainingJobOptions.SAMPLES_TOPIC))) {
+                bad = producer.sendWithInvalid(teacher, samples,
+                        List.copyOf(InvalidRecords.oneOfEach(config.sampleSchema()).values()), badRounds);
+            }
             say("produced %,d samples and %d invalid records to '%s' in %.1f s", samples, bad,
                     config.get(TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
 

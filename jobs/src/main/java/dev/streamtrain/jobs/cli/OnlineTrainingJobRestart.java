@@ -1,11 +1,12 @@
 package dev.streamtrain.jobs.cli;
 
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.jobs.OnlineTrainingJob;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.config.InvalidConfigurationException;
 import dev.streamtrain.jobs.config.JobArguments;
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.rollback.RestartableJob;
 import dev.streamtrain.rollback.RollbackRefused;
 import dev.streamtrain.rollback.RollbackRefused.Reason;
@@ -40,7 +41,7 @@ final class OnlineTrainingJobRestart implements RestartableJob {
     }
 
     @Override
-    public String name(String key) {
+    public String name(RunKey key) {
         return OnlineTrainingJob.jobName(key);
     }
 

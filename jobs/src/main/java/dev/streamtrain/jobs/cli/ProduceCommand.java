@@ -1,19 +1,19 @@
 package dev.streamtrain.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamtrain.jobs.KafkaClients;
+import dev.streamtrain.jobs.SampleProducer;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
-import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
 import java.io.PrintStream;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,16 +67,14 @@ final class ProduceCommand implements Callable<Integer> {
                         + " (./streamtrain cluster start --local-stack creates 'samples')");
                 return 4;
             }
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
         }
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.bulkProducer(bootstrap)) {
+        try (SampleProducer producer = new SampleProducer(bootstrap, topic)) {
             long sent = 0;
             while (sent < samples) {
                 int chunk = (int) Math.min(rate > 0 ? Math.max(1, rate / 20) : 1024, samples - sent);
-                for (EncodedSample s : teacher.nextEncoded(chunk)) {
-                    producer.send(new ProducerRecord<>(topic, null, s.eventTimeMillis(), null, s.value()));
-                }
+                producer.send(teacher, chunk, n -> { });
                 sent += chunk;
                 if (rate > 0) {
                     producer.flush();
@@ -90,9 +88,9 @@ final class ProduceCommand implements Callable<Integer> {
                     err.printf("streamtrain produce: %d of %d samples to '%s'%n", sent, samples, topic);
                 }
             }
-            producer.flush();
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            err.println("streamtrain produce: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+        } catch (KafkaException e) {
+            // a send Kafka refused, or no answer within the producer's timeouts
+            err.println("streamtrain produce: Kafka at " + bootstrap + " did not take the samples: " + e.getMessage());
             return 2;
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

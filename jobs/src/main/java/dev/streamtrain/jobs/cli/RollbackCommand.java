@@ -3,7 +3,7 @@ package dev.streamtrain.jobs.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RestartableJob;
 import dev.streamtrain.rollback.RestorePoint;
@@ -16,6 +16,7 @@ import dev.streamtrain.rollback.RollbackStore;
 import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.rollback.S3RollbackStore;
 import dev.streamtrain.rollback.SnapshotProbe;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -99,14 +100,17 @@ final class RollbackCommand implements Callable<Integer> {
         if (bootstrap == null || bootstrap.isBlank()) {
             return fail(2, "give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
-        if (key.split("/", -1).length != 3) {
-            return fail(2, "--key is <experiment>/<run>/<model>, got '" + key + "'");
+        RunKey run;
+        try {
+            run = RunKey.parse(key);
+        } catch (IllegalArgumentException e) {
+            return fail(2, "--key: " + e.getMessage());
         }
         S3Endpoint s3 = s3Endpoint();
         EventTopic events = new EventTopic(bootstrap, topic);
         RunHistory history;
         try {
-            history = RunHistory.of(events.read(key, timeout));
+            history = RunHistory.of(events.read(run, timeout));
         } catch (IOException | KafkaException e) {
             return fail(2, "could not read the events of " + key + ": " + e.getMessage());
         }
@@ -119,7 +123,7 @@ final class RollbackCommand implements Callable<Integer> {
         try (S3Client client = S3Clients.create(s3)) {
             RollbackStore store = new S3RollbackStore(client);
             RestartableJob job = new OnlineTrainingJobRestart(jar, overrides, s3);
-            RollbackPlan plan = new RollbackPlanner(store, this::rest, job).plan(key, history, toEpoch, savepointDir);
+            RollbackPlan plan = new RollbackPlanner(store, this::rest, job).plan(run, history, toEpoch, savepointDir);
             if (dryRun) {
                 out.println(plan.toJson());
                 err.println("streamtrain rollback: dry run, nothing changed");

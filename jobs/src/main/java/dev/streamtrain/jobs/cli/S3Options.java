@@ -1,11 +1,15 @@
 package dev.streamtrain.jobs.cli;
 
-import dev.streamtrain.localstack.S3Endpoint;
-import java.net.URI;
+import dev.streamtrain.store.S3Endpoint;
+import dev.streamtrain.store.S3Settings;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** The S3 endpoint and credentials of a command-line tool (a picocli mixin): flags, else the AWS_* environment (conf/.env.example). */
+/**
+ * The S3 endpoint and credentials of a command-line tool (a picocli mixin): flags, else the AWS_*
+ * environment; resolved by {@link S3Settings}.
+ */
 final class S3Options {
     static final String MISSING = "give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
             + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
@@ -26,12 +30,20 @@ final class S3Options {
 
     /** As {@link #resolve()}, Flink's {@code s3.*} keys in {@code fallback} filling what is not given. */
     S3Endpoint resolve(Map<String, String> fallback) {
-        String e = endpoint != null ? endpoint : fallback.get("s3.endpoint");
-        String a = accessKey != null ? accessKey : fallback.get("s3.access-key");
-        String s = secretKey != null ? secretKey : fallback.get("s3.secret-key");
-        if (e == null || a == null || s == null || !e.contains("://")) {
+        try {
+            return strict(fallback).orElse(null);
+        } catch (IllegalArgumentException e) {
             return null;
         }
-        return new S3Endpoint(URI.create(e), a, s, region == null ? "us-east-1" : region);
+    }
+
+    /**
+     * As {@link #resolve(Map)}, but an endpoint without its protocol is reported.
+     *
+     * @throws IllegalArgumentException saying that the endpoint needs its protocol
+     */
+    Optional<S3Endpoint> strict(Map<String, String> fallback) {
+        return S3Settings.resolve(new S3Settings.Source(endpoint, accessKey, secretKey, region),
+                S3Settings.Source.flink(fallback));
     }
 }

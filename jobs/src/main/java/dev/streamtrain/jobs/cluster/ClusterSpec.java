@@ -1,6 +1,6 @@
 package dev.streamtrain.jobs.cluster;
 
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import java.nio.file.Path;
 
 /**

@@ -6,18 +6,12 @@ import dev.streamtrain.localstack.ChildMain;
 import dev.streamtrain.rollback.FlinkRest;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,11 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
@@ -42,9 +33,8 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * one JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers
  * ({@code TaskManagerRunner}) as separate JVMs, the way Flink's own scripts start them.
  *
- * <p>The folder holds {@code lib/} (Flink's runtime, log4j and DJL — see the cluster-lib module),
- * {@code plugins/s3-fs-presto/}, {@code conf/config.yaml}, {@code log/} and {@code run/} (pid files,
- * {@code cluster.json}). Processes are started either <em>detached</em> (the CLI: they outlive the
+ * <p>The folder and its files are {@link ClusterFolder}'s; this class starts, finds and stops the
+ * processes (pid files in {@code run/}) and asks the REST API whether they are up. Processes are started either <em>detached</em> (the CLI: they outlive the
  * command, in their own session, and {@code stop} finds them by pid file) or <em>attached</em>
  * (tests: they halt when this JVM goes, through the same stdin watchdog as the local stack).
  */
@@ -74,81 +64,49 @@ public final class FlinkCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+    private final ClusterFolder folder;
     private final Path dir;
     private final boolean attached;
     /** Attached mode only: the processes this JVM started (their stdin pipes keep them alive). */
     private final Map<String, Process> children = new LinkedHashMap<>();
 
-    private FlinkCluster(Path dir, boolean attached) {
-        this.dir = dir.toAbsolutePath().normalize();
+    private FlinkCluster(ClusterFolder folder, boolean attached) {
+        this.folder = folder;
+        this.dir = folder.dir();
         this.attached = attached;
     }
 
     /** An existing cluster folder, e.g. for {@code stop}, {@code status} or the {@code flink} CLI. */
     public static FlinkCluster at(Path dir) {
-        return new FlinkCluster(dir, false);
+        return new FlinkCluster(new ClusterFolder(dir), false);
     }
 
     /** The repository root (the launcher and the build set {@code streamtrain.home}). */
     public static Path home() {
-        return Paths.get(System.getProperty("streamtrain.home", ".")).toAbsolutePath().normalize();
+        return ClusterFolder.home();
     }
 
     /** {@code STREAMTRAIN_CLUSTER_DIR}, else {@code target/flink-cluster} under the repository root. */
     public static Path defaultDir() {
-        String env = System.getenv("STREAMTRAIN_CLUSTER_DIR");
-        return env != null && !env.isBlank() ? Paths.get(env) : home().resolve("target").resolve("flink-cluster");
+        return ClusterFolder.defaultDir();
     }
 
     /**
-     * Lays the cluster folder out: lib/ and plugins/ (hard links to the jars the cluster-lib module
-     * copied, or copies across file systems), conf/config.yaml and the log4j files.
+     * Lays the cluster folder out ({@link ClusterFolder}) unless a cluster already runs in it.
      *
      * @param attached true: the processes halt with this JVM (tests); false: they outlive it (CLI)
      */
     public static FlinkCluster assemble(ClusterSpec spec, boolean attached) throws IOException {
-        FlinkCluster c = new FlinkCluster(spec.dir(), attached);
-        Path source = home().resolve("jobs").resolve("cluster-lib").resolve("target");
-        Path libSource = source.resolve("lib");
-        Path presto = source.resolve("plugins").resolve("s3-fs-presto");
-        if (!Files.isDirectory(libSource) || !Files.isDirectory(presto)) {
-            throw new IllegalStateException(libSource + " or " + presto + " is missing: build first (./mvnw -DskipTests"
-                    + " package; the cluster-lib module collects Flink's runtime, log4j and DJL there)");
+        FlinkCluster running = at(spec.dir());
+        if (running.runningPids().keySet().stream().anyMatch(n -> !n.equals("local-stack"))) {
+            throw new IllegalStateException("a cluster is already running in " + running.dir + " (pids "
+                    + running.runningPids() + "): ./streamtrain cluster stop first, or use another --dir");
         }
-        if (c.runningPids().keySet().stream().anyMatch(n -> !n.equals("local-stack"))) {
-            throw new IllegalStateException("a cluster is already running in " + c.dir + " (pids " + c.runningPids()
-                    + "): ./streamtrain cluster stop first, or use another --dir");
-        }
-        linkAll(libSource, c.lib());
-        linkAll(presto, c.plugins().resolve("s3-fs-presto"));
-        Files.createDirectories(c.conf());
-        Files.createDirectories(c.log());
-        Files.createDirectories(c.run());
-        Files.createDirectories(c.dir.resolve("tmp"));
-        c.writeConfig(spec);
-        c.writeLog4j();
-        return c;
+        return new FlinkCluster(ClusterFolder.assemble(spec), attached);
     }
 
-    private static void linkAll(Path from, Path to) throws IOException {
-        if (Files.isDirectory(to)) {
-            try (DirectoryStream<Path> old = Files.newDirectoryStream(to)) {
-                for (Path p : old) {
-                    Files.delete(p);
-                }
-            }
-        }
-        Files.createDirectories(to);
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(from, "*.jar")) {
-            for (Path jar : jars) {
-                Path target = to.resolve(jar.getFileName());
-                try {
-                    Files.createLink(target, jar);
-                } catch (IOException | UnsupportedOperationException e) {
-                    Files.copy(jar, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
+    public ClusterFolder folder() {
+        return folder;
     }
 
     public Path dir() {
@@ -156,130 +114,34 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     public Path lib() {
-        return dir.resolve("lib");
+        return folder.lib();
     }
 
     public Path plugins() {
-        return dir.resolve("plugins");
+        return folder.plugins();
     }
 
     public Path conf() {
-        return dir.resolve("conf");
+        return folder.conf();
     }
 
     public Path log() {
-        return dir.resolve("log");
+        return folder.log();
     }
 
     Path run() {
-        return dir.resolve("run");
+        return folder.run();
     }
 
     /** The cluster's configuration as Flink reads it. */
     public Configuration configuration() {
-        return GlobalConfiguration.loadConfiguration(conf().toString());
+        return folder.configuration();
     }
 
     public String restUrl() {
-        Configuration conf = configuration();
-        return "http://" + conf.getString("rest.address", "127.0.0.1") + ":" + conf.getString("rest.port", "8081");
+        return folder.restUrl();
     }
 
-    private void writeConfig(ClusterSpec spec) throws IOException {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("jobmanager.rpc.address", "127.0.0.1");
-        c.put("jobmanager.rpc.port", String.valueOf(freePort()));
-        c.put("jobmanager.bind-host", "127.0.0.1");
-        c.put("jobmanager.memory.process.size", spec.jobManagerMemory());
-        c.put("taskmanager.host", "127.0.0.1");
-        c.put("taskmanager.bind-host", "127.0.0.1");
-        c.put("taskmanager.numberOfTaskSlots", String.valueOf(spec.slots()));
-        c.put("taskmanager.memory.process.size", spec.taskManagerMemory());
-        // heap state backend: Flink's managed memory would sit unused; libtorch allocates natively
-        c.put("taskmanager.memory.managed.size", "64m");
-        c.put("parallelism.default", "1");
-        c.put("rest.address", "127.0.0.1");
-        c.put("rest.bind-address", "127.0.0.1");
-        c.put("rest.port", String.valueOf(freePort()));
-        c.put("io.tmp.dirs", dir.resolve("tmp").toString());
-        c.put("state.backend.type", "hashmap");
-        c.put("execution.checkpointing.dir", spec.checkpointsDir());
-        c.put("execution.checkpointing.savepoint-dir", spec.savepointsDir());
-        c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-        // the retained checkpoints are the rollback restore points (./streamtrain rollback)
-        c.put("execution.checkpointing.num-retained", String.valueOf(spec.retainedCheckpoints()));
-        c.put("restart-strategy.type", "exponential-delay");
-        c.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
-        c.put("restart-strategy.exponential-delay.max-backoff", "10 s");
-        // a TaskManager that is gone fails its heartbeat RPCs at once: 2 failures (the default
-        // heartbeat.rpc-failure-threshold) 2 s apart mark it lost, instead of the 50 s timeout
-        c.put("heartbeat.interval", "2 s");
-        c.put("s3.endpoint", spec.s3().endpoint().toString());
-        c.put("s3.path.style.access", "true");
-        c.put("s3.access-key", spec.s3().accessKey());
-        c.put("s3.secret-key", spec.s3().secretKey());
-        c.put("s3.ssl.enabled", String.valueOf("https".equals(spec.s3().endpoint().getScheme())));
-        // DJL from lib/ even when a job jar brings its own copy: native code loads once per JVM
-        c.put("classloader.parent-first-patterns.additional", "ai.djl.");
-        if (!spec.taskManagerJavaOpts().isBlank()) {
-            c.put("env.java.opts.taskmanager", spec.taskManagerJavaOpts());
-        }
-
-        StringBuilder yaml = new StringBuilder("# Generated by ./streamtrain cluster start — rewritten on every start.\n"
-                + "# Flink 2 standard YAML, flat keys. Holds the S3 secret: readable by its owner only.\n");
-        c.forEach((k, v) -> yaml.append(k).append(": ").append(quote(v)).append('\n'));
-        Path file = conf().resolve("config.yaml");
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    }
-
-    private static String quote(String v) {
-        return "'" + v.replace("'", "''") + "'";
-    }
-
-    private void writeLog4j() throws IOException {
-        String daemon = """
-                # JobManager / TaskManager: one file per process (-Dlog.file)
-                rootLogger.level = INFO
-                rootLogger.appenderRef.file.ref = file
-                appender.file.type = File
-                appender.file.name = file
-                appender.file.fileName = ${sys:log.file}
-                appender.file.append = true
-                appender.file.layout.type = PatternLayout
-                appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %t %c{1} - %m%n
-                logger.kafka.name = org.apache.kafka
-                logger.kafka.level = WARN
-                logger.metricgroup.name = org.apache.flink.metrics.MetricGroup
-                logger.metricgroup.level = ERROR
-                logger.awsv1.name = com.amazonaws
-                logger.awsv1.level = WARN
-                """;
-        Files.writeString(conf().resolve("log4j.properties"), daemon, StandardCharsets.UTF_8);
-        String cli = """
-                # flink CLI: its log goes to a file; what it prints for people goes to stdout
-                rootLogger.level = INFO
-                rootLogger.appenderRef.file.ref = file
-                appender.file.type = File
-                appender.file.name = file
-                appender.file.fileName = ${sys:log.file}
-                appender.file.append = true
-                appender.file.layout.type = PatternLayout
-                appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %t %c{1} - %m%n
-                logger.metricgroup.name = org.apache.flink.metrics.MetricGroup
-                logger.metricgroup.level = ERROR
-                """;
-        Files.writeString(conf().resolve("log4j-cli.properties"), cli, StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
-        }
-    }
 
     // ---------------------------------------------------------------- processes
 
@@ -329,7 +191,7 @@ public final class FlinkCluster implements AutoCloseable {
         cmd.add("-cp");
         String classpath = lib() + File.separator + "*";
         if (attached) {
-            cmd.add(watchdogJar() + File.pathSeparator + classpath);
+            cmd.add(WatchdogJar.in(run()) + File.pathSeparator + classpath);
             cmd.add(ChildMain.class.getName());
         } else {
             cmd.add(classpath);
@@ -360,30 +222,6 @@ public final class FlinkCluster implements AutoCloseable {
 
     static String javaExecutable() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /**
-     * A jar with only {@link ChildMain} (halts the JVM when its parent's pipe closes): on the
-     * attached processes' classpath without our other classes, which belong to the job jar.
-     */
-    private Path watchdogJar() throws IOException {
-        Path jar = run().resolve("watchdog.jar");
-        if (!Files.exists(jar)) {
-            String entry = ChildMain.class.getName().replace('.', '/') + ".class";
-            Manifest manifest = new Manifest();
-            manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
-            try (InputStream in = ChildMain.class.getClassLoader().getResourceAsStream(entry);
-                 OutputStream file = Files.newOutputStream(jar);
-                 JarOutputStream out = new JarOutputStream(file, manifest)) {
-                if (in == null) {
-                    throw new IOException("cannot read " + entry + " from the classpath");
-                }
-                out.putNextEntry(new JarEntry(entry));
-                in.transferTo(out);
-                out.closeEntry();
-            }
-        }
-        return jar;
     }
 
     /** Pid files of this cluster whose process is still alive and is this cluster's. */
@@ -475,7 +313,7 @@ public final class FlinkCluster implements AutoCloseable {
                 h.destroy();
                 try {
                     h.onExit().get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     h.destroyForcibly();
                 } catch (Exception e) {
                     // gone already

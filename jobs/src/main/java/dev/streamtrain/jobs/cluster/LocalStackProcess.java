@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.S3Credentials;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;

@@ -1,6 +1,6 @@
 package dev.streamtrain.jobs.config;
 
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +21,7 @@ public final class JobArguments {
      * @throws InvalidConfigurationException for malformed overrides, or a masked secret with nothing to fill it
      */
     public static List<String> rebuild(Map<String, String> reported, List<String> overrides, S3Endpoint s3, int attempt) {
-        Map<String, String> given = parse(overrides);
+        Map<String, String> given = KeyValueArguments.parse(overrides);
         Map<String, String> args = new LinkedHashMap<>();
         for (Map.Entry<String, String> p : reported.entrySet()) {
             String value = p.getValue();
@@ -46,24 +46,5 @@ public final class JobArguments {
             out.add(v);
         });
         return out;
-    }
-
-    private static Map<String, String> parse(List<String> overrides) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < overrides.size(); i++) {
-            String a = overrides.get(i);
-            if (!a.startsWith("--") || a.length() < 3) {
-                throw new InvalidConfigurationException(List.of("job arguments are --key value pairs; got '" + a + "'"));
-            }
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                m.put(a.substring(2, eq), a.substring(eq + 1));
-            } else if (i + 1 < overrides.size()) {
-                m.put(a.substring(2), overrides.get(++i));
-            } else {
-                throw new InvalidConfigurationException(List.of(a + " needs a value"));
-            }
-        }
-        return m;
     }
 }

@@ -1,28 +1,29 @@
 package dev.streamtrain.jobs.config;
 
-import static dev.streamtrain.jobs.config.TrainingJobOptions.*;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.CHECKPOINT_DIR;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.EPOCH_EVENT_TIME;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.EPOCH_SAMPLES;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.EXPERIMENT;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.MODEL_NAME;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.RUN;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_BUCKET;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.streamtrain.sample.LabelKind;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
+import dev.streamtrain.store.RunKey;
+import dev.streamtrain.store.S3Settings;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.URI;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.Optional;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
@@ -33,64 +34,24 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class JobConfig implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    /** Flink's own keys may be given too; they configure the execution environment. */
-    private static final List<String> FLINK_PREFIXES = List.of("s3.", "execution.", "state.", "restart-strategy.",
-            "pipeline.", "parallelism.", "taskmanager.", "jobmanager.", "rest.", "fs.", "metrics.", "env.java.opts");
-
     private final Configuration conf;
     private final ModelSpec modelSpec;
     private final SampleSchema sampleSchema;
 
     private JobConfig(Configuration conf) {
         this.conf = conf;
-        List<String> problems = new ArrayList<>();
-        require(KAFKA_BOOTSTRAP_SERVERS, problems);
-        require(FEATURE_DIM, problems);
-        require(CHECKPOINT_DIR, problems);
-        for (ConfigOption<String> name : List.of(EXPERIMENT, RUN, MODEL_NAME)) {
-            String v = conf.get(name);
-            if (!NAME.matcher(v).matches()) {
-                problems.add(name.key() + " = '" + v + "': use letters, digits, '.', '_' or '-' (it becomes part of object paths)");
-            }
-        }
-        conf.getOptional(CHECKPOINT_DIR).ifPresent(dir -> {
-            if (!dir.matches("^(s3|s3p|s3a|file|hdfs)://.+")) {
-                problems.add(CHECKPOINT_DIR.key() + " = '" + dir + "': give a URI such as s3://bucket/checkpoints");
-            }
-        });
-        if (!conf.contains(STORE_BUCKET) && conf.getOptional(CHECKPOINT_DIR).filter(d -> d.startsWith("s3")).isEmpty()) {
-            problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: " + STORE_BUCKET.description());
-        }
-        if (conf.get(STORE_KEEP_LAST) < 0 || conf.get(STORE_KEEP_BEST) < 0) {
-            problems.add(STORE_KEEP_LAST.key() + " and " + STORE_KEEP_BEST.key() + " must be >= 0");
-        }
-        if (conf.get(EPOCH_SAMPLES) <= 0) {
-            problems.add(EPOCH_SAMPLES.key() + " must be positive");
-        }
-        if (conf.get(ATTEMPT) < 1) {
-            problems.add(ATTEMPT.key() + " must be at least 1");
-        }
-        if (conf.get(REPORT_EVERY) <= 0) {
-            problems.add(REPORT_EVERY.key() + " must be positive");
-        }
-        if (conf.get(SOURCE_PARALLELISM) < 1) {
-            problems.add(SOURCE_PARALLELISM.key() + " must be at least 1");
-        }
-        if (conf.get(CHECKPOINT_INTERVAL).toMillis() < 10) {
-            problems.add(CHECKPOINT_INTERVAL.key() + " must be at least 10 ms");
-        }
+        List<String> problems = ConfigChecks.problems(conf);
         SampleSchema schema = null;
         ModelSpec spec = null;
         if (problems.isEmpty()) {
             try {
-                schema = buildSampleSchema();
+                schema = JobSpecs.sampleSchema(conf);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add("sample configuration: " + e.getMessage());
             }
             if (schema != null) {
                 try {
-                    spec = buildModelSpec(schema);
+                    spec = JobSpecs.modelSpec(conf, schema);
                 } catch (IllegalArgumentException | IllegalStateException e) {
                     problems.add("model configuration: " + e.getMessage());
                 }
@@ -103,173 +64,41 @@ public final class JobConfig implements Serializable {
         this.modelSpec = spec;
     }
 
-    /** From {@code --config file.yaml} (optional) and {@code --key value} / {@code --key=value} arguments. */
+    /** From {@code --config file.yaml} (optional) and {@code --key value} / {@code --key=value} arguments, which win. */
     public static JobConfig fromArgs(String[] args) {
+        Map<String, String> given = KeyValueArguments.parse(List.of(args));
         Map<String, String> values = new LinkedHashMap<>();
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new InvalidConfigurationException(List.of("unexpected argument '" + a + "': use --key value"));
-            }
-            String key = a.substring(2);
-            String value;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new InvalidConfigurationException(List.of("--" + key + " needs a value"));
-            }
-            if (key.equals("config")) {
-                values.putAll(readYaml(Paths.get(value)));
-            } else {
-                overrides.put(key, value);
-            }
+        String file = given.remove("config");
+        if (file != null) {
+            values.putAll(YamlConfigFile.read(Paths.get(file)));
         }
-        values.putAll(overrides);
+        values.putAll(given);
         return fromMap(values);
     }
 
     public static JobConfig fromMap(Map<String, String> values) {
-        List<String> unknown = new ArrayList<>();
-        Set<String> known = ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
-        for (String key : values.keySet()) {
-            if (!known.contains(key) && FLINK_PREFIXES.stream().noneMatch(key::startsWith)) {
-                unknown.add("unknown key '" + key + "'" + suggestion(key, known));
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new InvalidConfigurationException(unknown);
-        }
+        ConfigChecks.rejectUnknownKeys(values);
         Configuration conf = Configuration.fromMap(values);
-        // parse every typed value once, so that a bad number or enum fails here, named
-        for (ConfigOption<?> option : ALL) {
-            try {
-                conf.getOptional(option);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfigurationException(List.of(option.key() + " = '" + values.get(option.key())
-                        + "' is not valid: " + option.description() + rootMessage(e)));
-            }
-        }
+        ConfigChecks.parseEveryTypedValue(conf, values);
         return new JobConfig(conf);
     }
 
-    private static Map<String, String> readYaml(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidConfigurationException(List.of("config file " + file.toAbsolutePath() + " does not exist"));
-        }
+    /**
+     * The S3 endpoint and credentials for the AWS SDK (preflight, versioned mode): Flink's own
+     * {@code s3.*} keys given with the job win, else the AWS_* environment; empty when neither has all.
+     */
+    public Optional<S3Endpoint> s3Endpoint() {
         try {
-            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
-            Map<String, String> flat = new LinkedHashMap<>();
-            if (root != null) {
-                flatten("", root, flat);
-            }
-            return flat;
-        } catch (IOException e) {
-            throw new InvalidConfigurationException(List.of("config file " + file + " is not valid YAML: " + e.getMessage()));
+            return S3Settings.resolve(S3Settings.Source.flink(flinkConfiguration().toMap()),
+                    S3Settings.Source.environment());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(List.of(e.getMessage() + " (s3.endpoint or AWS_ENDPOINT_URL)"));
         }
     }
 
-    /** Nested YAML maps become dotted keys; lists become Flink's ';'-separated list syntax. */
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
-            }
-        } else if (node.isArray()) {
-            List<String> items = new ArrayList<>();
-            node.forEach(n -> items.add(n.asText()));
-            out.put(prefix, String.join(";", items));
-        } else if (!node.isNull()) {
-            out.put(prefix, node.asText());
-        }
-    }
-
-    private void require(ConfigOption<?> option, List<String> problems) {
-        if (!conf.contains(option)) {
-            problems.add(option.key() + " is required: " + option.description());
-        }
-    }
-
-    private SampleSchema buildSampleSchema() {
-        SampleSchema.Builder b = SampleSchema.builder()
-                .format(conf.get(SAMPLE_FORMAT))
-                .featureDim(conf.get(FEATURE_DIM))
-                .maxRecordBytes(conf.get(MAX_RECORD_BYTES));
-        LabelKind kind = conf.get(LABEL_KIND);
-        if (kind == LabelKind.CLASS) {
-            b.classes(conf.get(NUM_CLASSES));
-        } else {
-            b.labelKind(kind).labelDim(conf.get(LABEL_DIM));
-        }
-        return b.build();
-    }
-
-    private ModelSpec buildModelSpec(SampleSchema schema) {
-        ModelSpec.Loss loss = conf.getOptional(LOSS).orElse(switch (schema.labelKind()) {
-            case REGRESSION -> ModelSpec.Loss.MSE;
-            case BINARY -> ModelSpec.Loss.BCE_WITH_LOGITS;
-            case CLASS -> ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY;
-        });
-        ModelSpec.Builder b = ModelSpec.builder()
-                .kind(conf.get(MODEL_KIND))
-                .inputDim(schema.featureDim())
-                .outputDim(schema.labelKind() == LabelKind.CLASS ? schema.numClasses() : schema.labelDim())
-                .activation(conf.get(ACTIVATION))
-                .loss(loss)
-                .optimizer(conf.get(OPTIMIZER))
-                .learningRate(conf.get(LEARNING_RATE))
-                .batchSize(conf.get(BATCH_SIZE))
-                .seed(conf.get(SEED))
-                .device(conf.get(DEVICE));
-        if (conf.get(MODEL_KIND) == ModelSpec.Kind.MLP) {
-            b.hiddenSizes(conf.get(HIDDEN));
-        }
-        return b.build();
-    }
-
-    private static String suggestion(String key, Set<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = levenshtein(key, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : " (see docs/configuration.md)";
-    }
-
-    private static int levenshtein(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? "" : " (" + t.getMessage() + ")";
+    /** {@code run.experiment}/{@code run.name}/{@code model.name}: the run this job trains. */
+    public RunKey runKey() {
+        return new RunKey(conf.get(EXPERIMENT), conf.get(RUN), conf.get(MODEL_NAME));
     }
 
     public <T> T get(ConfigOption<T> option) {
@@ -278,7 +107,7 @@ public final class JobConfig implements Serializable {
 
     /** The artifact bucket: store.bucket, else the bucket of an s3:// checkpoint.dir. */
     public String storeBucket() {
-        return conf.getOptional(STORE_BUCKET).orElseGet(() -> java.net.URI.create(conf.get(CHECKPOINT_DIR)).getHost());
+        return conf.getOptional(STORE_BUCKET).orElseGet(() -> URI.create(conf.get(CHECKPOINT_DIR)).getHost());
     }
 
     public EpochPolicy epochPolicy() {
@@ -302,7 +131,7 @@ public final class JobConfig implements Serializable {
     public Configuration flinkConfiguration() {
         Configuration flink = new Configuration();
         conf.toMap().forEach((k, v) -> {
-            if (FLINK_PREFIXES.stream().anyMatch(k::startsWith)) {
+            if (ConfigChecks.isFlinkKey(k)) {
                 flink.setString(k, v);
             }
         });

@@ -16,6 +16,7 @@ import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.FlinkS3;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.ModelSpec;
@@ -76,7 +77,8 @@ class ConsumerToolsTest {
         }
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run)) {
             for (int i = 0; i < 3; i++) {
-                CheckpointEvent e = CheckpointEvent.committed(written.get(Math.min(i, 1)), 100L * (i + 1), (long) i + 1);
+                CheckpointEvent e = CheckpointEvent.epochCommitted(written.get(Math.min(i, 1))).samplesTotal(100L * (i + 1))
+                        .checkpoint((long) i + 1, null).build();
                 // i == 1: like a Flink attempt that failed before its checkpoint
                 send(producer, topic, e, i != 1);
             }
@@ -194,7 +196,7 @@ class ConsumerToolsTest {
         String followTopic = run + "-follow";
         KafkaClients.createTopics(stack.bootstrapServers(), followTopic);
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run + "-follow")) {
-            send(producer, followTopic, CheckpointEvent.committed(written.get(0), 100, 10L), true); // before the tail starts
+            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(0)).samplesTotal(100).checkpoint(10L, null).build(), true); // before the tail starts
 
             EventsCommand cmd = new EventsCommand();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -208,8 +210,8 @@ class ConsumerToolsTest {
                 assertTrue(System.nanoTime() < deadline, "the tail did not start: " + err);
                 Thread.sleep(50);
             }
-            send(producer, followTopic, CheckpointEvent.committed(written.get(1), 200, 11L), false); // aborted
-            send(producer, followTopic, CheckpointEvent.committed(written.get(1), 200, 12L), true);
+            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(1)).samplesTotal(200).checkpoint(11L, null).build(), false); // aborted
+            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(1)).samplesTotal(200).checkpoint(12L, null).build(), true);
             assertEquals(0, exit.get(30, TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
             String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
             assertEquals(1, lines.length, out.toString(StandardCharsets.UTF_8));
@@ -225,7 +227,7 @@ class ConsumerToolsTest {
         assertEquals(1, byManifest.json().path("epoch").asLong());
         assertAllFilesMatch(byManifest.json(), epoch1);
 
-        String eventJson = new String(CheckpointEvent.committed(epoch1, 100, 1L).toJson(), StandardCharsets.UTF_8);
+        String eventJson = new String(CheckpointEvent.epochCommitted(epoch1).samplesTotal(100).checkpoint(1L, null).build().toJson(), StandardCharsets.UTF_8);
         Fetch byStdin = fetch(eventJson, "--event", "-", "--out", dir.resolve("stdin").toString());
         assertEquals(0, byStdin.exit, byStdin.err);
         assertAllFilesMatch(byStdin.json(), epoch1);
@@ -261,7 +263,8 @@ class ConsumerToolsTest {
         assertTrue(missingEpoch.err.contains("epoch-000007"), missingEpoch.err);
         assertEquals(4, fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "nope",
                 "--latest", "--out", out).exit, "a model with no committed epoch");
-        String deleted = new String(CheckpointEvent.deleted("tools", run, "m", 1, "s3://b/x/", 100, 5L, "job").toJson(),
+        String deleted = new String(CheckpointEvent.epochDeleted(new RunKey("tools", run, "m"), 1, "s3://b/x/")
+                .samplesTotal(100).checkpoint(5L, null).flinkJobId("job").build().toJson(),
                 StandardCharsets.UTF_8);
         assertEquals(4, fetch(deleted, "--event", "-", "--out", out).exit, "an epoch-deleted event");
 

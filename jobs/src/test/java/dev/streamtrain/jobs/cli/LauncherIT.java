@@ -64,7 +64,7 @@ class LauncherIT {
         }
         ArtifactResult epoch1 = new ArtifactWriter(new ArtifactLayout(stack.bucket(), "launcher", run, "m"))
                 .write(new EpochArtifact(spec, state, 1, 100, Map.of(), null, new Manifest.Metrics(0.5, 1000), "job"));
-        commit(stack.bootstrapServers(), topic, run, CheckpointEvent.committed(epoch1, 100, 1L));
+        commit(stack.bootstrapServers(), topic, run, CheckpointEvent.epochCommitted(epoch1).samplesTotal(100).checkpoint(1L, null).build());
 
         Launched events = Launched.run("events", "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
         assertEquals(0, events.exit(), events.err());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.KafkaClients;
@@ -116,7 +117,7 @@ class RollbackCommandTest {
     }
 
     private void assertNothingChanged() throws IOException {
-        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(key, Duration.ofSeconds(30));
+        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(RunKey.parse(key), Duration.ofSeconds(30));
         assertEquals(List.of(CheckpointEvent.EPOCH_COMMITTED, CheckpointEvent.EPOCH_COMMITTED),
                 events.stream().map(CheckpointEvent::type).toList(), "no rolled-back event");
         try (S3Client s3 = S3Clients.create(stack.s3())) {

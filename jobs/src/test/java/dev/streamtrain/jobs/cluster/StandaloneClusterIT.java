@@ -17,6 +17,7 @@ import dev.streamtrain.jobs.cli.Streamtrain;
 import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.FlinkS3;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
@@ -231,7 +232,7 @@ class StandaloneClusterIT {
             assertEquals(2, result.path("attempt").asInt());
             // latest moved back: it names epoch k, or already an epoch the new attempt committed since
             ArtifactReader reader = new ArtifactReader(s3, stack.bucket());
-            var latest = reader.readLatest("cluster-it", id + "-rolled", "model");
+            var latest = reader.readLatest(new RunKey("cluster-it", id + "-rolled", "model"));
             assertTrue(latest.epoch() == k || newJob.equals(reader.readManifest(latest).flinkJobId()),
                     "latest names epoch " + latest.epoch() + " of job " + reader.readManifest(latest).flinkJobId());
 

@@ -1,4 +1,4 @@
-package dev.streamtrain.localstack;
+package dev.streamtrain.store;
 
 import java.net.URI;
 
