@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Online training of PyTorch (DJL) models inside Apache Flink.",
         subcommands = {LocalCommand.class, EventsCommand.class, FetchCommand.class, StackCommand.class, BenchCommand.class,
                 ClusterCommand.class, FlinkCommand.class, RollbackCommand.class, ProduceCommand.class,
-                PlotCommand.class})
+                PlotCommand.class, ServeCommand.class})
 public final class Streamtrain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

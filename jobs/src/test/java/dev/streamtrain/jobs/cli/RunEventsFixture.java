@@ -10,6 +10,7 @@ import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.FlinkS3;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.TrainerState;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.configuration.Configuration;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A run written the way the job writes it, without Flink: real artifacts in the local S3 server
@@ -58,6 +61,11 @@ final class RunEventsFixture implements AutoCloseable {
 
     /** Trains a few steps, writes epoch {@code epoch} of {@code attempt} to S3 and publishes its event. */
     CheckpointEvent commit(long epoch, int attempt, double meanLoss, double samplesPerSecond) throws Exception {
+        return commit(epoch, attempt, meanLoss, samplesPerSecond, true);
+    }
+
+    private CheckpointEvent commit(long epoch, int attempt, double meanLoss, double samplesPerSecond, boolean publish)
+            throws Exception {
         for (int step = 0; step < 3; step++) {
             float[] x = new float[16 * 4];
             float[] y = new float[16];
@@ -73,9 +81,28 @@ final class RunEventsFixture implements AutoCloseable {
         ArtifactResult r = writer.write(new EpochArtifact(SPEC, state, epoch, 100, Map.of(), null,
                 new Manifest.Metrics(meanLoss, samplesPerSecond), "job-" + attempt, attempt));
         CheckpointEvent e = CheckpointEvent.committed(r, 100 * epoch, epoch, null, attempt);
-        events.publish(e, Duration.ofSeconds(30));
+        if (publish) {
+            events.publish(e, Duration.ofSeconds(30));
+        }
         committed.put(epoch + "/" + attempt, e);
         weights.put(r.modelSha256(), state);
+        return e;
+    }
+
+    /**
+     * Like {@link #commit}, but the model.safetensors in the bucket is then replaced by other bytes
+     * before the event goes out: what a consumer must refuse to serve.
+     */
+    CheckpointEvent commitCorrupted(long epoch, int attempt) throws Exception {
+        CheckpointEvent e = commit(epoch, attempt, 1.0, 1.0, false);
+        byte[] bytes;
+        try (S3Client s3 = S3Clients.create(stack.s3())) {
+            String key = writer.layout().modelKey(epoch);
+            bytes = s3.getObjectAsBytes(b -> b.bucket(stack.bucket()).key(key)).asByteArray();
+            bytes[bytes.length - 1] ^= 0x55; // one weight changes, the size stays
+            s3.putObject(b -> b.bucket(stack.bucket()).key(key), RequestBody.fromBytes(bytes));
+        }
+        events.publish(e, Duration.ofSeconds(30));
         return e;
     }
 
