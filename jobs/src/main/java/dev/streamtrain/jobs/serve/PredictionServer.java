@@ -24,6 +24,15 @@ import org.slf4j.LoggerFactory;
  * ServedModel}, retained from the {@link ModelSlot} for its duration.
  */
 final class PredictionServer implements AutoCloseable {
+    static {
+        // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
+        // and the client's delayed ACK stall every small response by ~40 ms. Read once, when the
+        // first server is created, so it is set here (a -D on the command line still wins).
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(PredictionServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
