@@ -48,9 +48,10 @@ public final class RunChart {
     public static JFreeChart chart(RunChartData data) {
         NumberAxis epochAxis = new NumberAxis("epoch");
         epochAxis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        epochAxis.setAutoRangeIncludesZero(false);
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(epochAxis);
-        plot.add(subplot(data, "mean loss", Point::meanLoss), 3);
-        plot.add(subplot(data, "samples/s", Point::samplesPerSecond), 2);
+        plot.add(subplot(data, "mean loss", Point::meanLoss, true), 3);
+        plot.add(subplot(data, "samples/s", Point::samplesPerSecond, false), 2); // same series: one legend
         plot.setGap(12);
         String title = data.key() + ": " + data.points().size() + " epochs committed, "
                 + data.attempts().size() + " attempt(s), " + data.rollbacks().size() + " rollback(s)";
@@ -74,14 +75,16 @@ public final class RunChart {
         }
     }
 
-    private static XYPlot subplot(RunChartData data, String label, ToDoubleFunction<Point> value) {
+    private static XYPlot subplot(RunChartData data, String label, ToDoubleFunction<Point> value, boolean inLegend) {
         XYSeriesCollection dataset = new XYSeriesCollection();
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        renderer.setDefaultSeriesVisibleInLegend(inLegend);
         int series = 0;
         for (int attempt : data.attempts()) {
             dataset.addSeries(series(data, "attempt " + attempt, p -> p.attempt() == attempt, value));
             renderer.setSeriesPaint(series, ATTEMPT_COLOURS[(attempt - 1) % ATTEMPT_COLOURS.length]);
             renderer.setSeriesStroke(series, new BasicStroke(2f));
+            renderer.setSeriesShape(series, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
             series++;
         }
         if (data.points().stream().anyMatch(Point::superseded)) {
