@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -85,6 +86,51 @@ public final class EventTopic implements RunEvents {
         }
     }
 
+
+    /** What {@link #follow} hands over after every poll. */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * @param events   the run's events of this poll, in topic order (often none)
+         * @param caughtUp whether everything committed before following started has been handed over
+         */
+        void onPoll(List<CheckpointEvent> events, boolean caughtUp) throws IOException;
+    }
+
+    /**
+     * Follows {@code key}'s events from the beginning, read_committed, until {@code running} says
+     * stop: one long-lived consumer (a new read per change would cost a consumer start each time),
+     * handing each poll's events to {@code listener}. A poll returns as soon as a transaction
+     * commits, so the delay after an event becomes visible is the broker round trip.
+     *
+     * @throws IOException when the topic does not exist or the listener fails (records that are not
+     *     JSON events are skipped with a warning)
+     */
+    public void follow(RunKey run, Duration pollTimeout, BooleanSupplier running, Listener listener)
+            throws IOException {
+        String key = run.toString();
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            if (partitions.isEmpty()) {
+                throw new IOException("topic '" + topic + "' does not exist on " + bootstrap);
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            boolean caughtUp = false;
+            while (running.getAsBoolean()) {
+                List<CheckpointEvent> events = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(pollTimeout)) {
+                    if (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        event(r).ifPresent(events::add);
+                    }
+                }
+                caughtUp = caughtUp || partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+                listener.onPoll(events, caughtUp);
+            }
+        }
+    }
 
     /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */
     @Override

@@ -28,6 +28,12 @@ public class DeadLetter {
     /** For people: what was wrong, e.g. "expected 8 features, got 9". */
     public String message;
 
+    /**
+     * The headers of the original record, in order (empty when it had none, null for a dead letter
+     * not made from a Kafka record); written to the DLQ before the reason headers.
+     */
+    public OriginalHeader[] originalHeaders;
+
     public DeadLetter() {
     }
 
@@ -57,7 +63,8 @@ public class DeadLetter {
                 && Arrays.equals(originalValue, d.originalValue)
                 && Objects.equals(topic, d.topic)
                 && reason == d.reason
-                && Objects.equals(message, d.message);
+                && Objects.equals(message, d.message)
+                && Arrays.equals(originalHeaders, d.originalHeaders);
     }
 
     @Override

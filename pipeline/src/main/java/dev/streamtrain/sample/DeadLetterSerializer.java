@@ -13,6 +13,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * Writes dead letters to the DLQ topic: the original bytes as the value, no key, and the
  * diagnosis in headers (as Kafka Connect's DLQ does), so the value can be replayed unchanged
  * once the producer or the schema is fixed. Header values are UTF-8 strings; numbers in decimal.
+ * The original record's headers come first, unchanged and in order, then the reason headers (also
+ * like Kafka Connect): a dead letter replayed and rejected again carries both diagnoses, and
+ * {@code headers().lastHeader(HEADER_REASON)} is the newest.
  */
 public class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
 
@@ -62,7 +65,12 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
      */
     @Override
     public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
-        List<Header> headers = new ArrayList<>(6);
+        List<Header> headers = new ArrayList<>(7 + (d.originalHeaders == null ? 0 : d.originalHeaders.length));
+        if (d.originalHeaders != null) {
+            for (OriginalHeader h : d.originalHeaders) {
+                headers.add(new RecordHeader(h.key, h.value));
+            }
+        }
         headers.add(header(HEADER_REASON, d.reason == null ? "" : d.reason.name()));
         headers.add(header(HEADER_MESSAGE, d.message == null ? "" : d.message));
         headers.add(header(HEADER_TOPIC, d.topic == null ? "" : d.topic));

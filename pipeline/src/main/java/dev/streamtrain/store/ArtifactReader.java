@@ -84,6 +84,20 @@ public final class ArtifactReader {
         return new FetchedArtifact(manifestUri, manifest, targetDir, files);
     }
 
+    /**
+     * One file of the epoch whose manifest is {@code manifest} (at {@code manifestUri}), in memory,
+     * verified against the manifest's size and sha256 (the {@code serve} command: no disk copy).
+     *
+     * @throws ArtifactVerificationException when the bytes do not match the manifest
+     */
+    public byte[] readVerified(URI manifestUri, Manifest manifest, String name) throws IOException {
+        Manifest.FileEntry entry = manifest.file(name);
+        URI uri = ArtifactLayout.sibling(manifestUri, name);
+        byte[] bytes = get(uri, name + " is listed in the manifest but missing from the bucket: ");
+        verify(uri, name, entry.sizeBytes(), entry.sha256(), bytes.length, HashingOutputStream.sha256Hex(bytes));
+        return bytes;
+    }
+
     private Path download(URI uri, Manifest.FileEntry entry, Path target) throws IOException {
         Path partial = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest sha256 = HashingOutputStream.newSha256();

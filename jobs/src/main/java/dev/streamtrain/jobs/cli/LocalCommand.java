@@ -78,6 +78,9 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "where the local Kafka and S3 keep their data (default: target/local)")
     Path workDir;
 
+    @Option(names = "--plot", paramLabel = "FILE", description = "at the end, write the plot of this run (PNG; see `plot`)")
+    Path plot;
+
     @Override
     public Integer call() throws Exception {
         Path work = workDir != null ? workDir : Path.of(System.getProperty("streamtrain.home", "."), "target", "local");
@@ -135,6 +138,9 @@ final class LocalCommand implements Callable<Integer> {
                     last.device, seconds);
             reportHeldOut(config, teacher, last, first);
             reportCheckpoints(stack, config);
+            if (plot != null) {
+                LocalPlot.write(stack.bootstrapServers(), config, plot);
+            }
         }
         return 0;
     }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Online training of PyTorch (DJL) models inside Apache Flink.",
         subcommands = {LocalCommand.class, EventsCommand.class, FetchCommand.class, StackCommand.class, BenchCommand.class,
-                ClusterCommand.class, FlinkCommand.class, RollbackCommand.class, ProduceCommand.class})
+                ClusterCommand.class, FlinkCommand.class, RollbackCommand.class, ProduceCommand.class,
+                PlotCommand.class, ServeCommand.class})
 public final class Streamtrain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

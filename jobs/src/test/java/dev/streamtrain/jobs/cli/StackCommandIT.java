@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.S3Credentials;
-import dev.streamtrain.localstack.S3Endpoint;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Clients;
 import java.io.IOException;
 import java.io.UncheckedIOException;

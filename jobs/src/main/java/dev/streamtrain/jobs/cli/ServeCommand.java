@@ -1,0 +1,100 @@
+package dev.streamtrain.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.store.RunKey;
+import dev.streamtrain.jobs.serve.ModelServer;
+import dev.streamtrain.store.S3Endpoint;
+import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.trainer.ModelSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** A reference predictor: follows a run's events and serves its newest live epoch over HTTP JSON. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a run's model over HTTP JSON, hot-swapping each new epoch: it follows the run's events",
+                "(read_committed), downloads each new epoch's model.safetensors, verifies its sha256 against the",
+                "manifest, builds the model from the manifest's modelConfig and swaps it in atomically; a",
+                "rolled-back event swaps back to that epoch. A model that does not verify is never served.",
+                "POST /predict {\"features\": [[...], ...]} -> {\"outputs\", \"epoch\", \"attempt\", \"modelSha256\"};",
+                "GET /model, /health, /ready, /metrics. Prints one JSON line (url, key) once listening; Ctrl-C stops.",
+                "Exit codes: 2 usage or configuration."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
+    String key;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
+    String bootstrap;
+
+    @Option(names = "--topic", defaultValue = "model-checkpoints", description = "(default: ${DEFAULT-VALUE})")
+    String topic;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "larger bodies get 413 (default: 8 MiB)")
+    int maxBodyBytes;
+
+    @Option(names = "--device", defaultValue = "CPU", description = "CPU, GPU or AUTO (default: ${DEFAULT-VALUE})")
+    ModelSpec.DeviceChoice device;
+
+    @Mixin
+    S3Options s3Options = new S3Options();
+
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        }
+        try {
+            RunKey.parse(key);
+        } catch (IllegalArgumentException e) {
+            return usage("--key: " + e.getMessage());
+        }
+        if (threads < 1 || maxBodyBytes < 64 || port < 0 || port > 65535) {
+            return usage("--threads must be at least 1, --max-body-bytes at least 64, --port 0..65535");
+        }
+        S3Endpoint s3 = s3Options.resolve();
+        if (s3 == null) {
+            return usage(S3Options.MISSING);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (S3Client client = S3Clients.create(s3);
+                ModelServer server = new ModelServer(new ModelServer.Settings(bootstrap, topic, key, host, port, threads,
+                        maxBodyBytes, device), client).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "serve-shutdown"));
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("url", "http://" + host + ":" + server.port());
+            line.put("key", key);
+            line.put("topic", topic);
+            stdout.println(new ObjectMapper().writeValueAsString(line));
+            stdout.flush();
+            stderr.println("streamtrain serve: listening on http://" + host + ":" + server.port() + " for " + key
+                    + "; Ctrl-C stops");
+            stopped.await();
+        }
+        return 0;
+    }
+
+    private int usage(String message) {
+        stderr.println("streamtrain serve: " + message);
+        return 2;
+    }
+}
