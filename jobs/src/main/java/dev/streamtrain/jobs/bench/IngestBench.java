@@ -161,7 +161,7 @@ public final class IngestBench {
         settings.put("sample.format", format.name());
         settings.put("sample.feature-dim", String.valueOf(FEATURE_DIM));
         settings.put("model.batch-size", String.valueOf(blockRows));
-        settings.put("checkpoint.dir", "file:///tmp/" + id); // required by the config; this job takes no checkpoint
+        settings.put("checkpoint.dir", "s3://unused/" + id); // required by the config; this job takes no checkpoint
         JobConfig config = JobConfig.fromMap(settings);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
