@@ -6,8 +6,8 @@ import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DeadLetterSerializer;
-import dev.streamtrain.sample.DecodedRecord;
-import dev.streamtrain.sample.KafkaSampleDeserializer;
+import dev.streamtrain.sample.DecodedRow;
+import dev.streamtrain.sample.KafkaRowDeserializer;
 import dev.streamtrain.store.RunKey;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -20,12 +20,12 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaWiring {
     private KafkaWiring() {}
 
-    public static KafkaSource<DecodedRecord> samplesSource(JobConfig config) {
-        KafkaSourceBuilder<DecodedRecord> b = KafkaSource.<DecodedRecord>builder()
+    public static KafkaSource<DecodedRow> samplesSource(JobConfig config) {
+        KafkaSourceBuilder<DecodedRow> b = KafkaSource.<DecodedRow>builder()
                 .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
                 .setTopics(config.get(TrainingJobOptions.SAMPLES_TOPIC))
                 .setGroupId(config.get(TrainingJobOptions.GROUP_ID))
-                .setDeserializer(new KafkaSampleDeserializer(config.sampleSchema()))
+                .setDeserializer(new KafkaRowDeserializer(config.sampleSchema()))
                 // offsets live in Flink's checkpoints; committing them to Kafka only shows progress
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("isolation.level", "read_committed");

@@ -4,9 +4,10 @@ import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
-import dev.streamtrain.sample.DecodedRecord;
-import dev.streamtrain.sample.KafkaSampleDeserializer;
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.DecodedRow;
+import dev.streamtrain.sample.KafkaRowDeserializer;
+import dev.streamtrain.sample.SampleBatcher;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.sample.SampleValidator;
 import dev.streamtrain.operator.ModelTrainerOperator;
 import dev.streamtrain.operator.TrainerSettings;
@@ -43,13 +44,13 @@ public final class OnlineTrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainingJob.class);
 
     private final JobConfig config;
-    private final Source<DecodedRecord, ?, ?> samples;
+    private final Source<DecodedRow, ?, ?> samples;
     private final Sink<DeadLetter> deadLetters;
     private final Sink<TrainingReport> reports;
     private final Sink<EventRecord> events;
-    private UnaryOperator<DataStream<Sample>> beforeTrainer = UnaryOperator.identity();
+    private UnaryOperator<DataStream<SampleBlock>> beforeTrainer = UnaryOperator.identity();
 
-    public OnlineTrainingJob(JobConfig config, Source<DecodedRecord, ?, ?> samples, Sink<DeadLetter> deadLetters,
+    public OnlineTrainingJob(JobConfig config, Source<DecodedRow, ?, ?> samples, Sink<DeadLetter> deadLetters,
                              Sink<EventRecord> events, Sink<TrainingReport> reports) {
         this.config = config;
         this.samples = samples;
@@ -59,7 +60,7 @@ public final class OnlineTrainingJob {
     }
 
     /** A stage between validation and training (tests inject failures here). */
-    public OnlineTrainingJob beforeTrainer(UnaryOperator<DataStream<Sample>> stage) {
+    public OnlineTrainingJob beforeTrainer(UnaryOperator<DataStream<SampleBlock>> stage) {
         this.beforeTrainer = stage;
         return this;
     }
@@ -98,11 +99,14 @@ public final class OnlineTrainingJob {
     /** Adds the pipeline to {@code env} and returns the trainer's report stream. */
     public DataStream<TrainingReport> build(StreamExecutionEnvironment env) {
         int sourceParallelism = config.get(TrainingJobOptions.SOURCE_PARALLELISM);
-        SingleOutputStreamOperator<Sample> valid = env
-                .fromSource(samples, WatermarkStrategy.<DecodedRecord>forMonotonousTimestamps()
-                        .withTimestampAssigner(KafkaSampleDeserializer.eventTimeAssigner()), "samples")
+        // the source decodes and validates each record into one reused row; the batcher, chained to
+        // it (same parallelism, forward edge), gathers valid rows into blocks of one mini-batch
+        SingleOutputStreamOperator<SampleBlock> valid = env
+                .fromSource(samples, WatermarkStrategy.<DecodedRow>forMonotonousTimestamps()
+                        .withTimestampAssigner(KafkaRowDeserializer.eventTimeAssigner()), "samples")
                 .uid(OperatorUids.SAMPLES_SOURCE).setParallelism(sourceParallelism)
-                .process(new SampleValidator()).name("decode + validate")
+                .transform("decode + validate", TypeInformation.of(SampleBlock.class),
+                        new SampleBatcher(config.sampleSchema(), config.modelSpec().batchSize()))
                 .uid(OperatorUids.SAMPLE_VALIDATOR).setParallelism(sourceParallelism);
 
         valid.getSideOutput(SampleValidator.DEAD_LETTERS)

@@ -1,6 +1,6 @@
 package dev.streamtrain.jobs;
 
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,7 +12,7 @@ import org.apache.flink.api.common.state.CheckpointListener;
  * the stream (a pause every {@code paceEvery} samples) so that a small test input spans several
  * checkpoints. The "already failed" flag is static (keyed by test id): it must survive the restart.
  */
-final class FailOnceAfterCheckpoint implements MapFunction<Sample, Sample>, CheckpointListener {
+final class FailOnceAfterCheckpoint implements MapFunction<SampleBlock, SampleBlock>, CheckpointListener {
     private static final long serialVersionUID = 1L;
     static final Map<String, AtomicBoolean> FAILED = new ConcurrentHashMap<>();
 
@@ -31,12 +31,14 @@ final class FailOnceAfterCheckpoint implements MapFunction<Sample, Sample>, Chec
     }
 
     @Override
-    public Sample map(Sample s) throws Exception {
+    public SampleBlock map(SampleBlock s) throws Exception {
         if (armed && FAILED.get(id).compareAndSet(false, true)) {
             throw new IllegalStateException("injected failure after checkpoint " + afterCheckpoint);
         }
-        if (++seen % paceEvery == 0) {
-            Thread.sleep(2); // pacing, not waiting for anything
+        long before = seen;
+        seen += s.rows();
+        for (long k = before / paceEvery; k < seen / paceEvery; k++) {
+            Thread.sleep(2); // pacing (a pause per paceEvery samples), not waiting for anything
         }
         return s;
     }

@@ -1,7 +1,7 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.CheckpointEvent;
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>Also paces the stream (a pause every {@code paceEvery} samples) so that the input spans
  * several checkpoints.
  */
-final class FailWhileAnEventIsUncommitted implements MapFunction<Sample, Sample>, CheckpointedFunction, CheckpointListener {
+final class FailWhileAnEventIsUncommitted implements MapFunction<SampleBlock, SampleBlock>, CheckpointedFunction, CheckpointListener {
     private static final long serialVersionUID = 1L;
     /** The checkpoint id of the event whose transaction the failure aborted; -1 until then. */
     static final Map<String, AtomicLong> ABORTED_CHECKPOINT = new ConcurrentHashMap<>();
@@ -62,9 +62,11 @@ final class FailWhileAnEventIsUncommitted implements MapFunction<Sample, Sample>
     }
 
     @Override
-    public Sample map(Sample s) throws Exception {
-        if (++seen % paceEvery == 0) {
-            Thread.sleep(2); // pacing, not waiting for anything
+    public SampleBlock map(SampleBlock s) throws Exception {
+        long before = seen;
+        seen += s.rows();
+        for (long k = before / paceEvery; k < seen / paceEvery; k++) {
+            Thread.sleep(2); // pacing (a pause per paceEvery samples), not waiting for anything
         }
         return s;
     }

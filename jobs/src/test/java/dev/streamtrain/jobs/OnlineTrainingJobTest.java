@@ -8,6 +8,7 @@ import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.DjlTrainer;
@@ -104,13 +105,13 @@ class OnlineTrainingJobTest {
     }
 
     /** Runs the job on a bounded input and returns its reports (exactly once, also across restarts). */
-    static List<TrainingReport> run(JobConfig config, MapFunction<Sample, Sample> injector) throws Exception {
+    static List<TrainingReport> run(JobConfig config, MapFunction<SampleBlock, SampleBlock> injector) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 OnlineTrainingJob.environmentConfig(config));
         OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
                 KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
         if (injector != null) {
-            job.beforeTrainer(s -> s.map(injector).returns(TypeInformation.of(Sample.class))
+            job.beforeTrainer(s -> s.map(injector).returns(TypeInformation.of(SampleBlock.class))
                     .uid("failure-injector").name("failure injector").setParallelism(1));
         }
         DataStream<TrainingReport> reports = job.build(env);

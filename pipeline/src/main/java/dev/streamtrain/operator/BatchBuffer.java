@@ -1,12 +1,14 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Objects;
 
 /**
  * The mini-batch being filled. Batches are formed by sample count only — never by time or by
@@ -69,20 +71,57 @@ final class BatchBuffer {
     }
 
     /**
-     * Adds the rows' sources to the window's offset and event-time ranges: one map update per run
-     * of rows from the same partition (usually the whole batch), not one per sample.
+     * Copies rows of {@code block} from {@code from} on, as many as fit; returns how many were taken
+     * (the batch is full when {@link #rows()} reaches the capacity).
      */
+    int addRows(SampleBlock block, int from) {
+        if (block.featureDim() != inputDim || block.labelWidth() != labelWidth) {
+            throw new IllegalArgumentException("block rows have " + block.featureDim() + " features and "
+                    + block.labelWidth() + " label values; the model expects " + inputDim + " and " + labelWidth);
+        }
+        int n = Math.min(capacity - rows, block.rows() - from);
+        System.arraycopy(block.features(), from * inputDim, features, rows * inputDim, n * inputDim);
+        System.arraycopy(block.labels(), from * labelWidth, labels, rows * labelWidth, n * labelWidth);
+        System.arraycopy(block.topics(), from, topics, rows, n);
+        System.arraycopy(block.partitions(), from, partitions, rows, n);
+        System.arraycopy(block.eventTimes(), from, eventTimes, rows, n);
+        for (int i = 0; i < n; i++) {
+            offsets[rows + i] = topics[rows + i] == null ? -1 : block.offsets()[from + i];
+        }
+        rows += n;
+        return n;
+    }
+
+    boolean isFull() {
+        return rows == capacity;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Adds the rows' sources to the window's offset and event-time ranges. */
     void recordSourcesIn(EpochWindow window) {
-        int start = 0;
-        for (int i = 1; i <= rows; i++) {
-            if (i == rows || partitions[i] != partitions[start] || !java.util.Objects.equals(topics[i], topics[start])) {
+        recordSources(window, topics, partitions, offsets, eventTimes, 0, rows);
+    }
+
+    /**
+     * Adds the sources of rows [from, to) to the window's offset and event-time ranges: one map
+     * update per run of rows from the same partition (usually the whole batch), not one per sample.
+     */
+    static void recordSources(EpochWindow window, String[] topics, int[] partitions, long[] offsets,
+                              long[] eventTimes, int from, int to) {
+        int start = from;
+        for (int i = from + 1; i <= to; i++) {
+            if (i == to || partitions[i] != partitions[start] || !Objects.equals(topics[i], topics[start])) {
                 long first = Long.MAX_VALUE;
                 long last = Long.MIN_VALUE;
                 long minTime = Long.MAX_VALUE;
                 long maxTime = Long.MIN_VALUE;
                 for (int r = start; r < i; r++) {
-                    first = Math.min(first, offsets[r]);
-                    last = Math.max(last, offsets[r]);
+                    long offset = topics[r] == null ? -1 : offsets[r];
+                    first = Math.min(first, offset);
+                    last = Math.max(last, offset);
                     minTime = Math.min(minTime, eventTimes[r]);
                     maxTime = Math.max(maxTime, eventTimes[r]);
                 }

@@ -2,7 +2,7 @@ package dev.streamtrain.operator;
 
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * {@link TrainerSettings}.
  */
 public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
-        implements OneInputStreamOperator<Sample, TrainingReport>, BoundedOneInput {
+        implements OneInputStreamOperator<SampleBlock, TrainingReport>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ModelTrainerOperator.class);
 
@@ -113,18 +113,41 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     }
 
     @Override
-    public void processElement(StreamRecord<Sample> element) throws Exception {
+    public void processElement(StreamRecord<SampleBlock> element) throws Exception {
         if (publisher != null) {
             publisher.checkAsyncException();
         }
-        Sample s = element.getValue();
+        SampleBlock block = element.getValue();
+        if (block.isEmpty()) {
+            return;
+        }
         EpochPolicy epochs = settings.epochPolicy();
+        // event-time windows close only on watermarks, which never fall inside a block: the block's
+        // first row fixes the end of a window that has none yet, as a first sample would
         if (epochs.byEventTime() && window.endMillis == Long.MIN_VALUE) {
             long span = epochs.spanMillis();
-            window.endMillis = Math.floorDiv(s.eventTimeMillis, span) * span + span;
+            window.endMillis = Math.floorDiv(block.eventTimes()[0], span) * span + span;
         }
-        if (batch.add(s)) {
-            trainFullBatch();
+        int next = 0;
+        while (next < block.rows()) {
+            if (batch.rows() == 0 && block.rows() - next >= batch.capacity()) {
+                // a whole mini-batch lines up with an empty pending batch: train from the block's arrays
+                int rows = batch.capacity();
+                float loss = trainer.trainBatch(block.features(), block.labels(), next, rows);
+                BatchBuffer.recordSources(window, block.topics(), block.partitions(), block.offsets(),
+                        block.eventTimes(), next, next + rows);
+                next += rows;
+                afterBatch(rows, loss);
+            } else {
+                next += batch.addRows(block, next);
+                if (batch.isFull()) {
+                    float loss = trainer.trainBatch(batch.features(), batch.labels(), batch.rows());
+                    int rows = batch.rows();
+                    batch.recordSourcesIn(window);
+                    batch.clear();
+                    afterBatch(rows, loss);
+                }
+            }
         }
     }
 
@@ -144,14 +167,11 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         super.processWatermark(mark);
     }
 
-    private void trainFullBatch() throws IOException {
-        float loss = trainer.trainBatch(batch.features(), batch.labels(), batch.rows());
-        int rows = batch.rows();
-        batch.recordSourcesIn(window);
+    /** Books a trained mini-batch of {@code rows} rows whose sources the window has recorded already. */
+    private void afterBatch(int rows, float loss) throws IOException {
         window.samples += rows;
         window.batches++;
         window.lossSum += loss;
-        batch.clear();
         counters.samplesTrained += rows;
         counters.batches++;
         counters.lossSinceReport += loss;

@@ -41,15 +41,36 @@ public final class SampleDecoder implements Serializable {
      * @param timestamp the Kafka record timestamp: the event time unless a JSON record has its own
      */
     public DecodedRecord decode(byte[] value, String topic, int partition, long offset, long timestamp) {
+        float[] features = new float[schema.featureDim()];
+        float[] label = new float[schema.labelWidth()];
         try {
-            Sample sample = decodeOrReject(value, timestamp);
-            return DecodedRecord.of(sample.withSource(topic, partition, offset));
+            long eventTime = decodeOrReject(value, timestamp, features, label);
+            return DecodedRecord.of(new Sample(features, label, eventTime).withSource(topic, partition, offset));
         } catch (Rejection r) {
             return DecodedRecord.of(new DeadLetter(value, topic, partition, offset, timestamp, r.reason, r.getMessage()));
         }
     }
 
-    private Sample decodeOrReject(byte[] value, long timestamp) throws Rejection {
+    /**
+     * Decodes into {@code row}'s reusable arrays: no allocation for a valid record. The same checks,
+     * reasons and messages as {@link #decode}; a rejected record gets a {@link DeadLetter} holding
+     * {@code value} itself.
+     */
+    public void decodeInto(byte[] value, String topic, int partition, long offset, long timestamp, DecodedRow row) {
+        row.topic = topic;
+        row.partition = partition;
+        row.offset = offset;
+        try {
+            row.eventTimeMillis = decodeOrReject(value, timestamp, row.features, row.label);
+            row.deadLetter = null;
+        } catch (Rejection r) {
+            row.eventTimeMillis = timestamp;
+            row.deadLetter = new DeadLetter(value, topic, partition, offset, timestamp, r.reason, r.getMessage());
+        }
+    }
+
+    /** Fills {@code features} and {@code label} (exactly featureDim and labelWidth long); returns the event time. */
+    private long decodeOrReject(byte[] value, long timestamp, float[] features, float[] label) throws Rejection {
         if (value == null) {
             throw new Rejection(DeadLetterReason.EMPTY, "record value is null (a tombstone)");
         }
@@ -60,12 +81,16 @@ public final class SampleDecoder implements Serializable {
             throw new Rejection(DeadLetterReason.OVERSIZE, "record value is " + value.length
                     + " bytes, more than maxRecordBytes " + schema.maxRecordBytes());
         }
-        return schema.format() == SampleFormat.JSON ? decodeJson(value, timestamp) : decodeBinary(value, timestamp);
+        if (schema.format() == SampleFormat.JSON) {
+            return decodeJson(value, timestamp, features, label);
+        }
+        decodeBinary(value, features, label);
+        return timestamp;
     }
 
     // ---------------------------------------------------------------- BINARY
 
-    private Sample decodeBinary(byte[] value, long timestamp) throws Rejection {
+    private void decodeBinary(byte[] value, float[] features, float[] label) throws Rejection {
         int expected = schema.binaryRecordBytes();
         if (value.length != expected) {
             throw new Rejection(DeadLetterReason.WRONG_DIMENSION, "BINARY record is " + value.length
@@ -74,31 +99,26 @@ public final class SampleDecoder implements Serializable {
                             : schema.labelDim() + " float32 label values") + ")");
         }
         ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
-        float[] features = new float[schema.featureDim()];
         buf.asFloatBuffer().get(features);
         checkFinite(features, "features");
         int labelStart = Float.BYTES * features.length;
-        float[] label;
         if (schema.labelKind() == LabelKind.CLASS) {
             int c = buf.getInt(labelStart);
             if (c < 0 || c >= schema.numClasses()) {
                 throw classOutOfRange(Integer.toString(c));
             }
-            label = new float[] {c};
+            label[0] = c;
         } else {
-            label = new float[schema.labelDim()];
             buf.position(labelStart);
             buf.asFloatBuffer().get(label);
             checkFinite(label, "label");
             checkBinaryLabel(label);
         }
-        return new Sample(features, label, timestamp);
     }
 
     // ---------------------------------------------------------------- JSON
 
-    private Sample decodeJson(byte[] value, long timestamp) throws Rejection {
-        float[] features = new float[schema.featureDim()];
+    private long decodeJson(byte[] value, long timestamp, float[] features, float[] labelOut) throws Rejection {
         int featureCount = -1; // -1: field absent
         LabelValues label = null;
         long eventTime = timestamp;
@@ -159,7 +179,8 @@ public final class SampleDecoder implements Serializable {
                     "expected " + schema.labelWidth() + " label values, got " + label.count);
         }
         checkFinite(features, "features");
-        return new Sample(features, label.toLabel(), eventTime);
+        label.toLabel(labelOut);
+        return eventTime;
     }
 
     /**
@@ -221,8 +242,7 @@ public final class SampleDecoder implements Serializable {
             count++;
         }
 
-        float[] toLabel() throws Rejection {
-            float[] label = new float[values.length];
+        void toLabel(float[] label) throws Rejection {
             for (int i = 0; i < values.length; i++) {
                 if (!Double.isFinite(values[i]) || !Float.isFinite((float) values[i])) {
                     throw new Rejection(DeadLetterReason.NON_FINITE, "label[" + i + "] is " + values[i]);
@@ -240,7 +260,6 @@ public final class SampleDecoder implements Serializable {
             } else {
                 checkBinaryLabel(label);
             }
-            return label;
         }
     }
 

@@ -114,11 +114,22 @@ public final class DjlTrainer implements AutoCloseable {
      *     caller should then restore from its last snapshot
      */
     public float trainBatch(float[] features, float[] labels, int rows) {
+        return trainBatch(features, labels, 0, rows);
+    }
+
+    /**
+     * Trains on rows [firstRow, firstRow + rows) of row-major {@code features} and {@code labels}: a
+     * mini-batch taken straight out of a larger block, without copying it into a batch buffer first.
+     */
+    public float trainBatch(float[] features, float[] labels, int firstRow, int rows) {
         ensureOpen();
         checkRows(rows, spec.batchSize(), "trainBatch");
-        checkInputs(features, labels, rows);
-        staging.stageFeatures(features, 0, rows);
-        staging.stageLabels(labels, 0, rows);
+        if (firstRow < 0) {
+            throw new IllegalArgumentException("trainBatch: firstRow must be >= 0, got " + firstRow);
+        }
+        checkInputs(features, labels, firstRow + rows);
+        staging.stageFeatures(features, firstRow, rows);
+        staging.stageLabels(labels, firstRow, rows);
         try (NDManager step = manager.newSubManager();
                 Autograd recording = Autograd.recording()) {
             NDArray predictions = forward(staging.features(step, rows), true);

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.store.ArtifactLayout;
@@ -59,13 +60,13 @@ class ModelTrainerOperatorArtifactsTest {
                 .lineage(new RunLineage(2, CHECKPOINTS, true));
     }
 
-    private static OneInputStreamOperatorTestHarness<Sample, TrainingReport> harness(TrainerSettings settings)
+    private static OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> harness(TrainerSettings settings)
             throws Exception {
         return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(settings));
     }
 
     /** {@code count} samples from partition 0 of "samples", at consecutive offsets, all at {@code eventTime}. */
-    private void feed(OneInputStreamOperatorTestHarness<Sample, TrainingReport> h, int count, long eventTime)
+    private void feed(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h, int count, long eventTime)
             throws Exception {
         for (int i = 0; i < count; i++) {
             Sample s = teacher.next();
@@ -73,12 +74,12 @@ class ModelTrainerOperatorArtifactsTest {
             s.partition = 0;
             s.offset = nextOffset++;
             s.eventTimeMillis = eventTime;
-            h.processElement(s, eventTime);
+            h.processElement(SampleBlocks.of(List.of(s)), eventTime);
         }
     }
 
     /** The events emitted so far, in order, and clears them. */
-    private static List<CheckpointEvent> takeEvents(OneInputStreamOperatorTestHarness<Sample, TrainingReport> h)
+    private static List<CheckpointEvent> takeEvents(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h)
             throws IOException {
         List<CheckpointEvent> events = new ArrayList<>();
         var records = h.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS);

@@ -32,6 +32,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -69,6 +70,22 @@ class DeadLetterHeadersTest {
         assertTrue(decoded.get(1).valid(), "the valid record still decodes");
         DeadLetter letter = decoded.get(0).deadLetter;
         assertEquals(DeadLetterReason.WRONG_DIMENSION, letter.reason);
+        // the job's batched path decodes through KafkaRowDeserializer: its dead letter is the same
+        KafkaRowDeserializer rows = new KafkaRowDeserializer(SCHEMA);
+        List<DeadLetter> fromRows = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(stack, samples, 2)) {
+            rows.deserialize(r, new Collector<>() {
+                @Override
+                public void collect(DecodedRow row) {
+                    fromRows.add(row.deadLetter); // the row is reused: keep what it says now
+                }
+
+                @Override
+                public void close() {}
+            });
+        }
+        assertEquals(letter, fromRows.get(0));
+        assertNull(fromRows.get(1), "the valid record decodes on the batched path too");
         DeadLetter shipped = throughFlinksSerializer(letter); // the job moves it between operators
         assertEquals(letter, shipped);
 
@@ -121,7 +138,7 @@ class DeadLetterHeadersTest {
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(LocalStack stack, String topic, int expected) {
         Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {

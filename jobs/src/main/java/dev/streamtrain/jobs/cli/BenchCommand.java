@@ -9,6 +9,7 @@ import dev.streamtrain.jobs.bench.BareLoop;
 import dev.streamtrain.jobs.bench.BenchKafka;
 import dev.streamtrain.jobs.bench.BenchModel;
 import dev.streamtrain.jobs.bench.CpuMeter;
+import dev.streamtrain.jobs.bench.IngestBench;
 import dev.streamtrain.jobs.bench.PipelineRun;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.localstack.LocalStack;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", defaultValue = "small,wide,artifacts",
             description = "what to measure: small (64-256-256-1), wide (64-2048-2048-1), artifacts (a ResNet-18-sized "
-                    + "artifact write vs a raw S3 PUT, and training during an upload) (default: ${DEFAULT-VALUE})")
+                    + "artifact write vs a raw S3 PUT, and training during an upload), ingest (the sample path without a "
+                    + "model, BINARY and JSON, vs a plain KafkaConsumer loop; not in the default) (default: ${DEFAULT-VALUE})")
     List<String> models;
 
     @Option(names = "--samples",
@@ -80,7 +82,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<BenchModel> chosen;
         try {
-            chosen = models.stream().map(String::trim).filter(m -> !m.equals("artifacts")).map(BenchModel::named).toList();
+            chosen = models.stream().map(String::trim).filter(m -> !m.equals("artifacts") && !m.equals("ingest"))
+                    .map(BenchModel::named).toList();
             if (samples != null && samples < 2L * batchSize) {
                 throw new IllegalArgumentException("--samples must be at least two batches (" + 2 * batchSize + ")");
             }
@@ -119,6 +122,17 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.println(json.writeValueAsString(row));
                     System.out.flush();
                     rows.add(row);
+                }
+                if (models.stream().map(String::trim).anyMatch("ingest"::equals)) {
+                    for (SampleFormat format : List.of(SampleFormat.BINARY, SampleFormat.JSON)) {
+                        long n = samples != null ? samples : format == SampleFormat.BINARY ? 3_000_000 : 1_000_000;
+                        Map<String, Object> row = IngestBench.run(stack, format, n, batchSize, BenchCommand::progress);
+                        System.out.println(json.writeValueAsString(row));
+                        System.out.flush();
+                        progress(String.format("ingest %s: %,d samples/s per core (%.1f MB/s per core), %.2f of the plain "
+                                        + "consumer's rate (%.2f per core)", format, row.get("pipelineSamplesPerCoreSecond"),
+                                row.get("pipelineMBPerCoreSecond"), row.get("ratio"), row.get("perCoreRatio")));
+                    }
                 }
                 if (models.stream().map(String::trim).anyMatch("artifacts"::equals)) {
                     Map<String, Object> row = ArtifactBench.run(stack, BenchCommand::progress);
