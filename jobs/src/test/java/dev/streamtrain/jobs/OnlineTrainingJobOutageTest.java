@@ -11,7 +11,7 @@ import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.TrainingReport;
 import java.net.URI;
@@ -54,6 +54,8 @@ class OnlineTrainingJobOutageTest {
     private static final int SAMPLES = WINDOW * EPOCHS; // the last window ends exactly at the input's end
     /** Where the pacer slows down to wait for the first outage: half a batch before epoch 3 closes. */
     private static final long FIRST_OUTAGE_AT = 3L * WINDOW - 32;
+    /** The longest a service stays down. */
+    private static final Duration OUTAGE = Duration.ofSeconds(12);
 
     @Test
     void anS3OutageAndABrokerCrashLoseAndDuplicateNothing(LocalStack stack) throws Exception {
@@ -81,7 +83,7 @@ class OnlineTrainingJobOutageTest {
             }
         });
 
-        outage(control, faulty, "S3", stack.objectStore()::kill, stack.objectStore()::restart, true);
+        outage(control, faulty, "S3", stack.objectStore()::stop, stack.objectStore()::restart, true);
         outage(control, faulty, "Kafka", stack.kafka()::kill, stack.kafka()::restart, false);
         TrainingReport recovered = last(faulty.get(3, TimeUnit.MINUTES));
         LOG.info("outage run: {} task starts, {} samples mapped for {} in the input", control.opens.get(),
@@ -125,10 +127,19 @@ class OnlineTrainingJobOutageTest {
         int opensBefore = control.opens.get();
         long target = control.holdAt.get() + 96; // past the window's end and its artifact
         kill.run();
-        LOG.info("{} killed at offset {}", what, control.highestOffset.get());
+        LOG.info("{} down at offset {}", what, control.highestOffset.get());
         control.holdAt.set(Long.MAX_VALUE); // run on into the outage
-        Await.until(Duration.ofMinutes(1), 50, "the job to meet the " + what + " outage",
-                () -> control.highestOffset.get() >= target || control.opens.get() > opensBefore || job.isDone());
+        // The outage lasts until the job has run on past the window's end (its artifact or event then
+        // meets the dead service), or has restarted, or for at most OUTAGE: samples reach the pacer a
+        // block at a time, and the task thread may instead block at the next barrier waiting for the
+        // upload or the event send to the dead service, which is meeting the outage too.
+        long downSince = System.nanoTime();
+        while (System.nanoTime() - downSince < OUTAGE.toNanos()
+                && control.highestOffset.get() < target && control.opens.get() <= opensBefore && !job.isDone()) {
+            Thread.sleep(50);
+        }
+        LOG.info("{} outage met after {} ms: offset {}, {} task starts", what, (System.nanoTime() - downSince) / 1_000_000,
+                control.highestOffset.get(), control.opens.get());
         if (holdNext) {
             control.holdAt.set(control.highestOffset.get()); // slow while the service starts (seconds)
         }
@@ -152,7 +163,7 @@ class OnlineTrainingJobOutageTest {
         OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
                 KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
         if (pacer != null) {
-            job.beforeTrainer(s -> s.map(pacer).returns(TypeInformation.of(Sample.class))
+            job.beforeTrainer(s -> s.map(pacer).returns(TypeInformation.of(SampleBlock.class))
                     .uid("outage-pacer").name("outage pacer").setParallelism(1));
         }
         List<TrainingReport> out = new ArrayList<>();
@@ -180,11 +191,11 @@ class OnlineTrainingJobOutageTest {
     }
 
     /**
-     * Paces the stream (1 ms a sample) and holds it — 50 ms a sample, still flowing, so that
+     * Paces the stream (1 ms a sample, per block of samples) and holds it — 50 ms a sample, still flowing, so that
      * checkpoints go on — from offset {@code holdAt} until the test moves the hold. The controls are
      * static (keyed by run): they must survive the job's restarts.
      */
-    static final class Pacer extends RichMapFunction<Sample, Sample> {
+    static final class Pacer extends RichMapFunction<SampleBlock, SampleBlock> {
         private static final long serialVersionUID = 1L;
         static final Map<String, Control> CONTROLS = new ConcurrentHashMap<>();
         private final String id;
@@ -206,12 +217,17 @@ class OnlineTrainingJobOutageTest {
         }
 
         @Override
-        public Sample map(Sample s) throws Exception {
+        public SampleBlock map(SampleBlock block) throws Exception {
             Control c = CONTROLS.get(id);
-            c.mapped.incrementAndGet();
-            c.highestOffset.accumulateAndGet(s.offset, Math::max);
-            Thread.sleep(s.offset >= c.holdAt.get() ? 50 : 1); // pacing, not waiting for anything
-            return s;
+            c.mapped.addAndGet(block.rows());
+            if (block.isEmpty()) {
+                return block;
+            }
+            long last = block.offsets()[block.rows() - 1];
+            c.highestOffset.accumulateAndGet(last, Math::max);
+            // pacing, not waiting for anything
+            Thread.sleep((long) block.rows() * (last >= c.holdAt.get() ? 50 : 1));
+            return block;
         }
     }
 }

@@ -27,6 +27,15 @@ public interface ObjectStoreService extends AutoCloseable {
         throw new UnsupportedOperationException(description() + " cannot be killed and restarted");
     }
 
+    /**
+     * Stops the S3 server cleanly (SIGTERM), as an operator or an orchestrator would; its data stays for
+     * {@link #restart()}. Outage tests use this rather than {@link #kill()} for s3mock: its file store is not
+     * crash-safe, and a kill in the middle of a write leaves a truncated metadata file that it refuses to load.
+     */
+    default void stop() throws Exception {
+        throw new UnsupportedOperationException(description() + " cannot be stopped and restarted");
+    }
+
     /** Starts the killed S3 server again, on the same port with the same data; returns once it answers. */
     default void restart() throws Exception {
         throw new UnsupportedOperationException(description() + " cannot be killed and restarted");

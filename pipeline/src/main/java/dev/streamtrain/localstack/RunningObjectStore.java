@@ -4,15 +4,15 @@ import dev.streamtrain.store.S3Endpoint;
 
 /** A started S3-compatible server: what it offers, and how to stop it. */
 record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boolean checksCredentials,
-                          String description, AutoCloseable stop) implements ObjectStoreService {
+                          String description, AutoCloseable shutdown) implements ObjectStoreService {
     @Override
     public void close() throws Exception {
-        stop.close();
+        shutdown.close();
     }
 
     @Override
     public boolean restartable() {
-        return stop instanceof RestartableChild;
+        return shutdown instanceof RestartableChild;
     }
 
     @Override
@@ -21,12 +21,17 @@ record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boole
     }
 
     @Override
+    public void stop() throws Exception {
+        child().stop();
+    }
+
+    @Override
     public void restart() throws Exception {
         child().restart();
     }
 
     private RestartableChild child() {
-        if (stop instanceof RestartableChild child) {
+        if (shutdown instanceof RestartableChild child) {
             return child;
         }
         throw new UnsupportedOperationException(description + " cannot be killed and restarted");
