@@ -11,7 +11,7 @@ import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
-import dev.streamtrain.sample.Sample;
+import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.TrainingReport;
 import java.net.URI;
@@ -152,7 +152,7 @@ class OnlineTrainingJobOutageTest {
         OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
                 KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
         if (pacer != null) {
-            job.beforeTrainer(s -> s.map(pacer).returns(TypeInformation.of(Sample.class))
+            job.beforeTrainer(s -> s.map(pacer).returns(TypeInformation.of(SampleBlock.class))
                     .uid("outage-pacer").name("outage pacer").setParallelism(1));
         }
         List<TrainingReport> out = new ArrayList<>();
@@ -184,7 +184,7 @@ class OnlineTrainingJobOutageTest {
      * checkpoints go on — from offset {@code holdAt} until the test moves the hold. The controls are
      * static (keyed by run): they must survive the job's restarts.
      */
-    static final class Pacer extends RichMapFunction<Sample, Sample> {
+    static final class Pacer extends RichMapFunction<SampleBlock, SampleBlock> {
         private static final long serialVersionUID = 1L;
         static final Map<String, Control> CONTROLS = new ConcurrentHashMap<>();
         private final String id;
@@ -206,12 +206,15 @@ class OnlineTrainingJobOutageTest {
         }
 
         @Override
-        public Sample map(Sample s) throws Exception {
+        public SampleBlock map(SampleBlock block) throws Exception {
             Control c = CONTROLS.get(id);
-            c.mapped.incrementAndGet();
-            c.highestOffset.accumulateAndGet(s.offset, Math::max);
-            Thread.sleep(s.offset >= c.holdAt.get() ? 50 : 1); // pacing, not waiting for anything
-            return s;
+            for (int i = 0; i < block.rows(); i++) { // the batched path: one sample at a time, as before
+                long offset = block.offsets()[i];
+                c.mapped.incrementAndGet();
+                c.highestOffset.accumulateAndGet(offset, Math::max);
+                Thread.sleep(offset >= c.holdAt.get() ? 50 : 1); // pacing, not waiting for anything
+            }
+            return block;
         }
     }
 }
