@@ -4,6 +4,7 @@ import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ObjectStorePreflight;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Preflight {
     private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
+    /** How long the Kafka check waits for the brokers' topic list before it calls them unreachable. */
+    static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
 
     private Preflight() {}
 
@@ -35,6 +38,14 @@ public final class Preflight {
     }
 
     static void checkKafka(JobConfig config) {
+        checkKafka(config, KAFKA_TIMEOUT);
+    }
+
+    /**
+     * @param timeout how long the brokers may take to list the topics before they count as
+     *     unreachable; a parameter so that a test of an unreachable broker need not wait it out
+     */
+    static void checkKafka(JobConfig config, Duration timeout) {
         String bootstrap = config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS);
         // each topic with the key that names it: the message says which setting to fix
         Map<String, String> topicsAndKeys = new LinkedHashMap<>();
@@ -42,10 +53,11 @@ public final class Preflight {
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.DLQ_TOPIC), TrainingJobOptions.DLQ_TOPIC.key());
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.EVENTS_TOPIC), TrainingJobOptions.EVENTS_TOPIC.key());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(5000, timeout.toMillis()),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
             Set<String> topics;
             try {
-                topics = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+                topics = admin.listTopics().names().get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException e) {
                 throw new PreflightException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
                         + "): check kafka.bootstrap-servers and that the brokers are up and reachable from here");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import java.net.ServerSocket;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,8 +24,9 @@ class PreflightTest {
         }
         TrainingJobFixture f = new TrainingJobFixture(stack, "preflight");
         f.set("kafka.bootstrap-servers", "127.0.0.1:" + closedPort);
+        // nothing listens there, so no timeout is long enough: 1 s instead of the default's 10 s wait
         Preflight.PreflightException unreachable = assertThrows(Preflight.PreflightException.class,
-                () -> Preflight.checkKafka(f.config()));
+                () -> Preflight.checkKafka(f.config(), Duration.ofSeconds(1)));
         assertTrue(unreachable.getMessage().contains("is unreachable") && unreachable.getMessage().contains("kafka.bootstrap-servers"),
                 unreachable.getMessage());
 

@@ -14,6 +14,7 @@ import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtrain.jobs.cli.Streamtrain;
+import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.FlinkS3;
@@ -21,12 +22,17 @@ import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +56,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * submitted with Flink's own CLI, checkpoints and savepoints on S3 through presto), against the
  * local Kafka broker and S3 server.
  *
- * <p>Every run trains the same sample sequence (one partition, the same teacher seed): 10
+ * <p>Every run trains the same sample sequence (one partition, the same teacher seed): 6
  * epoch-windows of 2,560 samples, 40 batches of 64 each, so the last window ends exactly at the
  * input's end and no partial batch is pending. The checkpoint events of a run then name each
  * epoch's model sha256, and runs are compared through them: a run stopped with a savepoint
@@ -62,11 +68,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
     private static final int EPOCH = 2560;
-    private static final int EPOCHS = 10;
+    /** Enough for a stop, a kill or a rollback between epochs with epochs before and after; each one more costs seconds. */
+    private static final int EPOCHS = 6;
     private static final int SAMPLES = EPOCH * EPOCHS;
     private static final Duration LONG = Duration.ofMinutes(3);
     /** Checkpoints retained per job: with 1 s checkpoints, a restore point lives about this many seconds. */
     private static final int RETAINED = 15;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static FlinkCluster cluster;
     private static LocalStack stack;
@@ -187,9 +195,10 @@ class StandaloneClusterIT {
         KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", eventsTopic);
         List<EncodedSample> all = teacher().nextEncoded(SAMPLES);
         String job = submit(jobArgs(id, samples, "rolled"));
-        Streamer streamer = Streamer.start(samples, all, 1000); // 26 s: the rollback happens mid-stream
+        // 600/s: the 6 epochs take 26 s, so the rollback (once RETAINED checkpoints followed epoch 1's) is mid-stream
+        Streamer streamer = Streamer.start(samples, all, 600);
         try (EventLog events = new EventLog(eventsTopic); S3Client s3 = S3Clients.create(stack.s3())) {
-            events.await("five epochs", e -> e.size() >= 5);
+            events.await("four epochs", e -> e.size() >= 4);
             long firstCheckpoint = events.poll().get(0).checkpointId();
             Await.until(LONG, 100, "more checkpoints after epoch 1's than the cluster retains",
                     () -> latestCheckpoint(job) > firstCheckpoint + RETAINED);
@@ -379,8 +388,17 @@ class StandaloneClusterIT {
         return jobId;
     }
 
+    /**
+     * Ends a run once its events were read: {@code PATCH /jobs/:id?mode=cancel}, then waits for
+     * CANCELED. Through the REST API, not {@code flink cancel}: a CLI JVM per cleanup cost seconds
+     * each, and cancelling is not what these tests check (the CLI's stop and run -s are).
+     */
     private static void cancel(String jobId) throws Exception {
-        FlinkCli.run(cluster, LONG, "cancel", jobId).orThrow("flink cancel");
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.restUrl() + "/jobs/" + jobId
+                + "?mode=cancel")).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, response.statusCode(), "cancel " + jobId + ": " + response.body());
+        new FlinkRest(cluster.restUrl()).awaitState(jobId, Set.of("CANCELED"), LONG);
     }
 
     private static int restarts(String jobId) {
