@@ -109,13 +109,15 @@ public final class OnlineTrainingJob {
                         new SampleBatcher(config.sampleSchema(), config.modelSpec().batchSize()))
                 .uid(OperatorUids.SAMPLE_VALIDATOR).setParallelism(sourceParallelism);
 
-        valid.getSideOutput(SampleValidator.DEAD_LETTERS)
-                .sinkTo(deadLetters).name("dead letters").uid(OperatorUids.DEAD_LETTER_SINK).setParallelism(sourceParallelism);
-
         SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer.apply(valid)
                 .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
                         new ModelTrainerOperator(trainerSettings(env.getConfiguration())))
                 .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
+
+        // invalid records, and the samples of batches the divergence guard skipped, share the DLQ sink
+        valid.getSideOutput(SampleValidator.DEAD_LETTERS)
+                .union(trained.getSideOutput(ModelTrainerOperator.DIVERGED_SAMPLES))
+                .sinkTo(deadLetters).name("dead letters").uid(OperatorUids.DEAD_LETTER_SINK).setParallelism(sourceParallelism);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
                 .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
         trained.sinkTo(reports).name("training reports").uid(OperatorUids.REPORT_SINK).setParallelism(1);
@@ -132,6 +134,7 @@ public final class OnlineTrainingJob {
                 // retention must keep what every retained checkpoint would roll back to
                 .retainedCheckpoints(effective.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
                 .lineage(lineage(effective))
+                .guard(config.guardSettings())
                 .build();
     }
 

@@ -40,7 +40,10 @@ class CheckpointEventSchemaTest {
     private static final String SHA = "0123456789abcdef".repeat(4);
     private static JsonNode schema;
     /** Properties added within schemaVersion 1: always written now, not required (events of older builds lack them). */
-    private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE = Set.of("attempt", "checkpointPath", "rollback");
+    private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE = Set.of("attempt", "checkpointPath", "rollback",
+            "divergence", "eventTimeLagMillis", "device");
+    /** Added within schemaVersion 1 and written only when set, so that other events keep their bytes. */
+    private static final Set<String> WRITTEN_WHEN_SET = Set.of("divergence", "eventTimeLagMillis", "device");
 
     @BeforeAll
     static void loadSchema() throws Exception {
@@ -54,11 +57,15 @@ class CheckpointEventSchemaTest {
     void aCommittedEventWithEveryOptionalPartConforms() throws Exception {
         JsonNode event = committed(fullManifest(0.0123, 151_234.5), "3LgVxk2sQm.Yv9", 17L);
         assertConforms(event);
-        assertEquals(components(CheckpointEvent.class), names(event), "every property is written, nulls included");
+        Set<String> written = new TreeSet<>(components(CheckpointEvent.class));
+        written.remove("divergence");
+        assertEquals(written, names(event), "every property is written, nulls included, but divergence (diverged only)");
+        assertEquals(4_200, event.path("eventTimeLagMillis").asLong(), "the manifest's freshness, repeated");
+        assertEquals("cpu()", event.path("device").asText());
         assertEquals(1, event.path("schemaVersion").asInt());
         assertEquals("epoch-committed", event.path("type").asText());
         JsonNode manifest = event.path("manifest");
-        for (String optional : List.of("stableModel", "eventTime", "flinkJobId")) {
+        for (String optional : List.of("stableModel", "eventTime", "flinkJobId", "eventTimeLagMillis", "device")) {
             assertTrue(manifest.has(optional), "this event exercises manifest." + optional);
         }
     }
@@ -84,7 +91,30 @@ class CheckpointEventSchemaTest {
 
     @Test
     void aDeletedEventConforms() throws Exception {
-        assertConforms(JSON.readTree(deleted().toJson()));
+        JsonNode event = JSON.readTree(deleted().toJson());
+        assertConforms(event);
+        for (String absent : WRITTEN_WHEN_SET) {
+            assertTrue(!event.has(absent), absent + " is written only when set");
+        }
+    }
+
+    @Test
+    void aDivergedEventConforms() throws Exception {
+        CheckpointEvent.Divergence divergence = new CheckpointEvent.Divergence("LOSS_SPIKE", 1.5e12, 0.8, 2, 768,
+                Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(5_000, 5_767)), 3_072);
+        JsonNode event = JSON.readTree(CheckpointEvent.diverged(new RunKey("exp", "run-1", "model"), 4,
+                        "s3://streamtrain/exp/run-1/model/epoch-000004/", divergence)
+                .samplesTotal(20_000).checkpoint(12L, null).flinkJobId("a1b2c3").attempt(1).build().toJson());
+        assertConforms(event);
+        assertEquals("diverged", event.path("type").asText());
+        assertEquals(4, event.path("epoch").asInt(), "the restored epoch");
+        assertEquals(5_000, event.path("divergence").path("skippedOffsets").path("samples-0").path("first").asLong());
+        JsonNode fromScratch = JSON.readTree(CheckpointEvent.diverged(new RunKey("exp", "run-1", "model"), 0, null,
+                new CheckpointEvent.Divergence("NON_FINITE_LOSS", Double.POSITIVE_INFINITY, 0, 1, 256, Map.of(), 256))
+                .build().toJson());
+        assertConforms(fromScratch); // restored the initial weights: no folder; an infinite loss is a string
+        assertEquals("Infinity", fromScratch.path("divergence").path("loss").asText());
+        assertEquals(divergence, CheckpointEvent.fromJson(JSON.writeValueAsBytes(event)).divergence(), "reads back");
     }
 
     @Test
@@ -121,8 +151,8 @@ class CheckpointEventSchemaTest {
     void anEventWithoutAttemptReadsAsAttemptOne() throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
                 committed(fullManifest(0.2, 900), null, 41L);
-        old.remove(List.of("attempt", "checkpointPath", "rollback"));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) old.path("manifest")).remove("attempt");
+        old.remove(List.of("attempt", "checkpointPath", "rollback", "eventTimeLagMillis", "device"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) old.path("manifest")).remove(List.of("attempt", "eventTimeLagMillis", "device"));
         assertConforms(old); // an event of an older build still validates
         assertEquals(1, CheckpointEvent.fromJson(JSON.writeValueAsBytes(old)).lineage());
     }
@@ -153,6 +183,7 @@ class CheckpointEventSchemaTest {
         assertEquals(types, names(schema.path("properties").path("type").path("enum")), "every event type the code emits");
         assertEquals(types, new TreeSet<>(CheckpointEvent.TYPES));
         assertEquals(components(CheckpointEvent.Rollback.class), names(schema.path("$defs").path("rollback").path("properties")));
+        assertEquals(components(CheckpointEvent.Divergence.class), names(schema.path("$defs").path("divergence").path("properties")));
         assertEquals(CheckpointEvent.SCHEMA_VERSION, schema.path("properties").path("schemaVersion").path("const").asInt());
         assertEquals(Manifest.SCHEMA_VERSION, manifest.path("properties").path("schemaVersion").path("const").asInt());
     }
@@ -205,7 +236,8 @@ class CheckpointEventSchemaTest {
                         Manifest.partitionKey("samples", 1), new Manifest.OffsetRange(1_099_500, 1_149_547)))
                 .eventTime(new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_100_095L))
                 .metrics(new Manifest.Metrics(meanLoss, samplesPerSecond)).flinkJobId("8f14e45fceea167a5a36dedd4bea2543")
-                .attempt(2).createdAt(Instant.parse("2026-01-01T00:00:00Z")).build();
+                .attempt(2).createdAt(Instant.parse("2026-01-01T00:00:00Z")).eventTimeLagMillis(4_200L).device("cpu()")
+                .build();
     }
 
     private static void assertConforms(JsonNode event) throws Exception {

@@ -10,8 +10,11 @@ import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * One event on the checkpoint-event topic (docs/events.md; JSON Schema in
@@ -29,6 +32,13 @@ import java.util.Objects;
  * <p>{@code attempt} tells lineages apart: 1 for a run as first started, and each rollback starts
  * a new, higher attempt. A {@code rolled-back} event supersedes every epoch above its {@code epoch}
  * that was committed before it; epochs committed after it carry its attempt.
+ *
+ * <p>{@code diverged}: the trainer's divergence guard restored the weights and optimizer state of
+ * {@code epoch} (0: the initial weights) and dead-lettered the offending samples; see {@link
+ * Divergence}. It supersedes nothing: no artifact was written with the diverged weights.
+ *
+ * <p>Fields added within schemaVersion 1 ({@code divergence}, {@code eventTimeLagMillis}, {@code
+ * device}) are written only when set, so events without them keep the exact bytes of older builds.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CheckpointEvent(
@@ -51,7 +61,10 @@ public record CheckpointEvent(
         String checkpointPath,
         String createdAt,
         Manifest manifest,
-        Rollback rollback) {
+        Rollback rollback,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Divergence divergence,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long eventTimeLagMillis,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String device) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String EPOCH_COMMITTED = "epoch-committed";
@@ -59,8 +72,44 @@ public record CheckpointEvent(
     public static final String EPOCH_DELETED = "epoch-deleted";
     /** {@code ./streamtrain rollback} restarted the run from the restore point of {@code epoch}; see {@link Rollback}. */
     public static final String ROLLED_BACK = "rolled-back";
+    /** The divergence guard restored the weights of {@code epoch} and skipped samples; see {@link Divergence}. */
+    public static final String DIVERGED = "diverged";
     /** Every type this build emits (consumers skip types they do not know). */
-    public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK);
+    public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK, DIVERGED);
+
+    /** An event without the fields added within schemaVersion 1 (divergence, freshness, device). */
+    public CheckpointEvent(int schemaVersion, String type, String experiment, String run, String model, long epoch,
+                           String artifactUri, String manifestUri, String modelUri, String versionId,
+                           long modelSizeBytes, String modelSha256, long samplesTotal, Long checkpointId,
+                           String flinkJobId, int attempt, String checkpointPath, String createdAt, Manifest manifest,
+                           Rollback rollback) {
+        this(schemaVersion, type, experiment, run, model, epoch, artifactUri, manifestUri, modelUri, versionId,
+                modelSizeBytes, modelSha256, samplesTotal, checkpointId, flinkJobId, attempt, checkpointPath, createdAt,
+                manifest, rollback, null, null, null);
+    }
+
+    /**
+     * What a {@code diverged} event adds (null in the other types). The event's {@code epoch} is the
+     * restored one; every firing of one episode (from the first firing to the next accepted batch)
+     * restored it.
+     *
+     * @param trigger          {@code NON_FINITE_LOSS}, {@code LOSS_SPIKE} (a loss above the multiple of the
+     *                         running mean for the configured number of batches in a row) or {@code
+     *                         NON_FINITE_WEIGHTS} (a window closed with non-finite weights)
+     * @param loss             the loss of the batch that fired first
+     * @param runningMean      the running mean of accepted batch losses then
+     * @param firings          how often the guard fired in the episode
+     * @param skippedSamples   samples dead-lettered with reason DIVERGED
+     * @param skippedOffsets   per "topic-partition", the first and last offset dead-lettered
+     * @param discardedSamples samples trained since the restored epoch that the restores took out of the
+     *                         model (the skipped ones included); the others were trained, then undone
+     */
+    public record Divergence(String trigger, double loss, double runningMean, int firings, long skippedSamples,
+                             Map<String, Manifest.OffsetRange> skippedOffsets, long discardedSamples) {
+        public Divergence {
+            skippedOffsets = skippedOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(skippedOffsets));
+        }
+    }
 
     /**
      * What a {@code rolled-back} event adds (null in the other types).
@@ -92,6 +141,8 @@ public record CheckpointEvent(
         b.modelSha256 = r.modelSha256();
         b.flinkJobId = m.flinkJobId();
         b.manifest = m;
+        b.eventTimeLagMillis = m.eventTimeLagMillis();
+        b.device = m.device();
         return b;
     }
 
@@ -104,6 +155,16 @@ public record CheckpointEvent(
     }
 
 
+    /**
+     * A {@code diverged} event: the guard restored the weights of {@code restoredEpoch}, whose folder
+     * is {@code artifactUri} (null for epoch 0, the initial weights, which have no artifact). Set the
+     * samples, checkpoint, job and attempt, then {@link Builder#build()}.
+     */
+    public static Builder diverged(RunKey key, long restoredEpoch, String artifactUri, Divergence divergence) {
+        Builder b = new Builder(DIVERGED, key, restoredEpoch, artifactUri);
+        b.divergence = Objects.requireNonNull(divergence, "divergence");
+        return b;
+    }
 
     /**
      * The run was restarted from {@code restored} (the committed event of the epoch rolled back to) as
@@ -172,6 +233,9 @@ public record CheckpointEvent(
         private int attempt = 1;
         private Manifest manifest;
         private Rollback rollback;
+        private Divergence divergence;
+        private Long eventTimeLagMillis;
+        private String device;
 
         private Builder(String type, RunKey key, long epoch, String artifactUri) {
             this.type = type;
@@ -207,10 +271,17 @@ public record CheckpointEvent(
             return this;
         }
 
+        /** The device the event's window trained on (set from the manifest by {@link #epochCommitted}). */
+        public Builder device(String device) {
+            this.device = device;
+            return this;
+        }
+
         public CheckpointEvent build() {
             return new CheckpointEvent(SCHEMA_VERSION, type, key.experiment(), key.run(), key.model(), epoch,
                     artifactUri, manifestUri, modelUri, versionId, modelSizeBytes, modelSha256, samplesTotal,
-                    checkpointId, flinkJobId, attempt, checkpointPath, Instant.now().toString(), manifest, rollback);
+                    checkpointId, flinkJobId, attempt, checkpointPath, Instant.now().toString(), manifest, rollback,
+                    divergence, eventTimeLagMillis, device);
         }
     }
 }

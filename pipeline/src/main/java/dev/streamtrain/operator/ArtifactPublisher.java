@@ -100,13 +100,16 @@ public final class ArtifactPublisher implements AutoCloseable {
      * @param state        the weights, already copied off the device
      * @param seconds      how long the window trained, for its throughput
      * @param samplesTotal samples trained so far in the run, for the event
+     * @param eventTimeLagMillis the window's close time minus its newest event time, or null
+     * @param device       the device the window trained on
      */
-    public void publish(EpochWindow window, TrainerState state, double seconds, long samplesTotal) throws IOException {
+    public void publish(EpochWindow window, TrainerState state, double seconds, long samplesTotal,
+                        Long eventTimeLagMillis, String device) throws IOException {
         checkAsyncException();
         long epoch = window.epoch;
         EpochArtifact artifact = new EpochArtifact(spec, state, epoch, window.samples, window.offsetRanges(),
                 window.eventTimeRange(), new Manifest.Metrics(window.lossSum / Math.max(1, window.batches),
-                window.samples / seconds), jobId, attempt);
+                window.samples / seconds), jobId, attempt, eventTimeLagMillis, device);
         String what = "writing the artifact of epoch " + epoch;
         Future<ArtifactResult> upload = background.submit(recordingFailure(what, () -> writer.write(artifact)));
         pending.add(checkpointId -> {
@@ -121,6 +124,24 @@ public final class ArtifactPublisher implements AutoCloseable {
                     .attempt(attempt)
                     .build();
         });
+    }
+
+    /**
+     * Queues the {@code diverged} event of an ended episode, after the events of the windows closed
+     * before it.
+     */
+    public void diverged(DivergenceEpisode episode, long samplesTotal) {
+        long restored = episode.restoredEpoch;
+        String folder = restored < 1 ? null : artifacts.layout().uri(artifacts.layout().epochPrefix(restored)).toString();
+        CheckpointEvent.Divergence divergence = new CheckpointEvent.Divergence(episode.trigger, episode.loss,
+                episode.runningMean, episode.firings, episode.skippedSamples, episode.skippedOffsetRanges(),
+                episode.discardedSamples);
+        pending.add(checkpointId -> CheckpointEvent.diverged(artifacts.key(), restored, folder, divergence)
+                .samplesTotal(samplesTotal)
+                .checkpoint(checkpointId, lineage.checkpointPath(jobId, checkpointId))
+                .flinkJobId(jobId)
+                .attempt(attempt)
+                .build());
     }
 
     /**

@@ -92,6 +92,44 @@ final class BatchBuffer {
         return n;
     }
 
+    int inputDim() {
+        return inputDim;
+    }
+
+    int labelWidth() {
+        return labelWidth;
+    }
+
+    String topic(int row) {
+        return topics[row];
+    }
+
+    int partition(int row) {
+        return partitions[row];
+    }
+
+    /** The row's Kafka offset; -1 when it did not come from Kafka. */
+    long offset(int row) {
+        return offsets[row];
+    }
+
+    long eventTime(int row) {
+        return eventTimes[row];
+    }
+
+    /** An independent copy of the rows (the divergence guard holds suspect batches). */
+    BatchBuffer copy() {
+        BatchBuffer c = new BatchBuffer(capacity, inputDim, labelWidth);
+        System.arraycopy(features, 0, c.features, 0, rows * inputDim);
+        System.arraycopy(labels, 0, c.labels, 0, rows * labelWidth);
+        System.arraycopy(topics, 0, c.topics, 0, rows);
+        System.arraycopy(partitions, 0, c.partitions, 0, rows);
+        System.arraycopy(offsets, 0, c.offsets, 0, rows);
+        System.arraycopy(eventTimes, 0, c.eventTimes, 0, rows);
+        c.rows = rows;
+        return c;
+    }
+
     boolean isFull() {
         return rows == capacity;
     }

@@ -39,6 +39,14 @@ public class EpochWindow {
         return w;
     }
 
+    /** The same epoch from scratch (the guard restored the weights it started from); the same end. */
+    EpochWindow restart() {
+        EpochWindow w = new EpochWindow();
+        w.epoch = epoch;
+        w.endMillis = endMillis;
+        return w;
+    }
+
     /** Rows of one partition: their offset range (offsets < 0: no Kafka source) and event-time range. */
     void addTrained(String topic, int partition, long firstOffset, long lastOffset, long minTime, long maxTime) {
         if (topic != null && firstOffset >= 0) {

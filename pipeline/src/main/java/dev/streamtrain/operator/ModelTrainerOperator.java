@@ -2,6 +2,7 @@ package dev.streamtrain.operator;
 
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
+import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.EpochPolicy;
@@ -10,6 +11,7 @@ import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingCounters;
 import dev.streamtrain.trainer.TrainingReport;
 import java.io.IOException;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
@@ -39,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * checkpoint completes and never before its artifact is durable. A window replayed after a failure
  * is retrained identically and rewritten; the failed attempt's event was never committed.
  *
+ * <p>The {@link DivergenceGuard} judges every batch's loss. When it fires, the weights and optimizer
+ * state of the last good window come back, the window restarts, the offending batches' samples go
+ * to the {@link #DIVERGED_SAMPLES} side output as dead letters, and a {@code diverged} event follows
+ * once a batch is accepted again. A window closes only while the guard is quiet and its weights are
+ * finite, so no artifact (and no {@code latest}) ever holds diverged weights.
+ *
  * <p>Runs with parallelism 1 (its state is one model). This class is the Flink lifecycle only: the
  * state is {@link TrainerOperatorState}, retention's bookkeeping {@link EpochLedger}, the settings
  * {@link TrainerSettings}.
@@ -52,6 +60,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public static final OutputTag<EventRecord> CHECKPOINT_EVENTS =
             new OutputTag<>("checkpoint-events", TypeInformation.of(EventRecord.class));
 
+    /** Samples of batches the divergence guard skipped, as dead letters of reason DIVERGED. */
+    public static final OutputTag<DeadLetter> DIVERGED_SAMPLES =
+            new OutputTag<>("diverged-samples", TypeInformation.of(DeadLetter.class));
+
     private final TrainerSettings settings;
 
     private transient TrainerOperatorState state;
@@ -64,9 +76,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient int attempt;
     /** Null when the settings write no artifacts. */
     private transient ArtifactPublisher publisher;
+    private transient DivergenceGuard guard;
+    /** The newest event time trained so far, for the lag gauge; Long.MIN_VALUE before any. */
+    private transient long newestEventTime;
 
     private transient Counter samplesMetric;
     private transient Counter batchesMetric;
+    private transient Counter divergencesMetric;
+    private transient Counter divergedSamplesMetric;
     private transient TrainingReports reports;
 
     public ModelTrainerOperator(TrainerSettings settings) {
@@ -96,6 +113,16 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
             trainer = DjlTrainer.create(spec);
             LOG.info("trainer started fresh on {}", trainer.deviceDescription());
         }
+        byte[] savedGuard = state.guard();
+        if (savedGuard != null) {
+            guard = DivergenceGuard.fromBytes(savedGuard, settings.guard(), batch);
+        } else {
+            // a fresh start: the initial weights are epoch 0's; a snapshot of a build before the guard:
+            // the restored weights stand for the window before the open one
+            TrainerState good = settings.guard().enabled() ? (saved != null ? saved : trainer.snapshot()) : null;
+            guard = DivergenceGuard.start(settings.guard(), batch, good, window.epoch - 1, counters.samplesTrained);
+        }
+        newestEventTime = window.maxEventTime;
     }
 
     @Override
@@ -106,6 +133,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         getMetricGroup().meter("samplesPerSecond", new MeterView(samplesMetric));
         reports = new TrainingReports(settings.reportEverySamples(), counters);
         getMetricGroup().gauge("meanLoss", reports::lastMeanLoss);
+        divergencesMetric = getMetricGroup().counter("divergences");
+        divergedSamplesMetric = getMetricGroup().counter("divergedSamples");
+        getMetricGroup().gauge("eventTimeLagMillis", this::currentLagMillis);
         windowStartNanos = System.nanoTime();
         if (settings.writesArtifacts()) {
             publisher = new ArtifactPublisher(settings, ledger, jobId(), attempt);
@@ -136,16 +166,26 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 float loss = trainer.trainBatch(block.features(), block.labels(), next, rows);
                 BatchBuffer.recordSources(window, block.topics(), block.partitions(), block.offsets(),
                         block.eventTimes(), next, next + rows);
+                DivergenceGuard.Verdict verdict = guard.judge(loss);
+                if (verdict != DivergenceGuard.Verdict.ACCEPT) {
+                    BatchBuffer rowsOfBatch = new BatchBuffer(batch.capacity(), batch.inputDim(), batch.labelWidth());
+                    rowsOfBatch.addRows(block, next);
+                    guard.hold(rowsOfBatch);
+                }
                 next += rows;
-                afterBatch(rows, loss);
+                afterBatch(rows, loss, verdict);
             } else {
                 next += batch.addRows(block, next);
                 if (batch.isFull()) {
                     float loss = trainer.trainBatch(batch.features(), batch.labels(), batch.rows());
                     int rows = batch.rows();
                     batch.recordSourcesIn(window);
+                    DivergenceGuard.Verdict verdict = guard.judge(loss);
+                    if (verdict != DivergenceGuard.Verdict.ACCEPT) {
+                        guard.hold(batch.copy());
+                    }
                     batch.clear();
-                    afterBatch(rows, loss);
+                    afterBatch(rows, loss, verdict);
                 }
             }
         }
@@ -155,6 +195,11 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public void processWatermark(Watermark mark) throws Exception {
         if (settings.epochPolicy().byEventTime()) {
             while (window.endMillis != Long.MIN_VALUE && mark.getTimestamp() >= window.endMillis) {
+                if (!guard.quiet()) {
+                    // undecided suspect batches or an open episode: the window closes at the next accepted batch
+                    guard.closeDue(true);
+                    break;
+                }
                 if (window.samples > 0) {
                     closeWindow();
                 } else {
@@ -168,7 +213,8 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     }
 
     /** Books a trained mini-batch of {@code rows} rows whose sources the window has recorded already. */
-    private void afterBatch(int rows, float loss) throws IOException {
+    private void afterBatch(int rows, float loss, DivergenceGuard.Verdict verdict) throws IOException {
+        newestEventTime = Math.max(newestEventTime, window.maxEventTime);
         window.samples += rows;
         window.batches++;
         window.lossSum += loss;
@@ -181,17 +227,75 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         if (reports.due(counters)) {
             output.collect(new StreamRecord<>(reports.next(counters, batch.rows(), trainer, false)));
         }
-        if (!settings.epochPolicy().byEventTime() && window.samples >= settings.epochPolicy().samples()) {
+        if (verdict == DivergenceGuard.Verdict.FIRE) {
+            diverge(Float.isFinite(loss) ? DivergenceGuard.LOSS_SPIKE : DivergenceGuard.NON_FINITE_LOSS, loss);
+        } else if (verdict == DivergenceGuard.Verdict.ACCEPT) {
+            DivergenceEpisode ended = guard.takeEndedEpisode();
+            if (ended != null) {
+                announceDivergence(ended);
+            }
+        }
+        if (!guard.quiet() || window.samples == 0) {
+            return; // windows close only while the guard is quiet
+        }
+        if (settings.epochPolicy().byEventTime() ? guard.closeDue() : window.samples >= settings.epochPolicy().samples()) {
             closeWindow();
         }
     }
 
-    /** Copies the weights off the device now; the upload runs in the background. */
+    /**
+     * The guard fired: back to the last good window's weights and optimizer state, the open window
+     * restarts, the offending batches become dead letters.
+     */
+    private void diverge(String trigger, float loss) {
+        long discarded = window.samples;
+        List<BatchBuffer> skipped = guard.fire(trigger, loss, discarded);
+        trainer.load(guard.lastGood());
+        counters.samplesTrained = guard.lastGoodSamplesTrained();
+        window = window.restart();
+        String message = trigger + ": batch loss " + loss + ", running mean " + guard.runningMean()
+                + "; the trainer restored the weights of epoch " + (window.epoch - 1);
+        long deadLettered = 0;
+        for (BatchBuffer b : skipped) {
+            DivergedDeadLetters.emit(b, settings.guard().deadLetterSchema(), message,
+                    d -> output.collect(DIVERGED_SAMPLES, new StreamRecord<>(d)));
+            deadLettered += b.rows();
+        }
+        divergencesMetric.inc();
+        divergedSamplesMetric.inc(deadLettered);
+        LOG.warn("divergence guard fired ({}): restored the weights of epoch {}, dead-lettered {} samples, "
+                + "undid {} trained samples", message, window.epoch - 1, deadLettered, discarded);
+    }
+
+    private void announceDivergence(DivergenceEpisode episode) {
+        if (publisher != null) {
+            publisher.diverged(episode, counters.samplesTrained);
+        }
+    }
+
+    /** Now minus the newest event time trained; -1 before the first sample. */
+    private long currentLagMillis() {
+        return newestEventTime == Long.MIN_VALUE ? -1 : System.currentTimeMillis() - newestEventTime;
+    }
+
+    /**
+     * Copies the weights off the device now; the upload runs in the background. Weights that are not
+     * finite are never published: the guard fires instead, and the window restarts.
+     */
     private void closeWindow() throws IOException {
         long now = System.nanoTime();
+        TrainerState snapshot = publisher != null || guard.enabled() ? trainer.snapshot() : null;
+        if (guard.enabled() && !DivergenceGuard.finite(snapshot)) {
+            diverge(DivergenceGuard.NON_FINITE_WEIGHTS, Float.NaN);
+            return;
+        }
         if (publisher != null) {
             double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
-            publisher.publish(window, trainer.snapshot(), seconds, counters.samplesTrained);
+            Long lag = window.maxEventTime == Long.MIN_VALUE ? null : System.currentTimeMillis() - window.maxEventTime;
+            publisher.publish(window, snapshot, seconds, counters.samplesTrained, lag, trainer.device());
+        }
+        if (guard.enabled()) {
+            guard.goodWindow(snapshot, window.epoch, counters.samplesTrained);
         }
         window = window.next(settings.epochPolicy().spanMillis());
         windowStartNanos = now;
@@ -215,7 +319,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         // Copies the weights off the device; the copy is what the checkpoint holds.
-        state.save(trainer.snapshot(), batch, counters, window, ledger, attempt);
+        state.save(trainer.snapshot(), batch, counters, window, ledger, attempt, guard);
     }
 
     /**
@@ -226,6 +330,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     public void endInput() throws Exception {
         if (window.samples > 0) {
             closeWindow();
+        }
+        DivergenceEpisode open = guard.takeOpenEpisode();
+        if (open != null) {
+            announceDivergence(open);
         }
         // no barrier follows for this operator: announce the last windows and any deletions now
         do {

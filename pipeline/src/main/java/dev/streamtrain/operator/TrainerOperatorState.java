@@ -12,7 +12,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
- * The trainer operator's six list states, each holding one entry (the trainer runs with
+ * The trainer operator's list states, each holding one entry (the trainer runs with
  * parallelism 1). Their names and serializers are a savepoint contract: Flink restores operator
  * state by operator uid ({@code model-trainer}) and state name, so renaming a constant or changing a
  * type breaks every savepoint written before. {@link TrainingCounters} is a Flink POJO whose class
@@ -31,6 +31,12 @@ public final class TrainerOperatorState {
     public static final String COMMITTED_STATE = "committed-epochs";
     /** The run's attempt (lineage), raised by a rollback; kept so that a later plain restore keeps it. */
     public static final String ATTEMPT_STATE = "run-attempt";
+    /**
+     * The divergence guard ({@link DivergenceGuard} bytes): the last good window's parameters and
+     * optimizer state, the running mean, undecided suspect batches. Added after the others: a snapshot
+     * of an older build lacks it and restores with the guard started from the restored weights.
+     */
+    public static final String GUARD_STATE = "divergence-guard";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +46,7 @@ public final class TrainerOperatorState {
     private final ListState<byte[]> window;
     private final ListState<byte[]> committed;
     private final ListState<Integer> attempt;
+    private final ListState<byte[]> guard;
 
     private TrainerOperatorState(OperatorStateStore store) throws Exception {
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
@@ -49,6 +56,7 @@ public final class TrainerOperatorState {
         window = store.getListState(new ListStateDescriptor<>(WINDOW_STATE, bytes));
         committed = store.getListState(new ListStateDescriptor<>(COMMITTED_STATE, bytes));
         attempt = store.getListState(new ListStateDescriptor<>(ATTEMPT_STATE, Integer.class));
+        guard = store.getListState(new ListStateDescriptor<>(GUARD_STATE, bytes));
     }
 
     /** Registers (or, on restore, reopens) the states in the operator's state store. */
@@ -89,15 +97,22 @@ public final class TrainerOperatorState {
         return saved == null ? 1 : saved;
     }
 
+    /** The restored divergence guard bytes, or null (states of builds before the guard lack it). */
+    byte[] guard() throws Exception {
+        return single(guard.get(), GUARD_STATE);
+    }
+
     /** Replaces every state's single entry; the model bytes are the caller's copy off the device. */
-    public void save(TrainerState modelState, BatchBuffer batch, TrainingCounters trainingCounters,
-                     EpochWindow openWindow, EpochLedger ledger, int runAttempt) throws Exception {
+    void save(TrainerState modelState, BatchBuffer batch, TrainingCounters trainingCounters,
+              EpochWindow openWindow, EpochLedger ledger, int runAttempt, DivergenceGuard divergenceGuard)
+            throws Exception {
         model.update(List.of(modelState.toBytes()));
         pendingBatch.update(List.of(batch.toBytes()));
         counters.update(List.of(trainingCounters));
         window.update(List.of(writeJson(openWindow)));
         committed.update(List.of(ledger.toJson()));
         attempt.update(List.of(runAttempt));
+        guard.update(List.of(divergenceGuard.toBytes()));
     }
 
     private static byte[] writeJson(Object value) throws IOException {

@@ -21,10 +21,11 @@ import java.util.Objects;
  * @param retention          which artifacts retention deletes
  * @param retainedCheckpoints how many completed checkpoints Flink retains: their epochs are kept for rollbacks
  * @param lineage            the run's attempt and checkpoint directory, for the events
+ * @param guard              the divergence guard's thresholds
  */
 public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
                               ArtifactSettings artifacts, ObjectSink objectSink, RetentionPolicy retention,
-                              int retainedCheckpoints, RunLineage lineage) implements Serializable {
+                              int retainedCheckpoints, RunLineage lineage, GuardSettings guard) implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
         return new Builder(spec);
@@ -34,7 +35,10 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
         return artifacts != null;
     }
 
-    /** Defaults: a report every 10 000 samples, one epoch-window for the whole stream, no artifacts. */
+    /**
+     * Defaults: a report every 10 000 samples, one epoch-window for the whole stream, no artifacts, the
+     * divergence guard on with its default thresholds.
+     */
     public static final class Builder {
         private final ModelSpec spec;
         private long reportEverySamples = 10_000;
@@ -44,6 +48,7 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
         private RetentionPolicy retention = RetentionPolicy.keepAll();
         private int retainedCheckpoints = 1;
         private RunLineage lineage = RunLineage.firstAttempt();
+        private GuardSettings guard = GuardSettings.defaults();
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -90,6 +95,11 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
             return this;
         }
 
+        public Builder guard(GuardSettings guard) {
+            this.guard = guard;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -100,11 +110,12 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
             Objects.requireNonNull(objectSink, "objectSink must not be null");
             Objects.requireNonNull(retention, "retention must not be null");
             Objects.requireNonNull(lineage, "lineage must not be null");
+            Objects.requireNonNull(guard, "guard must not be null");
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException("retention (" + retention.describe() + ") needs artifacts to delete");
             }
             return new TrainerSettings(spec, reportEverySamples, epochPolicy, artifacts, objectSink, retention,
-                    retainedCheckpoints, lineage);
+                    retainedCheckpoints, lineage, guard);
         }
     }
 }

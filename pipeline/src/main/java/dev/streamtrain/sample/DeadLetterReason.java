@@ -17,5 +17,11 @@ public enum DeadLetterReason {
     /** NaN or infinity in the features or the label (including float32 overflow such as 1e39). */
     NON_FINITE,
     /** Class index non-integral or outside {@code 0..numClasses-1}, or a binary label not 0/1. */
-    INVALID_LABEL
+    INVALID_LABEL,
+    /**
+     * Valid, but the trainer's divergence guard fired on its mini-batch (a non-finite loss, or a loss
+     * far above the running mean for several batches in a row): the model was restored and the
+     * batch skipped. Not a validation check; raised by the trainer, after training on it.
+     */
+    DIVERGED
 }

@@ -122,6 +122,8 @@ public final class ArtifactWriter {
                 .flinkJobId(artifact.flinkJobId())
                 .attempt(artifact.attempt())
                 .createdAt(createdAt)
+                .eventTimeLagMillis(artifact.eventTimeLagMillis())
+                .device(artifact.device())
                 .build();
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param metrics the window's mean loss and throughput
  * @param flinkJobId the Flink job id, or null outside Flink
  * @param attempt the run's lineage (1 as first started, higher after each rollback)
+ * @param eventTimeLagMillis the window's close time minus its newest event time, or null
+ * @param device the device the window trained on, or null
  */
 public record EpochArtifact(
         ModelSpec spec,
@@ -27,13 +29,22 @@ public record EpochArtifact(
         Manifest.EventTimeRange eventTime,
         Manifest.Metrics metrics,
         String flinkJobId,
-        int attempt) {
+        int attempt,
+        Long eventTimeLagMillis,
+        String device) {
 
     /** An artifact of attempt 1. */
     public EpochArtifact(ModelSpec spec, TrainerState state, long epoch, long sampleCount,
                          Map<String, Manifest.OffsetRange> kafkaOffsets, Manifest.EventTimeRange eventTime,
                          Manifest.Metrics metrics, String flinkJobId) {
         this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, 1);
+    }
+
+    /** An artifact without freshness and device. */
+    public EpochArtifact(ModelSpec spec, TrainerState state, long epoch, long sampleCount,
+                         Map<String, Manifest.OffsetRange> kafkaOffsets, Manifest.EventTimeRange eventTime,
+                         Manifest.Metrics metrics, String flinkJobId, int attempt) {
+        this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, attempt, null, null);
     }
 
     public EpochArtifact {

@@ -37,6 +37,11 @@ import java.util.TreeMap;
  * @param attempt the run's lineage (1 as first started, higher after each rollback); 0 when read
  *     from a manifest of an older build, which means 1
  * @param createdAt ISO-8601 instant (UTC) at which the writer started
+ * @param eventTimeLagMillis freshness: the wall-clock time at which the window closed minus the newest
+ *     event time trained in it; null when the window's samples carried no event time (and in
+ *     manifests of older builds)
+ * @param device the device the window trained on, as DJL names it ({@code cpu()}, {@code gpu(0)});
+ *     null in manifests of older builds
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -55,7 +60,9 @@ public record Manifest(
         Metrics metrics,
         String flinkJobId,
         int attempt,
-        String createdAt) {
+        String createdAt,
+        Long eventTimeLagMillis,
+        String device) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -197,6 +204,8 @@ public record Manifest(
         private String flinkJobId;
         private int attempt = 1;
         private Instant createdAt;
+        private Long eventTimeLagMillis;
+        private String device;
 
         private Builder(RunKey key, long epoch) {
             this.key = Objects.requireNonNull(key, "key");
@@ -260,12 +269,24 @@ public record Manifest(
             return this;
         }
 
+        /** Freshness at the window's close; null (the default) when unknown. */
+        public Builder eventTimeLagMillis(Long eventTimeLagMillis) {
+            this.eventTimeLagMillis = eventTimeLagMillis;
+            return this;
+        }
+
+        /** The device the window trained on; null (the default) when unknown. */
+        public Builder device(String device) {
+            this.device = device;
+            return this;
+        }
+
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
             return new Manifest(SCHEMA_VERSION, key.experiment(), key.run(), key.model(), epoch,
                     modelConfig, files, stableModel, sampleCount, optimizerSteps, kafkaOffsets,
-                    eventTime, metrics, flinkJobId, attempt, createdAt.toString());
+                    eventTime, metrics, flinkJobId, attempt, createdAt.toString(), eventTimeLagMillis, device);
         }
     }
 }

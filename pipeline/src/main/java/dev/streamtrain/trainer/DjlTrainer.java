@@ -218,6 +218,23 @@ public final class DjlTrainer implements AutoCloseable {
         return new TrainerState(updater.kind(), steps, out);
     }
 
+    /**
+     * Replaces parameters, optimizer moments and step count with {@code state}'s, in place: the
+     * divergence guard's way back to the last good window.
+     *
+     * @throws IllegalArgumentException when the state does not fit the spec
+     */
+    public void load(TrainerState state) {
+        ensureOpen();
+        checkCompatible(spec, state);
+        loadState(state);
+    }
+
+    /** The device training runs on, as DJL names it: {@code cpu()}, {@code gpu(0)}. */
+    public String device() {
+        return device.toString();
+    }
+
     /** The device training actually runs on, with the engine version, for logs and events. */
     public String deviceDescription() {
         return deviceDescription;

@@ -101,6 +101,16 @@ final class ConfigChecks {
         if (conf.get(REPORT_EVERY) <= 0) {
             problems.add(REPORT_EVERY.key() + " must be positive");
         }
+        double multiple = conf.get(TrainingJobOptions.GUARD_LOSS_MULTIPLE);
+        if (!(multiple > 1.0) || Double.isInfinite(multiple)) {
+            problems.add(TrainingJobOptions.GUARD_LOSS_MULTIPLE.key() + " must be a finite number > 1");
+        }
+        if (conf.get(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES) < 1) {
+            problems.add(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES.key() + " must be at least 1");
+        }
+        if (conf.get(TrainingJobOptions.GUARD_MEAN_BATCHES) < 1) {
+            problems.add(TrainingJobOptions.GUARD_MEAN_BATCHES.key() + " must be at least 1");
+        }
         if (conf.get(SOURCE_PARALLELISM) < 1) {
             problems.add(SOURCE_PARALLELISM.key() + " must be at least 1");
         }

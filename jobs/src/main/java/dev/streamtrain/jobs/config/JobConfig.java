@@ -10,6 +10,7 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_BUCKET;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 
+import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
@@ -117,6 +118,13 @@ public final class JobConfig implements Serializable {
 
     public RetentionPolicy retentionPolicy() {
         return new RetentionPolicy(conf.get(STORE_KEEP_LAST), conf.get(STORE_KEEP_BEST));
+    }
+
+    /** The divergence guard's thresholds; dead letters it makes are written in the job's sample format. */
+    public GuardSettings guardSettings() {
+        return new GuardSettings(conf.get(TrainingJobOptions.GUARD_ENABLED), conf.get(TrainingJobOptions.GUARD_LOSS_MULTIPLE),
+                conf.get(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES), conf.get(TrainingJobOptions.GUARD_MEAN_BATCHES),
+                sampleSchema);
     }
 
     public ModelSpec modelSpec() {

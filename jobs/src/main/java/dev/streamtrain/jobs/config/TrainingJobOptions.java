@@ -1,5 +1,6 @@
 package dev.streamtrain.jobs.config;
 
+import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.trainer.ModelSpec;
@@ -120,12 +121,27 @@ public final class TrainingJobOptions {
     public static final ConfigOption<Long> REPORT_EVERY = ConfigOptions.key("report.every-samples")
             .longType().defaultValue(50_000L).withDescription("A training report (loss, samples/s) every this many trained samples.");
 
+    // --- divergence guard -----------------------------------------------------------------------
+    public static final ConfigOption<Boolean> GUARD_ENABLED = ConfigOptions.key("guard.enabled")
+            .booleanType().defaultValue(true)
+            .withDescription("The divergence guard: on a non-finite loss, or a loss above guard.loss-multiple times the running mean for guard.consecutive-batches batches in a row, restore the last good window's weights and optimizer state, dead-letter the batches (reason DIVERGED) and emit a diverged event.");
+    public static final ConfigOption<Double> GUARD_LOSS_MULTIPLE = ConfigOptions.key("guard.loss-multiple")
+            .doubleType().defaultValue(GuardSettings.DEFAULT_LOSS_MULTIPLE)
+            .withDescription("A batch loss above this multiple of the running mean is suspect (> 1).");
+    public static final ConfigOption<Integer> GUARD_CONSECUTIVE_BATCHES = ConfigOptions.key("guard.consecutive-batches")
+            .intType().defaultValue(GuardSettings.DEFAULT_CONSECUTIVE_BATCHES)
+            .withDescription("This many suspect batches in a row make the guard fire (a non-finite loss fires at once).");
+    public static final ConfigOption<Integer> GUARD_MEAN_BATCHES = ConfigOptions.key("guard.mean-batches")
+            .intType().defaultValue(GuardSettings.DEFAULT_MEAN_BATCHES)
+            .withDescription("The running mean averages about this many recent accepted batches; the ratio test starts after this many.");
+
     /** All keys, for validation of unknown keys and for the documentation. */
     public static final List<ConfigOption<?>> ALL = List.of(
             KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
             SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
             MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
-            EXPERIMENT, RUN, MODEL_NAME, ATTEMPT, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY);
+            EXPERIMENT, RUN, MODEL_NAME, ATTEMPT, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY,
+            GUARD_ENABLED, GUARD_LOSS_MULTIPLE, GUARD_CONSECUTIVE_BATCHES, GUARD_MEAN_BATCHES);
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
