@@ -1,9 +1,11 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.KafkaClientProperties;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ObjectStorePreflight;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -12,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,14 +44,19 @@ public final class Preflight {
         topicsAndKeys.put(config.get(TrainingJobOptions.SAMPLES_TOPIC), TrainingJobOptions.SAMPLES_TOPIC.key());
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.DLQ_TOPIC), TrainingJobOptions.DLQ_TOPIC.key());
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.EVENTS_TOPIC), TrainingJobOptions.EVENTS_TOPIC.key());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
+        Map<String, String> client = config.kafkaClientProperties();
+        Set<String> secrets = KafkaClientProperties.secretValues(client);
+        Map<String, Object> adminConfig = new HashMap<>(client);
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        try (Admin admin = createAdmin(adminConfig, bootstrap, secrets)) {
             Set<String> topics;
             try {
                 topics = admin.listTopics().names().get(15, TimeUnit.SECONDS);
             } catch (TimeoutException | ExecutionException e) {
-                throw new PreflightException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
-                        + "): check kafka.bootstrap-servers and that the brokers are up and reachable from here");
+                throw new PreflightException(KafkaProblem.describe(e, bootstrap,
+                        client.getOrDefault("security.protocol", "PLAINTEXT"), secrets));
             }
             // The sinks would otherwise fail (or, where the broker auto-creates topics, write to a
             // topic with its defaults) only once the first dead letter or event is written.
@@ -65,12 +73,14 @@ public final class Preflight {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
+    /** A client that cannot even be built (a missing trust store, a malformed JAAS line) is a configuration problem. */
+    private static Admin createAdmin(Map<String, Object> adminConfig, String bootstrap, Set<String> secrets) {
+        try {
+            return Admin.create(adminConfig);
+        } catch (KafkaException e) {
+            throw new PreflightException("the Kafka client for " + bootstrap + " could not be created from kafka.properties.* ("
+                    + KafkaClientProperties.redact(KafkaProblem.rootMessage(e), secrets) + ")");
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     /** A problem found before the start; its message says what to fix. */
