@@ -48,8 +48,9 @@ public final class Preflight {
         Set<String> secrets = KafkaClientProperties.secretValues(client);
         Map<String, Object> adminConfig = new HashMap<>(client);
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        // short, unless given: a start-up check should fail fast
+        adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
         try (Admin admin = createAdmin(adminConfig, bootstrap, secrets)) {
             Set<String> topics;
             try {
