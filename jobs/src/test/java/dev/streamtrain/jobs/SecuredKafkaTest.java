@@ -17,7 +17,9 @@ import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.TrainingReport;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -158,7 +160,11 @@ class SecuredKafkaTest {
                 EventTopic topic = new EventTopic(broker.securedBootstrapServers(), f.eventsTopic, clientProperties(PASSWORD));
                 Await.until(Duration.ofSeconds(60), 200, "two committed epochs, read over SASL_SSL", () -> {
                     events.clear();
-                    events.addAll(topic.read(config.runKey(), Duration.ofSeconds(20)));
+                    try {
+                        events.addAll(topic.read(config.runKey(), Duration.ofSeconds(20)));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                     return events.size() >= 2;
                 });
                 try (KafkaConsumer<byte[], byte[]> c = StackKafka.readCommitted(broker.bootstrapServers(), f.dlqTopic)) {
@@ -230,11 +236,23 @@ class SecuredKafkaTest {
 
     private record Tool(int exit, String out, String err) {}
 
-    private static Tool tool(String... args) {
+    /** Runs a tool in this JVM; System.out/err are swapped too, for the tools that print there directly. */
+    private static synchronized Tool tool(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Streamtrain.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream systemOut = System.out;
+        PrintStream systemErr = System.err;
+        System.setOut(o);
+        System.setErr(e);
+        int exit;
+        try {
+            exit = Streamtrain.execute(o, e, args);
+        } finally {
+            System.setOut(systemOut);
+            System.setErr(systemErr);
+        }
         return new Tool(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }
