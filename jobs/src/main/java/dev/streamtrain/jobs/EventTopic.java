@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.jobs.config.KafkaClientProperties;
 import dev.streamtrain.rollback.RunEvents;
 import dev.streamtrain.store.RunKey;
 import java.io.IOException;
@@ -30,10 +31,17 @@ public final class EventTopic implements RunEvents {
     private static final Logger LOG = LoggerFactory.getLogger(EventTopic.class);
     private final String bootstrap;
     private final String topic;
+    private final Map<String, String> clientProperties;
 
     public EventTopic(String bootstrap, String topic) {
+        this(bootstrap, topic, Map.of());
+    }
+
+    /** @param clientProperties the user's Kafka client properties (security, tuning), under the tool's own */
+    public EventTopic(String bootstrap, String topic, Map<String, String> clientProperties) {
         this.bootstrap = bootstrap;
         this.topic = topic;
+        this.clientProperties = Map.copyOf(clientProperties);
     }
 
     /**
@@ -47,7 +55,7 @@ public final class EventTopic implements RunEvents {
     @Override
     public List<CheckpointEvent> read(RunKey run, Duration timeout) throws IOException {
         String key = run.toString();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap, clientProperties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             if (partitions.isEmpty()) {
@@ -109,7 +117,7 @@ public final class EventTopic implements RunEvents {
     public void follow(RunKey run, Duration pollTimeout, BooleanSupplier running, Listener listener)
             throws IOException {
         String key = run.toString();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap, clientProperties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             if (partitions.isEmpty()) {
@@ -135,7 +143,7 @@ public final class EventTopic implements RunEvents {
     /** Publishes one event, durably (all in-sync replicas) and once (idempotent producer). */
     @Override
     public void publish(CheckpointEvent event, Duration timeout) throws IOException {
-        Properties p = new Properties();
+        Properties p = KafkaClientProperties.asProperties(clientProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -146,7 +154,7 @@ public final class EventTopic implements RunEvents {
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("could not publish the " + event.type() + " event to '" + topic + "' on " + bootstrap
-                    + ": " + e.getMessage(), e);
+                    + ": " + KafkaClientProperties.redact(e.getMessage(), KafkaClientProperties.secretValues(clientProperties)), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while publishing", e);

@@ -1,11 +1,14 @@
 package dev.streamtrain.jobs;
 
+import dev.streamtrain.jobs.config.KafkaClientProperties;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,9 +35,23 @@ public final class KafkaClients {
         }
     }
 
+    /** An admin client that gives up after {@code timeoutMs}, with the user's client properties. */
+    public static Admin admin(String bootstrap, Map<String, String> clientProperties, int timeoutMs) {
+        Map<String, Object> c = new HashMap<>(clientProperties);
+        c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, 5000));
+        c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        return Admin.create(c);
+    }
+
     /** A bulk producer of raw bytes (large batches, a little linger). */
     public static KafkaProducer<byte[], byte[]> bulkProducer(String bootstrap) {
-        Properties p = new Properties();
+        return bulkProducer(bootstrap, Map.of());
+    }
+
+    /** As {@link #bulkProducer(String)}, with the user's client properties (security, tuning) under the tool's own. */
+    public static KafkaProducer<byte[], byte[]> bulkProducer(String bootstrap, Map<String, String> clientProperties) {
+        Properties p = KafkaClientProperties.asProperties(clientProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -49,7 +66,12 @@ public final class KafkaClients {
      * only once the Flink checkpoint that covers it has completed.
      */
     public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap) {
-        Properties p = new Properties();
+        return readCommittedConsumer(bootstrap, Map.of());
+    }
+
+    /** As {@link #readCommittedConsumer(String)}, with the user's client properties under the tool's own. */
+    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap, Map<String, String> clientProperties) {
+        Properties p = KafkaClientProperties.asProperties(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtrain-cli-" + UUID.randomUUID());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -3,12 +3,14 @@ package dev.streamtrain.jobs;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.events.EventRecordSerializer;
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.KafkaClientProperties;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DeadLetterSerializer;
 import dev.streamtrain.sample.DecodedRow;
 import dev.streamtrain.sample.KafkaRowDeserializer;
 import dev.streamtrain.store.RunKey;
+import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -22,6 +24,8 @@ public final class KafkaWiring {
 
     public static KafkaSource<DecodedRow> samplesSource(JobConfig config) {
         KafkaSourceBuilder<DecodedRow> b = KafkaSource.<DecodedRow>builder()
+                // the user's client properties (security, tuning) first: the job's own settings below win
+                .setProperties(clientProperties(config))
                 .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
                 .setTopics(config.get(TrainingJobOptions.SAMPLES_TOPIC))
                 .setGroupId(config.get(TrainingJobOptions.GROUP_ID))
@@ -43,6 +47,7 @@ public final class KafkaWiring {
     /** Dead letters exactly once too: a replay after a failure must not duplicate them. */
     public static KafkaSink<DeadLetter> deadLetterSink(JobConfig config) {
         return KafkaSink.<DeadLetter>builder()
+                .setKafkaProducerConfig(clientProperties(config))
                 .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
                 .setRecordSerializer(new DeadLetterSerializer(config.get(TrainingJobOptions.DLQ_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
@@ -56,6 +61,7 @@ public final class KafkaWiring {
     /** Checkpoint events, exactly once: visible to read_committed consumers when the covering checkpoint completes. */
     public static KafkaSink<EventRecord> eventSink(JobConfig config) {
         return KafkaSink.<EventRecord>builder()
+                .setKafkaProducerConfig(clientProperties(config))
                 .setBootstrapServers(config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS))
                 .setRecordSerializer(new EventRecordSerializer(config.get(TrainingJobOptions.EVENTS_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
@@ -63,6 +69,14 @@ public final class KafkaWiring {
                 .setProperty("transaction.timeout.ms",
                         String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
                 .build();
+    }
+
+    /**
+     * {@code kafka.properties.*}: security and tuning for every client. The keys the job sets itself
+     * were refused when the configuration was validated, so nothing here overrides them.
+     */
+    static Properties clientProperties(JobConfig config) {
+        return KafkaClientProperties.asProperties(config.kafkaClientProperties());
     }
 
     /** Unique per experiment/run/model, so that two runs never fence each other's transactions. */

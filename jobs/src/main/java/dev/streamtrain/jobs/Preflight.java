@@ -1,10 +1,12 @@
 package dev.streamtrain.jobs;
 
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.KafkaClientProperties;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ObjectStorePreflight;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,15 +55,20 @@ public final class Preflight {
         topicsAndKeys.put(config.get(TrainingJobOptions.SAMPLES_TOPIC), TrainingJobOptions.SAMPLES_TOPIC.key());
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.DLQ_TOPIC), TrainingJobOptions.DLQ_TOPIC.key());
         topicsAndKeys.putIfAbsent(config.get(TrainingJobOptions.EVENTS_TOPIC), TrainingJobOptions.EVENTS_TOPIC.key());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(5000, timeout.toMillis()),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
+        Map<String, String> client = config.kafkaClientProperties();
+        Set<String> secrets = KafkaClientProperties.secretValues(client);
+        Map<String, Object> adminConfig = new HashMap<>(client);
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // short, unless given: a start-up check should fail fast
+        adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(5000, timeout.toMillis())));
+        adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
+        try (Admin admin = createAdmin(adminConfig, bootstrap, secrets)) {
             Set<String> topics;
             try {
                 topics = admin.listTopics().names().get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException e) {
-                throw new PreflightException("Kafka at " + bootstrap + " is unreachable (" + rootMessage(e)
-                        + "): check kafka.bootstrap-servers and that the brokers are up and reachable from here");
+                throw new PreflightException(KafkaProblem.describe(e, bootstrap,
+                        client.getOrDefault("security.protocol", "PLAINTEXT"), secrets));
             }
             // The sinks would otherwise fail (or, where the broker auto-creates topics, write to a
             // topic with its defaults) only once the first dead letter or event is written.
@@ -77,12 +85,14 @@ public final class Preflight {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
+    /** A client that cannot even be built (a missing trust store, a malformed JAAS line) is a configuration problem. */
+    private static Admin createAdmin(Map<String, Object> adminConfig, String bootstrap, Set<String> secrets) {
+        try {
+            return Admin.create(adminConfig);
+        } catch (KafkaException e) {
+            throw new PreflightException("the Kafka client for " + bootstrap + " could not be created from kafka.properties.* ("
+                    + KafkaClientProperties.redact(KafkaProblem.rootMessage(e), secrets) + ")");
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     /** A problem found before the start; its message says what to fix. */

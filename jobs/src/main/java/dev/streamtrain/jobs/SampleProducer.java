@@ -3,6 +3,7 @@ package dev.streamtrain.jobs;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.Callback;
@@ -28,8 +29,13 @@ public final class SampleProducer implements AutoCloseable {
     };
 
     public SampleProducer(String bootstrap, String topic) {
+        this(bootstrap, topic, Map.of());
+    }
+
+    /** @param clientProperties the user's Kafka client properties (security, tuning) */
+    public SampleProducer(String bootstrap, String topic, Map<String, String> clientProperties) {
         this.topic = topic;
-        this.producer = KafkaClients.bulkProducer(bootstrap);
+        this.producer = KafkaClients.bulkProducer(bootstrap, clientProperties);
     }
 
     /**

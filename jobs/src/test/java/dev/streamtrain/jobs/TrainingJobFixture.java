@@ -20,13 +20,18 @@ final class TrainingJobFixture {
     final Map<String, String> settings = new HashMap<>();
 
     TrainingJobFixture(LocalStack stack, String name) throws Exception {
+        this(stack, name, stack.bootstrapServers());
+    }
+
+    /** With the topics on another broker (reached through {@code bootstrap} for set-up, e.g. a secured broker's plain listener). */
+    TrainingJobFixture(LocalStack stack, String name, String bootstrap) throws Exception {
         this.stack = stack;
         this.id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.samplesTopic = id + "-samples";
         this.dlqTopic = id + "-dlq";
         this.eventsTopic = id + "-events";
-        StackKafka.createTopics(stack.bootstrapServers(), samplesTopic, dlqTopic, eventsTopic);
-        settings.put("kafka.bootstrap-servers", stack.bootstrapServers());
+        StackKafka.createTopics(bootstrap, samplesTopic, dlqTopic, eventsTopic);
+        settings.put("kafka.bootstrap-servers", bootstrap);
         settings.put("kafka.samples-topic", samplesTopic);
         settings.put("kafka.dlq-topic", dlqTopic);
         settings.put("kafka.events-topic", eventsTopic);

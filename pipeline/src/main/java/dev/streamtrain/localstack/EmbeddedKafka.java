@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,16 +30,39 @@ public final class EmbeddedKafka implements KafkaService {
 
     private final RestartableChild broker;
     private final String bootstrap;
+    private final String securedBootstrap;
     private final Path dir;
 
-    private EmbeddedKafka(RestartableChild broker, String bootstrap, Path dir) {
+    private EmbeddedKafka(RestartableChild broker, String bootstrap, String securedBootstrap, Path dir) {
         this.broker = broker;
         this.bootstrap = bootstrap;
+        this.securedBootstrap = securedBootstrap;
         this.dir = dir;
+    }
+
+    /**
+     * A SASL_SSL listener beside the plaintext one, for tests of secured clients: TLS with the
+     * broker's key and certificate from {@code keystore} (PKCS12, key password = store password) and
+     * SCRAM-SHA-512 users created when the log directory is formatted.
+     *
+     * @param scramUsers user name → password
+     */
+    public record SaslSslListener(Path keystore, String keystorePassword, Map<String, String> scramUsers) {
+        public SaslSslListener {
+            scramUsers = Map.copyOf(scramUsers);
+        }
     }
 
     /** Formats a fresh log directory under {@code workDir} and starts the broker; returns when it answers. */
     public static EmbeddedKafka start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, null);
+    }
+
+    /**
+     * As {@link #start(Path)}, with a SASL_SSL listener too ({@link #securedBootstrapServers()}) when
+     * {@code secured} is not null. The plaintext listener stays, for setting up topics and reading back.
+     */
+    public static EmbeddedKafka start(Path workDir, SaslSslListener secured) throws IOException, InterruptedException {
         try {
             Class.forName("kafka.Kafka", false, EmbeddedKafka.class.getClassLoader());
         } catch (ClassNotFoundException e) {
@@ -46,16 +70,22 @@ public final class EmbeddedKafka implements KafkaService {
         }
         int port = Ports.freeLoopbackPort();
         int controllerPort = Ports.freeLoopbackPort();
+        int securedPort = secured == null ? -1 : Ports.freeLoopbackPort();
         Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "kafka-");
-        Path config = writeConfig(dir, port, controllerPort);
+        Path config = writeConfig(dir, port, controllerPort, securedPort, secured);
         String classpath = System.getProperty("java.class.path");
         List<String> jvm = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dlog4j2.configurationFile=" + writeLog4j(dir).toUri());
 
         String clusterId = UUID.randomUUID().toString().replace("-", "").substring(0, 22);
+        List<String> formatArgs = new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
+        if (secured != null) {
+            // SCRAM credentials live in the metadata log: in KRaft they are created at format time
+            secured.scramUsers().forEach((user, password) -> formatArgs.addAll(
+                    List.of("--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]")));
+        }
         try (ChildJvm format = ChildJvm.start("kafka-storage-format", classpath, jvm, "kafka.tools.StorageTool",
-                List.of("format", "-t", clusterId, "-c", config.toString()),
-                dir.resolve("format.log"))) {
+                formatArgs, dir.resolve("format.log"))) {
             int rc = format.waitFor(TimeUnit.SECONDS.toMillis(60));
             if (rc != 0) {
                 throw new IllegalStateException("formatting the Kafka log dir failed (exit " + rc + "):\n" + format.logTail(20));
@@ -66,7 +96,7 @@ public final class EmbeddedKafka implements KafkaService {
         // a restart (after kill) runs the same command line: same ports, same log directory
         RestartableChild broker = RestartableChild.start(() -> ChildJvm.start("kafka-broker", classpath, jvm, "kafka.Kafka",
                 List.of(config.toString()), dir.resolve("broker.log")), process -> awaitAnswer(process, bootstrap));
-        return new EmbeddedKafka(broker, bootstrap, dir);
+        return new EmbeddedKafka(broker, bootstrap, secured == null ? null : "127.0.0.1:" + securedPort, dir);
     }
 
     private static void awaitAnswer(ChildJvm broker, String bootstrap) {
@@ -98,16 +128,28 @@ public final class EmbeddedKafka implements KafkaService {
         }
     }
 
-    private static Path writeConfig(Path dir, int port, int controllerPort) throws IOException {
+    private static Path writeConfig(Path dir, int port, int controllerPort, int securedPort, SaslSslListener secured)
+            throws IOException {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String securedListener = secured == null ? "" : ",SASL_SSL://127.0.0.1:" + securedPort;
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + securedListener + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + securedListener);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (secured == null ? "" : ",SASL_SSL:SASL_SSL"));
+        if (secured != null) {
+            p.setProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", secured.keystore().toAbsolutePath().toString());
+            p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", secured.keystorePassword());
+            p.setProperty("listener.name.sasl_ssl.ssl.key.password", secured.keystorePassword());
+        }
         p.setProperty("log.dirs", dir.resolve("data").toString());
         // One broker: internal topics and transactions must not wait for replicas that never come.
         p.setProperty("offsets.topic.replication.factor", "1");
@@ -152,6 +194,11 @@ public final class EmbeddedKafka implements KafkaService {
     @Override
     public String bootstrapServers() {
         return bootstrap;
+    }
+
+    /** The SASL_SSL listener's address, or null when the broker was started without one. */
+    public String securedBootstrapServers() {
+        return securedBootstrap;
     }
 
     @Override

@@ -21,23 +21,26 @@ import java.util.Optional;
 
 /**
  * {@link OnlineTrainingJob} as a rollback restarts it: from the job jar ({@code --jar}, else the
- * build's), with the stopped job's reported parameters, the S3 secrets filled back in from the tool's
- * own credentials, and the arguments given after {@code --}.
+ * build's), with the stopped job's reported parameters, the S3 and Kafka secrets filled back in from the
+ * tool's own credentials and client properties, and the arguments given after {@code --}.
  */
 final class OnlineTrainingJobRestart implements RestartableJob {
     private final Path givenJar;
     private final List<String> overrides;
     private final S3Endpoint s3;
+    private final Map<String, String> kafkaProperties;
 
     /**
      * @param givenJar  {@code --jar}, or null for {@code jobs/target/streamtrain-jobs-*-job.jar}
      * @param overrides job arguments ({@code --key value}) that override the stopped job's own
      * @param s3        the tool's S3 endpoint: fills in the masked S3 keys
+     * @param kafkaProperties the tool's Kafka client properties: fill in the masked {@code kafka.properties.*} keys
      */
-    OnlineTrainingJobRestart(Path givenJar, List<String> overrides, S3Endpoint s3) {
+    OnlineTrainingJobRestart(Path givenJar, List<String> overrides, S3Endpoint s3, Map<String, String> kafkaProperties) {
         this.givenJar = givenJar;
         this.overrides = List.copyOf(overrides);
         this.s3 = s3;
+        this.kafkaProperties = Map.copyOf(kafkaProperties);
     }
 
     @Override
@@ -75,7 +78,7 @@ final class OnlineTrainingJobRestart implements RestartableJob {
             return Optional.empty();
         }
         try {
-            return Optional.of(JobArguments.rebuild(reported, overrides, s3, attempt));
+            return Optional.of(JobArguments.rebuild(reported, overrides, s3, kafkaProperties, attempt));
         } catch (InvalidConfigurationException e) {
             throw new RollbackRefused(Reason.SETUP, String.join("; ", e.problems()));
         }

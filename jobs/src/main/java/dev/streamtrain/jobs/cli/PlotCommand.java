@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Draws a run's loss and throughput per epoch from the checkpoint events (read_committed) into a PNG. */
@@ -34,6 +35,9 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
+
+    @Mixin
+    KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
     @Option(names = "--topic", defaultValue = "model-checkpoints", description = "(default: ${DEFAULT-VALUE})")
     String topic;
@@ -67,7 +71,7 @@ final class PlotCommand implements Callable<Integer> {
         Path target = out != null ? out : Path.of(run.experiment() + "-" + run.run() + "-" + run.model() + ".png");
         List<CheckpointEvent> events;
         try {
-            events = new EventTopic(bootstrap, topic).read(run, timeout);
+            events = new EventTopic(bootstrap, topic, kafkaOptions.clientProperties()).read(run, timeout);
         } catch (IOException e) {
             return fail(e.getMessage().contains("does not exist") ? 4 : 2, e.getMessage());
         } catch (org.apache.kafka.common.KafkaException e) {

@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.SampleProducer;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
@@ -12,9 +13,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Produces a synthetic training stream (a seeded teacher network's regression targets) to a topic. */
@@ -27,6 +28,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
+
+    @Mixin
+    KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
     @Option(names = "--topic", defaultValue = "samples", description = "(default: ${DEFAULT-VALUE})")
     String topic;
@@ -60,8 +64,7 @@ final class ProduceCommand implements Callable<Integer> {
         TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(seed).build();
         long t0 = System.nanoTime();
         long lastProgress = t0;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+        try (Admin admin = KafkaClients.admin(bootstrap, kafkaOptions.clientProperties(), 10_000)) {
             if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
                 err.println("streamtrain produce: topic '" + topic + "' does not exist on " + bootstrap
                         + " (./streamtrain cluster start --local-stack creates 'samples')");
@@ -70,7 +73,7 @@ final class ProduceCommand implements Callable<Integer> {
         } catch (ExecutionException | TimeoutException e) {
             return usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
         }
-        try (SampleProducer producer = new SampleProducer(bootstrap, topic)) {
+        try (SampleProducer producer = new SampleProducer(bootstrap, topic, kafkaOptions.clientProperties())) {
             long sent = 0;
             while (sent < samples) {
                 int chunk = (int) Math.min(rate > 0 ? Math.max(1, rate / 20) : 1024, samples - sent);

@@ -56,6 +56,9 @@ final class RollbackCommand implements Callable<Integer> {
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
+    @Mixin
+    KafkaClientOptions kafkaOptions = new KafkaClientOptions();
+
     @Option(names = "--topic", defaultValue = "model-checkpoints", description = "checkpoint-event topic (default: ${DEFAULT-VALUE})")
     String topic;
 
@@ -107,7 +110,7 @@ final class RollbackCommand implements Callable<Integer> {
             return fail(2, "--key: " + e.getMessage());
         }
         S3Endpoint s3 = s3Endpoint();
-        EventTopic events = new EventTopic(bootstrap, topic);
+        EventTopic events = new EventTopic(bootstrap, topic, kafkaOptions.clientProperties());
         RunHistory history;
         try {
             history = RunHistory.of(events.read(run, timeout));
@@ -122,7 +125,7 @@ final class RollbackCommand implements Callable<Integer> {
         }
         try (S3Client client = S3Clients.create(s3)) {
             RollbackStore store = new S3RollbackStore(client);
-            RestartableJob job = new OnlineTrainingJobRestart(jar, overrides, s3);
+            RestartableJob job = new OnlineTrainingJobRestart(jar, overrides, s3, kafkaOptions.clientProperties());
             RollbackPlan plan = new RollbackPlanner(store, this::rest, job).plan(run, history, toEpoch, savepointDir);
             if (dryRun) {
                 out.println(plan.toJson());

@@ -34,6 +34,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
+    @Mixin
+    KafkaClientOptions kafkaOptions = new KafkaClientOptions();
+
     @Option(names = "--topic", defaultValue = "model-checkpoints", description = "(default: ${DEFAULT-VALUE})")
     String topic;
 
@@ -78,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (S3Client client = S3Clients.create(s3);
                 ModelServer server = new ModelServer(new ModelServer.Settings(bootstrap, topic, key, host, port, threads,
-                        maxBodyBytes, device), client).start()) {
+                        maxBodyBytes, device), client, kafkaOptions.clientProperties()).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "serve-shutdown"));
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("url", "http://" + host + ":" + server.port());

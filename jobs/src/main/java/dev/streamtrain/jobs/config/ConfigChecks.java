@@ -46,7 +46,7 @@ final class ConfigChecks {
         List<String> unknown = new ArrayList<>();
         Set<String> known = ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
         for (String key : values.keySet()) {
-            if (!known.contains(key) && !isFlinkKey(key)) {
+            if (!known.contains(key) && !isFlinkKey(key) && !key.startsWith(KafkaClientProperties.PREFIX)) {
                 unknown.add("unknown key '" + key + "'" + suggestion(key, known));
             }
         }
@@ -69,7 +69,8 @@ final class ConfigChecks {
 
     /** The rules between keys: what is required, names, ranges. Empty when all hold. */
     static List<String> problems(Configuration conf) {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(KafkaClientProperties.refused(
+                KafkaClientProperties.fromJobKeys(conf.toMap()), KafkaClientProperties.PREFIX));
         for (ConfigOption<?> required : List.of(KAFKA_BOOTSTRAP_SERVERS, FEATURE_DIM, CHECKPOINT_DIR)) {
             if (!conf.contains(required)) {
                 problems.add(required.key() + " is required: " + required.description());

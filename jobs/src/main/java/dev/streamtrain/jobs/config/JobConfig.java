@@ -159,7 +159,20 @@ public final class JobConfig implements Serializable {
         return out;
     }
 
+    /**
+     * Whether a job key's value is a secret (masked wherever the configuration is shown): the S3
+     * credentials and every secret Kafka client property ({@link KafkaClientProperties#isSecretClientKey}).
+     * Also used for {@code --key} command-line arguments, hence the dashes allowed in front.
+     */
     public static boolean isSecret(String key) {
-        return key.contains("secret") || key.contains("password") || key.contains("access-key");
+        String k = key.replaceFirst("^-+", "");
+        return k.contains("secret") || k.contains("password") || k.contains("access-key")
+                || (k.startsWith(KafkaClientProperties.PREFIX)
+                        && KafkaClientProperties.isSecretClientKey(k.substring(KafkaClientProperties.PREFIX.length())));
+    }
+
+    /** The {@code kafka.properties.*} client properties, prefix stripped, for every Kafka client of the job. */
+    public Map<String, String> kafkaClientProperties() {
+        return KafkaClientProperties.fromJobKeys(conf.toMap());
     }
 }

@@ -24,7 +24,12 @@ public final class ModelServer implements AutoCloseable {
      * @param settings where the events and the artifacts are, what to serve and how
      */
     public ModelServer(Settings settings, S3Client s3) throws IOException {
-        this.follower = new ModelFollower(new EventTopic(settings.bootstrap(), settings.topic()), settings.key(),
+        this(settings, s3, Map.of());
+    }
+
+    /** @param kafkaProperties the user's Kafka client properties (security, tuning) for reading the events */
+    public ModelServer(Settings settings, S3Client s3, Map<String, String> kafkaProperties) throws IOException {
+        this.follower = new ModelFollower(new EventTopic(settings.bootstrap(), settings.topic(), kafkaProperties), settings.key(),
                 // the bucket is only used for `latest`, which serve never reads: manifest URIs name their own
                 new ArtifactReader(s3, "unused-bucket"), settings.device(), slot, metrics);
         this.http = new PredictionServer(new InetSocketAddress(settings.host(), settings.port()), settings.threads(),

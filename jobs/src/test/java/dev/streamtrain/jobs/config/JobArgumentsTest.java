@@ -25,7 +25,7 @@ class JobArgumentsTest {
         assertEquals(JobConfig.MASKED, reported.get("s3.access-key"));
         assertFalse(reported.toString().contains("job-secret"));
 
-        JobConfig restarted = JobConfig.fromArgs(JobArguments.rebuild(reported, List.of(), S3, 3).toArray(String[]::new));
+        JobConfig restarted = JobConfig.fromArgs(JobArguments.rebuild(reported, List.of(), S3, Map.of(), 3).toArray(String[]::new));
         assertEquals(original.modelSpec(), restarted.modelSpec());
         assertEquals("r-7", restarted.get(TrainingJobOptions.RUN));
         assertEquals(3, restarted.get(TrainingJobOptions.ATTEMPT));
@@ -36,7 +36,7 @@ class JobArgumentsTest {
     void overridesWinAndTheAttemptIsAlwaysTheNewOne() {
         Map<String, String> reported = Map.of("kafka.bootstrap-servers", "k:9092", "sample.feature-dim", "8",
                 "checkpoint.dir", "s3://b/cp", "run.attempt", "2", "model.learning-rate", "0.01");
-        List<String> args = JobArguments.rebuild(reported, List.of("--model.learning-rate", "0.0005", "--run.attempt=9"), null, 3);
+        List<String> args = JobArguments.rebuild(reported, List.of("--model.learning-rate", "0.0005", "--run.attempt=9"), null, Map.of(), 3);
         JobConfig c = JobConfig.fromArgs(args.toArray(String[]::new));
         assertEquals(0.0005f, c.get(TrainingJobOptions.LEARNING_RATE));
         assertEquals(3, c.get(TrainingJobOptions.ATTEMPT), "the rollback's attempt, whatever was given");
@@ -46,12 +46,48 @@ class JobArgumentsTest {
     void aMaskedSecretWithNothingToFillItInIsRefusedByName() {
         Map<String, String> reported = Map.of("s3.secret-key", JobConfig.MASKED, "kafka.sasl.password", JobConfig.MASKED);
         InvalidConfigurationException noS3 = assertThrows(InvalidConfigurationException.class,
-                () -> JobArguments.rebuild(reported, List.of("--kafka.sasl.password", "p"), null, 2));
+                () -> JobArguments.rebuild(reported, List.of("--kafka.sasl.password", "p"), null, Map.of(), 2));
         assertTrue(noS3.getMessage().contains("-- --s3.secret-key <value>"), noS3.getMessage());
         InvalidConfigurationException other = assertThrows(InvalidConfigurationException.class,
-                () -> JobArguments.rebuild(reported, List.of(), S3, 2));
+                () -> JobArguments.rebuild(reported, List.of(), S3, Map.of(), 2));
         assertTrue(other.getMessage().contains("kafka.sasl.password"), other.getMessage());
-        assertTrue(JobArguments.rebuild(reported, List.of("--kafka.sasl.password=p"), S3, 2).contains("p"));
-        assertThrows(InvalidConfigurationException.class, () -> JobArguments.rebuild(Map.of(), List.of("lr", "1"), S3, 2));
+        assertTrue(JobArguments.rebuild(reported, List.of("--kafka.sasl.password=p"), S3, Map.of(), 2).contains("p"));
+        assertThrows(InvalidConfigurationException.class, () -> JobArguments.rebuild(Map.of(), List.of("lr", "1"), S3, Map.of(), 2));
+    }
+
+    @Test
+    void maskedKafkaSecretsAreFilledBackInFromTheToolsClientProperties() {
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"trainer\" password=\"job-pw\";";
+        JobConfig original = JobConfig.fromMap(Map.of("kafka.bootstrap-servers", "k:9093", "sample.feature-dim", "8",
+                "checkpoint.dir", "s3://b/cp", "kafka.properties.security.protocol", "SASL_SSL",
+                "kafka.properties.sasl.jaas.config", jaas, "kafka.properties.ssl.truststore.password", "trust-pw"));
+        Map<String, String> reported = original.describe();
+        assertEquals("SASL_SSL", reported.get("kafka.properties.security.protocol"), "not a secret: shown");
+        assertEquals(JobConfig.MASKED, reported.get("kafka.properties.sasl.jaas.config"));
+        assertEquals(JobConfig.MASKED, reported.get("kafka.properties.ssl.truststore.password"));
+        assertFalse(reported.toString().contains("job-pw") || reported.toString().contains("trust-pw"));
+
+        Map<String, String> tool = Map.of("sasl.jaas.config", jaas.replace("job-pw", "tool-pw"), "ssl.truststore.password", "tool-trust");
+        JobConfig restarted = JobConfig.fromArgs(JobArguments.rebuild(reported, List.of(), S3, tool, 2).toArray(String[]::new));
+        assertEquals(jaas.replace("job-pw", "tool-pw"), restarted.kafkaClientProperties().get("sasl.jaas.config"));
+        assertEquals("tool-trust", restarted.kafkaClientProperties().get("ssl.truststore.password"));
+
+        InvalidConfigurationException missing = assertThrows(InvalidConfigurationException.class,
+                () -> JobArguments.rebuild(reported, List.of(), S3, Map.of("sasl.jaas.config", jaas), 2));
+        assertTrue(missing.getMessage().contains("kafka.properties.ssl.truststore.password")
+                && missing.getMessage().contains("--command-config"), missing.getMessage());
+    }
+
+    @Test
+    void keysTheJobControlsAreRefusedSayingWhy() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, () -> JobConfig.fromMap(Map.of(
+                "kafka.bootstrap-servers", "k:9092", "sample.feature-dim", "8", "checkpoint.dir", "s3://b/cp",
+                "kafka.properties.isolation.level", "read_uncommitted", "kafka.properties.transactional.id", "x",
+                "kafka.properties.value.serializer", "y", "kafka.properties.linger.ms", "5")));
+        assertTrue(e.getMessage().contains("kafka.properties.isolation.level is set by streamtrain itself")
+                && e.getMessage().contains("read committed"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.properties.transactional.id") && e.getMessage().contains("value.serializer"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("linger.ms"), "any other client key passes: " + e.getMessage());
     }
 }
