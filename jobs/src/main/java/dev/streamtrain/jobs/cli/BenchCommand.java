@@ -143,7 +143,9 @@ final class BenchCommand implements Callable<Integer> {
         String id = "bench-" + model.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         String samplesTopic = id + "-samples";
         long reportEvery = Math.max(batchSize, n / 20 / batchSize * batchSize);
-        Map<String, String> settings = jobSettings(model, id, stack.bootstrapServers(), stack.bucket(), reportEvery);
+        Map<String, String> settings = jobSettings(model, id, stack.bootstrapServers(), stack.checkpointBucket(),
+                reportEvery);
+        settings.putIfAbsent("store.bucket", stack.bucket()); // a --set store.bucket wins
         FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach(settings::put);
         JobConfig config = JobConfig.fromMap(settings);
 
@@ -225,7 +227,10 @@ final class BenchCommand implements Callable<Integer> {
         return row;
     }
 
-    /** The job configuration of a pipeline run, less the s3.* keys; --set entries last, so they win. */
+    /**
+     * The job configuration of a pipeline run, less the s3.* keys; --set entries last, so they win.
+     * {@code bucketName} is the checkpoints' (the stack's unversioned one).
+     */
     private Map<String, String> jobSettings(BenchModel model, String id, String bootstrap, String bucketName,
                                             long reportEvery) {
         Map<String, String> settings = new LinkedHashMap<>();

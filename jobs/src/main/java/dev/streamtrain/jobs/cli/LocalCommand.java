@@ -151,7 +151,10 @@ final class LocalCommand implements Callable<Integer> {
         c.put("model.device", device.toUpperCase());
         c.put("run.experiment", "local");
         c.put("run.name", run);
-        c.put("checkpoint.dir", "s3://" + stack.bucket() + "/local/" + run + "/checkpoints");
+        // checkpoints in the stack's unversioned bucket (s3mock lists deleted objects of a versioned one, and
+        // Flink's discard of an old chk-N then fails); artifacts in the versioned bucket
+        c.put("checkpoint.dir", "s3://" + stack.checkpointBucket() + "/local/" + run + "/checkpoints");
+        c.put("store.bucket", stack.bucket());
         c.put("checkpoint.interval", checkpointInterval);
         c.put("report.every-samples", String.valueOf(Math.max(batchSize * 10L, samples / 20)));
         c.put("parallelism.default", "1");
@@ -180,12 +183,12 @@ final class LocalCommand implements Callable<Integer> {
 
     private void reportCheckpoints(LocalStack stack, JobConfig config) {
         String dir = config.get(TrainingJobOptions.CHECKPOINT_DIR);
-        String prefix = dir.substring(("s3://" + stack.bucket() + "/").length());
+        String prefix = dir.substring(("s3://" + stack.checkpointBucket() + "/").length());
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> metadata = new ArrayList<>();
-            s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(prefix)).contents().forEach(o -> {
-                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.bucket(), o.key())) {
-                    metadata.add("s3://" + stack.bucket() + "/" + o.key());
+            s3.listObjectsV2Paginator(b -> b.bucket(stack.checkpointBucket()).prefix(prefix)).contents().forEach(o -> {
+                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.checkpointBucket(), o.key())) {
+                    metadata.add("s3://" + stack.checkpointBucket() + "/" + o.key());
                 }
             });
             say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
