@@ -129,6 +129,7 @@ public final class OnlineTrainingJob {
                 // retention must keep what every retained checkpoint would roll back to
                 .retainedCheckpoints(effective.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
                 .lineage(lineage(effective))
+                .threads(config.torchThreads())
                 .build();
     }
 

@@ -74,6 +74,15 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--threads", defaultValue = "AUTO",
+            description = "libtorch intra-op threads of the trainer (model.threads): AUTO (the slot's CPU share minus 1) "
+                    + "or a count (default: ${DEFAULT-VALUE})")
+    String threads;
+
+    @Option(names = "--interop-threads", defaultValue = "AUTO",
+            description = "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
+    String interopThreads;
+
     @Option(names = "--work-dir", description = "where the local Kafka and S3 keep their data (default: target/local)")
     Path workDir;
 
@@ -149,6 +158,8 @@ final class LocalCommand implements Callable<Integer> {
         c.put("model.batch-size", String.valueOf(batchSize));
         c.put("model.learning-rate", String.valueOf(learningRate));
         c.put("model.device", device.toUpperCase());
+        c.put("model.threads", threads);
+        c.put("model.interop-threads", interopThreads);
         c.put("run.experiment", "local");
         c.put("run.name", run);
         // checkpoints in the stack's unversioned bucket (s3mock lists deleted objects of a versioned one, and

@@ -10,6 +10,7 @@ import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
+import dev.streamtrain.trainer.TorchThreads;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -79,6 +80,13 @@ public final class JobConfig implements Serializable {
         }
         if (conf.get(CHECKPOINT_INTERVAL).toMillis() < 10) {
             problems.add(CHECKPOINT_INTERVAL.key() + " must be at least 10 ms");
+        }
+        for (ConfigOption<String> threads : List.of(THREADS, INTEROP_THREADS)) {
+            try {
+                TorchThreads.Request.parse(threads.key(), conf.get(threads));
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
         }
         SampleSchema schema = null;
         ModelSpec spec = null;
@@ -279,6 +287,12 @@ public final class JobConfig implements Serializable {
     /** The artifact bucket: store.bucket, else the bucket of an s3:// checkpoint.dir. */
     public String storeBucket() {
         return conf.getOptional(STORE_BUCKET).orElseGet(() -> java.net.URI.create(conf.get(CHECKPOINT_DIR)).getHost());
+    }
+
+    /** model.threads and model.interop-threads (validated at construction). */
+    public TorchThreads.Request torchThreads() {
+        return new TorchThreads.Request(TorchThreads.Request.parse(THREADS.key(), conf.get(THREADS)),
+                TorchThreads.Request.parse(INTEROP_THREADS.key(), conf.get(INTEROP_THREADS)));
     }
 
     public EpochPolicy epochPolicy() {
