@@ -94,13 +94,19 @@ public final class TorchThreads {
             return cores / slots;
         }
 
-        /** From a TaskManager's configuration: {@code taskmanager.cpu.cores} if set, else the JVM's processors. */
+        /**
+         * From a TaskManager's configuration: {@code taskmanager.cpu.cores} if set, else the JVM's
+         * processors — never more than the processors: a MiniCluster sets {@code
+         * taskmanager.cpu.cores} to Double.MAX_VALUE ("unlimited" for local execution), and
+         * libtorch would try to start that many OpenMP threads.
+         */
         public static SlotShare of(Configuration taskManager) {
             int slots = Math.max(1, taskManager.get(TaskManagerOptions.NUM_TASK_SLOTS));
+            int processors = Runtime.getRuntime().availableProcessors();
             return taskManager.getOptional(TaskManagerOptions.CPU_CORES)
+                    .filter(c -> c > 0 && c <= processors)
                     .map(c -> new SlotShare(c, slots, TaskManagerOptions.CPU_CORES.key()))
-                    .orElseGet(() -> new SlotShare(Runtime.getRuntime().availableProcessors(), slots,
-                            "available processors"));
+                    .orElseGet(() -> new SlotShare(processors, slots, "available processors"));
         }
     }
 

@@ -45,8 +45,12 @@ class TorchThreadsTest {
     void slotShareComesFromTheTaskManagersCoresAndSlots() {
         Configuration tm = new Configuration();
         tm.set(TaskManagerOptions.NUM_TASK_SLOTS, 4);
-        tm.set(TaskManagerOptions.CPU_CORES, 8.0);
-        assertEquals(2.0, TorchThreads.SlotShare.of(tm).perSlot());
+        int processors = Runtime.getRuntime().availableProcessors();
+        tm.set(TaskManagerOptions.CPU_CORES, (double) processors);
+        assertEquals(processors / 4.0, TorchThreads.SlotShare.of(tm).perSlot());
+        Configuration miniCluster = new Configuration(); // local execution sets "unlimited" cores
+        miniCluster.set(TaskManagerOptions.CPU_CORES, Double.MAX_VALUE);
+        assertEquals(processors, TorchThreads.SlotShare.of(miniCluster).cores());
         Configuration defaults = new Configuration();
         assertEquals(Runtime.getRuntime().availableProcessors(), TorchThreads.SlotShare.of(defaults).perSlot());
     }
