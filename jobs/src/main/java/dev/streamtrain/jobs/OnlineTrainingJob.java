@@ -13,6 +13,8 @@ import dev.streamtrain.operator.ModelTrainerOperator;
 import dev.streamtrain.operator.TrainerSettings;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.RunKey;
+import dev.streamtrain.store.ObjectSink;
+import dev.streamtrain.store.S3MultipartSink;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
@@ -82,6 +84,14 @@ public final class OnlineTrainingJob {
                 versioned ? config.s3Endpoint().orElse(null) : null);
     }
 
+    /**
+     * Artifacts go through the AWS SDK's parallel multipart uploads when the S3 endpoint and
+     * credentials are known (s3.* keys or AWS_*), else through Flink's s3:// filesystem like the checkpoints.
+     */
+    static ObjectSink artifactSink(JobConfig config) {
+        return config.s3Endpoint().<ObjectSink>map(S3MultipartSink::new).orElse(ObjectSink.FLINK_FILE_SYSTEM);
+    }
+
     /** Checkpointing as the product needs it: exactly-once, to the configured directory, retained on cancel. */
     public static Configuration environmentConfig(JobConfig config) {
         Configuration conf = config.flinkConfiguration();
@@ -126,6 +136,7 @@ public final class OnlineTrainingJob {
 
     private TrainerSettings trainerSettings(ReadableConfig effective) {
         return TrainerSettings.builder(config.modelSpec())
+                .objectSink(artifactSink(config))
                 .reportEverySamples(config.get(TrainingJobOptions.REPORT_EVERY))
                 .epochPolicy(config.epochPolicy())
                 .artifacts(artifactSettings(config))
@@ -135,6 +146,7 @@ public final class OnlineTrainingJob {
                 .retainedCheckpoints(effective.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
                 .lineage(lineage(effective))
                 .guard(config.guardSettings())
+                .threads(config.torchThreads())
                 .build();
     }
 

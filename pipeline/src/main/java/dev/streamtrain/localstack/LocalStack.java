@@ -42,7 +42,8 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Starts the stack and creates {@code bucket} (with versioning enabled where the server keeps
-     * versions, as store.versioned needs).
+     * versions, as store.versioned needs) for the artifacts, and {@link #checkpointBucket()} without
+     * versioning for Flink's checkpoints.
      */
     public static LocalStack start(Path workDir, String bucket) throws Exception {
         boolean docker = useDocker();
@@ -62,6 +63,7 @@ public final class LocalStack implements AutoCloseable {
             LOG.info("local stack: Kafka = {} ready in {} ms; S3 = {} ready in {} ms",
                     k.value().description(), k.millis(), o.value().description(), o.millis());
             createBucket(o.value(), bucket, true);
+            createBucket(o.value(), checkpointBucketOf(bucket), false);
             return new LocalStack(k.value(), o.value(), bucket, started, k.millis(), o.millis());
         } catch (CompletionException e) {
             closeAll(started);
@@ -99,6 +101,20 @@ public final class LocalStack implements AutoCloseable {
                         .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
             }
         }
+    }
+
+    /**
+     * The unversioned bucket for Flink's checkpoints: Flink deletes a discarded checkpoint's files
+     * and then its chk-N folder, and s3mock keeps listing objects deleted in a versioned bucket, so
+     * in the versioned bucket every discard fails with "Directory …/chk-N is not empty".
+     */
+    public static String checkpointBucketOf(String bucket) {
+        return bucket + "-checkpoints";
+    }
+
+    /** Unversioned; {@link #checkpointBucketOf}. */
+    public String checkpointBucket() {
+        return checkpointBucketOf(bucket);
     }
 
     public String bootstrapServers() {

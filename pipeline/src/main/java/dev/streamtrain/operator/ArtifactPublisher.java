@@ -7,6 +7,7 @@ import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainerState;
@@ -50,6 +51,7 @@ public final class ArtifactPublisher implements AutoCloseable {
     private final S3Client stableKeyClient;
     private final ArtifactWriter writer;
     private final ArtifactDeleter deleter;
+    private final ObjectSink sink;
     private final ExecutorService background;
     /** Submitted work, in order; each becomes one event at the next announcement. */
     private final List<Pending> pending = new ArrayList<>();
@@ -76,12 +78,16 @@ public final class ArtifactPublisher implements AutoCloseable {
         this.jobId = jobId;
         this.attempt = attempt;
         this.stableKeyClient = artifacts.clientOrNull();
-        this.writer = artifacts.writer(stableKeyClient, settings.objectSink());
+        this.sink = settings.objectSink();
+        this.writer = artifacts.writer(stableKeyClient, sink);
         this.deleter = artifacts.deleter(settings.objectSink());
         String threadName = "artifact-writer " + artifacts.layout().modelPrefix();
         this.background = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
+            // below the task thread: serializing and hashing a snapshot must not delay training steps
+            // (a hint only: Linux ignores Java priorities unless -XX:ThreadPriorityPolicy=1 runs as root)
+            t.setPriority(Thread.MIN_PRIORITY);
             return t;
         });
     }
@@ -222,6 +228,13 @@ public final class ArtifactPublisher implements AutoCloseable {
         } finally {
             if (stableKeyClient != null) {
                 stableKeyClient.close();
+            }
+            if (sink instanceof AutoCloseable closeable) { // this operator's own deserialized copy
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.warn("closing {} failed: {}", sink, e.toString());
+                }
             }
         }
     }

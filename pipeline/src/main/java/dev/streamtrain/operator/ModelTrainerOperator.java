@@ -7,6 +7,7 @@ import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
+import dev.streamtrain.trainer.TorchThreads;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingCounters;
 import dev.streamtrain.trainer.TrainingReport;
@@ -101,6 +102,10 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         TrainerState saved = state.model();
         counters = state.counters();
+        // on the task thread, before the trainer's first native call: libtorch sizes the intra-op pool per thread
+        TorchThreads.apply(TorchThreads.choose(settings.threads(),
+                TorchThreads.SlotShare.of(getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration()),
+                System::getProperty));
         if (saved != null) {
             trainer = DjlTrainer.restore(spec, saved);
             byte[] pending = state.pendingBatch();

@@ -6,6 +6,7 @@ import dev.streamtrain.store.RetentionPolicy;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
+import dev.streamtrain.trainer.TorchThreads;
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -22,10 +23,12 @@ import java.util.Objects;
  * @param retainedCheckpoints how many completed checkpoints Flink retains: their epochs are kept for rollbacks
  * @param lineage            the run's attempt and checkpoint directory, for the events
  * @param guard              the divergence guard's thresholds
+ * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  */
 public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
                               ArtifactSettings artifacts, ObjectSink objectSink, RetentionPolicy retention,
-                              int retainedCheckpoints, RunLineage lineage, GuardSettings guard) implements Serializable {
+                              int retainedCheckpoints, RunLineage lineage, GuardSettings guard,
+                              TorchThreads.Request threads) implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
         return new Builder(spec);
@@ -49,6 +52,7 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
         private int retainedCheckpoints = 1;
         private RunLineage lineage = RunLineage.firstAttempt();
         private GuardSettings guard = GuardSettings.defaults();
+        private TorchThreads.Request threads = TorchThreads.Request.AUTO;
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -100,6 +104,12 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
             return this;
         }
 
+        /** libtorch's intra-op and inter-op pool sizes; default AUTO (from the slot's CPU share). */
+        public Builder threads(TorchThreads.Request request) {
+            this.threads = request;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -111,11 +121,12 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
             Objects.requireNonNull(retention, "retention must not be null");
             Objects.requireNonNull(lineage, "lineage must not be null");
             Objects.requireNonNull(guard, "guard must not be null");
+            Objects.requireNonNull(threads, "threads must not be null");
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException("retention (" + retention.describe() + ") needs artifacts to delete");
             }
             return new TrainerSettings(spec, reportEverySamples, epochPolicy, artifacts, objectSink, retention,
-                    retainedCheckpoints, lineage, guard);
+                    retainedCheckpoints, lineage, guard, threads);
         }
     }
 }

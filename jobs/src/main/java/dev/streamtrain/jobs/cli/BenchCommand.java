@@ -16,6 +16,7 @@ import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.store.FlinkS3;
+import dev.streamtrain.trainer.TorchThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +43,9 @@ import picocli.CommandLine.Option;
                 + "(b) the training job reading pre-produced BINARY samples from Kafka in a MiniCluster, "
                 + "with exactly-once checkpoints to the local stack's S3; and the ratio b/a.",
                 "Results: one JSON line per model on stdout; progress and a table on stderr.",
-                "Thread pools are DJL's: set -Dai.djl.pytorch.num_threads / num_interop_threads through "
-                        + "STREAMTRAIN_JAVA_OPTS to change them."})
+                "The pipeline's libtorch pools follow --threads / --interop-threads (model.threads, AUTO: the slot's "
+                        + "CPU share); -Dai.djl.pytorch.num_threads / num_interop_threads through STREAMTRAIN_JAVA_OPTS "
+                        + "win over both. The bare loop runs with libtorch's defaults unless those properties are set."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", defaultValue = "small,wide,artifacts",
             description = "what to measure: small (64-256-256-1), wide (64-2048-2048-1), artifacts (a ResNet-18-sized "
@@ -66,6 +68,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bare-seconds", defaultValue = "5", description = "timed seconds of the bare loop, after "
             + "2 s of warm-up (default: ${DEFAULT-VALUE})")
     int bareSeconds;
+
+    @Option(names = "--threads", defaultValue = "AUTO",
+            description = "libtorch intra-op threads of the pipeline's trainer (model.threads): AUTO or a count "
+                    + "(default: ${DEFAULT-VALUE})")
+    String threads;
+
+    @Option(names = "--interop-threads", defaultValue = "AUTO",
+            description = "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
+    String interopThreads;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "an extra job configuration key for the pipeline run, e.g. pipeline.object-reuse=true (repeatable)")
@@ -157,7 +168,9 @@ final class BenchCommand implements Callable<Integer> {
         String id = "bench-" + model.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         String samplesTopic = id + "-samples";
         long reportEvery = Math.max(batchSize, n / 20 / batchSize * batchSize);
-        Map<String, String> settings = jobSettings(model, id, stack.bootstrapServers(), stack.bucket(), reportEvery);
+        Map<String, String> settings = jobSettings(model, id, stack.bootstrapServers(), stack.checkpointBucket(),
+                reportEvery);
+        settings.putIfAbsent("store.bucket", stack.bucket()); // a --set store.bucket wins
         FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach(settings::put);
         JobConfig config = JobConfig.fromMap(settings);
 
@@ -232,6 +245,14 @@ final class BenchCommand implements Callable<Integer> {
         row.put("producedBytes", bytes);
         row.put("device", pipe.device());
         row.put("extraSettings", extraSettings);
+        row.put("threadsRequested", settings.get("model.threads"));
+        row.put("interopThreadsRequested", settings.get("model.interop-threads"));
+        TorchThreads.Applied applied = TorchThreads.lastApplied();
+        if (applied != null) { // the trainer ran in this JVM's MiniCluster
+            row.put("pipelineIntraOpThreads", applied.intraOp());
+            row.put("pipelineInterOpThreads", applied.interOp());
+            row.put("pipelineThreadsChoice", applied.choice().describe());
+        }
         row.put("bareOwnCores", round3(bareUsage.ownCores()));
         row.put("bareOtherCores", round3(bareUsage.otherCores()));
         row.put("pipelineOwnCores", round3(pipeUsage.ownCores()));
@@ -239,7 +260,10 @@ final class BenchCommand implements Callable<Integer> {
         return row;
     }
 
-    /** The job configuration of a pipeline run, less the s3.* keys; --set entries last, so they win. */
+    /**
+     * The job configuration of a pipeline run, less the s3.* keys; --set entries last, so they win.
+     * {@code bucketName} is the checkpoints' (the stack's unversioned one).
+     */
     private Map<String, String> jobSettings(BenchModel model, String id, String bootstrap, String bucketName,
                                             long reportEvery) {
         Map<String, String> settings = new LinkedHashMap<>();
@@ -261,6 +285,8 @@ final class BenchCommand implements Callable<Integer> {
         settings.put("checkpoint.dir", "s3://" + bucketName + "/" + id + "/checkpoints");
         settings.put("checkpoint.interval", checkpointInterval);
         settings.put("report.every-samples", String.valueOf(reportEvery));
+        settings.put("model.threads", threads);
+        settings.put("model.interop-threads", interopThreads);
         settings.putAll(extraSettings);
         return settings;
     }

@@ -75,6 +75,15 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--threads", defaultValue = "AUTO",
+            description = "libtorch intra-op threads of the trainer (model.threads): AUTO (the slot's CPU share minus 1) "
+                    + "or a count (default: ${DEFAULT-VALUE})")
+    String threads;
+
+    @Option(names = "--interop-threads", defaultValue = "AUTO",
+            description = "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
+    String interopThreads;
+
     @Option(names = "--work-dir", description = "where the local Kafka and S3 keep their data (default: target/local)")
     Path workDir;
 
@@ -160,9 +169,14 @@ final class LocalCommand implements Callable<Integer> {
         c.put("model.batch-size", String.valueOf(batchSize));
         c.put("model.learning-rate", String.valueOf(learningRate));
         c.put("model.device", device.toUpperCase());
+        c.put("model.threads", threads);
+        c.put("model.interop-threads", interopThreads);
         c.put("run.experiment", "local");
         c.put("run.name", run);
-        c.put("checkpoint.dir", "s3://" + stack.bucket() + "/local/" + run + "/checkpoints");
+        // checkpoints in the stack's unversioned bucket (s3mock lists deleted objects of a versioned one, and
+        // Flink's discard of an old chk-N then fails); artifacts in the versioned bucket
+        c.put("checkpoint.dir", "s3://" + stack.checkpointBucket() + "/local/" + run + "/checkpoints");
+        c.put("store.bucket", stack.bucket());
         c.put("checkpoint.interval", checkpointInterval);
         c.put("report.every-samples", String.valueOf(Math.max(batchSize * 10L, samples / 20)));
         c.put("parallelism.default", "1");
@@ -191,12 +205,12 @@ final class LocalCommand implements Callable<Integer> {
 
     private void reportCheckpoints(LocalStack stack, JobConfig config) {
         String dir = config.get(TrainingJobOptions.CHECKPOINT_DIR);
-        String prefix = dir.substring(("s3://" + stack.bucket() + "/").length());
+        String prefix = dir.substring(("s3://" + stack.checkpointBucket() + "/").length());
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> metadata = new ArrayList<>();
-            s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(prefix)).contents().forEach(o -> {
-                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.bucket(), o.key())) {
-                    metadata.add("s3://" + stack.bucket() + "/" + o.key());
+            s3.listObjectsV2Paginator(b -> b.bucket(stack.checkpointBucket()).prefix(prefix)).contents().forEach(o -> {
+                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.checkpointBucket(), o.key())) {
+                    metadata.add("s3://" + stack.checkpointBucket() + "/" + o.key());
                 }
             });
             say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));

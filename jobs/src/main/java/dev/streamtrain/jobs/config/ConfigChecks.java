@@ -16,6 +16,7 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_BUCKET;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 
+import dev.streamtrain.trainer.TorchThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +102,13 @@ final class ConfigChecks {
         }
         if (conf.get(REPORT_EVERY) <= 0) {
             problems.add(REPORT_EVERY.key() + " must be positive");
+        }
+        for (ConfigOption<String> threads : List.of(TrainingJobOptions.THREADS, TrainingJobOptions.INTEROP_THREADS)) {
+            try {
+                TorchThreads.Request.parse(threads.key(), conf.get(threads));
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
         }
         double multiple = conf.get(TrainingJobOptions.GUARD_LOSS_MULTIPLE);
         if (!(multiple > 1.0) || Double.isInfinite(multiple)) {

@@ -4,11 +4,13 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.CHECKPOINT_DIR;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.EPOCH_EVENT_TIME;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.EPOCH_SAMPLES;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.EXPERIMENT;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.INTEROP_THREADS;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.MODEL_NAME;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.RUN;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_BUCKET;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.THREADS;
 
 import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.store.S3Endpoint;
@@ -18,6 +20,8 @@ import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Settings;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
+import dev.streamtrain.trainer.TorchThreads;
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Paths;
@@ -109,6 +113,12 @@ public final class JobConfig implements Serializable {
     /** The artifact bucket: store.bucket, else the bucket of an s3:// checkpoint.dir. */
     public String storeBucket() {
         return conf.getOptional(STORE_BUCKET).orElseGet(() -> URI.create(conf.get(CHECKPOINT_DIR)).getHost());
+    }
+
+    /** model.threads and model.interop-threads (validated at construction). */
+    public TorchThreads.Request torchThreads() {
+        return new TorchThreads.Request(TorchThreads.Request.parse(THREADS.key(), conf.get(THREADS)),
+                TorchThreads.Request.parse(INTEROP_THREADS.key(), conf.get(INTEROP_THREADS)));
     }
 
     public EpochPolicy epochPolicy() {

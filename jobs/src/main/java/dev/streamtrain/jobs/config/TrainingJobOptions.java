@@ -78,6 +78,16 @@ public final class TrainingJobOptions {
     public static final ConfigOption<ModelSpec.DeviceChoice> DEVICE = ConfigOptions.key("model.device")
             .enumType(ModelSpec.DeviceChoice.class).defaultValue(ModelSpec.DeviceChoice.AUTO)
             .withDescription("AUTO (a GPU when DJL sees one), CPU or GPU (fail when there is none).");
+    public static final ConfigOption<String> THREADS = ConfigOptions.key("model.threads")
+            .stringType().defaultValue("AUTO")
+            .withDescription("libtorch intra-op threads of the trainer: AUTO (the slot's CPU share: TaskManager cores "
+                    + "(taskmanager.cpu.cores, else all processors) / taskmanager.numberOfTaskSlots, minus 1 for the rest "
+                    + "of the chain, at least 1) or a count. -Dai.djl.pytorch.num_threads on the TaskManager wins.");
+    public static final ConfigOption<String> INTEROP_THREADS = ConfigOptions.key("model.interop-threads")
+            .stringType().defaultValue("AUTO")
+            .withDescription("libtorch inter-op threads: AUTO (1; the trainer runs no inter-op parallel work) or a count. "
+                    + "One pool per TaskManager process, sized by its first trainer. "
+                    + "-Dai.djl.pytorch.num_interop_threads on the TaskManager wins.");
 
     // --- names (the object layout <bucket>/<experiment>/<run>/<model>/) -------------------------
     public static final ConfigOption<String> EXPERIMENT = ConfigOptions.key("run.experiment")
@@ -140,6 +150,7 @@ public final class TrainingJobOptions {
             KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
             SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
             MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
+            THREADS, INTEROP_THREADS,
             EXPERIMENT, RUN, MODEL_NAME, ATTEMPT, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY,
             GUARD_ENABLED, GUARD_LOSS_MULTIPLE, GUARD_CONSECUTIVE_BATCHES, GUARD_MEAN_BATCHES);
 
