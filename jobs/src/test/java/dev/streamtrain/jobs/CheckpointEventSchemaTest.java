@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * {@link Manifest} serialize, without a running job: events built here from plausible artifacts
  * (every optional part present; every optional part absent; a diverged loss; a deletion) emit only
  * declared properties and every required one; and the schema declares no property the records do
- * not have. The real events of the job tests are checked against the schema in CheckpointEventsTest.
+ * not have. The real events of the job tests are checked against the schema in OnlineTrainingJobEventsTest.
  */
 class CheckpointEventSchemaTest {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The validator enforces what the schema says — structure, and also the bounds and formats a
- * hand-written check used to ignore (the real events are checked in CheckpointEventsTest).
+ * hand-written check used to ignore (the real events are checked in OnlineTrainingJobEventsTest).
  */
 class JsonSchemaCheckTest {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -344,74 +344,20 @@ public final class ModelSpec implements Serializable {
             require(device != null, "device must not be null: one of AUTO, CPU, GPU");
             require(inputDim > 0, "inputDim must be > 0, got " + inputDim);
             require(outputDim > 0, "outputDim must be > 0, got " + outputDim);
-            validateHiddenSizes();
+            ModelSpecRules.checkHiddenSizes(kind, hiddenSizes);
 
-            Loss resolvedLoss = loss != null ? loss : defaultLoss(kind);
-            validateLossForKind(resolvedLoss);
+            Loss resolvedLoss = loss != null ? loss : ModelSpecRules.defaultLoss(kind);
+            ModelSpecRules.checkLoss(kind, resolvedLoss, outputDim);
 
             require(
                     Float.isFinite(learningRate) && learningRate > 0f,
                     "learningRate must be a finite number > 0, got " + learningRate);
-            require(batchSize > 0, "batchSize must be > 0, got " + batchSize);
-            // The trainer keeps one direct buffer of batchSize * width floats per input.
-            long widest = Math.max(inputDim, outputDim);
-            require(
-                    (long) batchSize * widest * Float.BYTES <= Integer.MAX_VALUE,
-                    "batchSize * max(inputDim, outputDim) must stay below 2^29 floats (one"
-                            + " direct buffer), got batchSize=" + batchSize
-                            + " and width=" + widest + "; lower batchSize");
+            ModelSpecRules.checkBatchSize(batchSize, Math.max(inputDim, outputDim));
             return new ModelSpec(this, resolvedLoss);
         }
 
-        private void validateHiddenSizes() {
-            if (kind == Kind.MLP) {
-                require(
-                        !hiddenSizes.isEmpty(),
-                        "hiddenSizes must list at least one layer width for kind=MLP"
-                                + " (for no hidden layer use kind=LINEAR or LOGISTIC)");
-            } else {
-                require(
-                        hiddenSizes.isEmpty(),
-                        "hiddenSizes must be empty for kind=" + kind
-                                + " (got " + hiddenSizes + "); use kind=MLP for hidden layers");
-            }
-            for (int i = 0; i < hiddenSizes.size(); i++) {
-                Integer size = hiddenSizes.get(i);
-                require(
-                        size != null && size > 0,
-                        "hiddenSizes[" + i + "] must be > 0, got " + size);
-            }
-        }
-
-        private void validateLossForKind(Loss resolvedLoss) {
-            if (kind == Kind.LINEAR) {
-                require(
-                        resolvedLoss == Loss.MSE,
-                        "loss=" + resolvedLoss + " does not fit kind=LINEAR (regression, MSE);"
-                                + " use kind=LOGISTIC for classification");
-            }
-            if (kind == Kind.LOGISTIC) {
-                require(
-                        resolvedLoss != Loss.MSE,
-                        "loss=MSE does not fit kind=LOGISTIC; use BCE_WITH_LOGITS or"
-                                + " SOFTMAX_CROSS_ENTROPY, or kind=LINEAR for regression");
-            }
-            if (resolvedLoss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                require(
-                        outputDim >= 2,
-                        "outputDim is the number of classes for loss=SOFTMAX_CROSS_ENTROPY and"
-                                + " must be >= 2, got " + outputDim);
-            }
-        }
-
-        private static Loss defaultLoss(Kind kind) {
-            return kind == Kind.LOGISTIC ? Loss.BCE_WITH_LOGITS : Loss.MSE;
-        }
-
         private static void require(boolean condition, String message) {
-            if (!condition) {
-                throw new IllegalArgumentException("Invalid ModelSpec: " + message);
-            }
+            ModelSpecRules.require(condition, message);
         }
     }
 }

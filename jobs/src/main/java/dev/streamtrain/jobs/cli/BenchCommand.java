@@ -2,7 +2,6 @@ package dev.streamtrain.jobs.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.bench.ArtifactBench;
 import dev.streamtrain.jobs.bench.BareLoop;
@@ -31,6 +30,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -89,6 +89,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "the stack's data goes into a fresh folder under this one, deleted at the end (default: ${DEFAULT-VALUE})")
     Path workDir;
 
+    @Mixin
+    Console console;
+
     @Override
     public Integer call() throws Exception {
         List<BenchModel> chosen;
@@ -102,8 +105,7 @@ final class BenchCommand implements Callable<Integer> {
                 JobConfig.fromMap(jobSettings(model, "bench-check", "localhost:9092", bucket, batchSize));
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("streamtrain bench: " + e.getMessage());
-            return 2;
+            return console.usage(e.getMessage());
         }
         String numThreads = System.getProperty("ai.djl.pytorch.num_threads");
         String numInteropThreads = System.getProperty("ai.djl.pytorch.num_interop_threads");
@@ -117,7 +119,6 @@ final class BenchCommand implements Callable<Integer> {
 
         Path dataDir = Files.createTempDirectory(Files.createDirectories(workDir), "bench-");
         List<Map<String, Object>> rows = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
         try {
             progress("starting the local stack (Kafka broker + S3 server)…");
             try (LocalStack stack = LocalStack.start(dataDir, bucket)) {
@@ -130,25 +131,22 @@ final class BenchCommand implements Callable<Integer> {
                     row.put("torchIntraOpThreads", torchThreads);
                     row.put("torchInterOpThreads", torchInteropThreads);
                     row.put("cpus", Runtime.getRuntime().availableProcessors());
-                    System.out.println(json.writeValueAsString(row));
-                    System.out.flush();
+                    console.json(row);
                     rows.add(row);
                 }
                 if (models.stream().map(String::trim).anyMatch("ingest"::equals)) {
                     for (SampleFormat format : List.of(SampleFormat.BINARY, SampleFormat.JSON)) {
                         long n = samples != null ? samples : format == SampleFormat.BINARY ? 3_000_000 : 1_000_000;
-                        Map<String, Object> row = IngestBench.run(stack, format, n, batchSize, BenchCommand::progress);
-                        System.out.println(json.writeValueAsString(row));
-                        System.out.flush();
+                        Map<String, Object> row = IngestBench.run(stack, format, n, batchSize, this::progress);
+                        console.json(row);
                         progress(String.format("ingest %s: %,d samples/s per core (%.1f MB/s per core), %.2f of the plain "
                                         + "consumer's rate (%.2f per core)", format, row.get("pipelineSamplesPerCoreSecond"),
                                 row.get("pipelineMBPerCoreSecond"), row.get("ratio"), row.get("perCoreRatio")));
                     }
                 }
                 if (models.stream().map(String::trim).anyMatch("artifacts"::equals)) {
-                    Map<String, Object> row = ArtifactBench.run(stack, BenchCommand::progress);
-                    System.out.println(json.writeValueAsString(row));
-                    System.out.flush();
+                    Map<String, Object> row = ArtifactBench.run(stack, this::progress);
+                    console.json(row);
                     progress(String.format("artifact write %.1f MB/s vs raw S3 PUT %.1f MB/s (ratio %.2f) for %.1f MB; "
                                     + "training %.0f samples/s during an upload vs %.0f without (ratio %.2f)",
                             row.get("artifactWriteMBps"), row.get("rawPutMBps"), row.get("artifactVsRawPut"), row.get("stateMB"),
@@ -160,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
             deleteRecursively(dataDir);
         }
         printTable(rows);
-        return 0;
+        return Console.OK;
     }
 
     private Map<String, Object> measure(LocalStack stack, BenchModel model) throws Exception {
@@ -179,7 +177,7 @@ final class BenchCommand implements Callable<Integer> {
         progress("(a) bare DJL loop on pre-generated batches…");
         CpuMeter bareCpu = CpuMeter.start();
         BareLoop.Result bare = BareLoop.run(config.modelSpec(), teacher().dataSeed(7).build(), Duration.ofSeconds(2),
-                Duration.ofSeconds(bareSeconds), BenchCommand::progress);
+                Duration.ofSeconds(bareSeconds), this::progress);
         CpuMeter.Usage bareUsage = bareCpu.stop();
         progress(String.format("(a) %,.0f samples/s (%.2f ms/step over %d steps) on %s; %s", bare.samplesPerSecond(),
                 bare.stepMillis(), bare.steps(), bare.device(), bareUsage.describe()));
@@ -189,14 +187,14 @@ final class BenchCommand implements Callable<Integer> {
         progress(String.format("producing %,d BINARY samples to %s (not timed)…", n, samplesTopic));
         long p0 = System.nanoTime();
         long bytes = BenchKafka.produce(stack.bootstrapServers(), samplesTopic, teacher().build(), n,
-                BenchCommand::progress);
+                this::progress);
         long produceMillis = (System.nanoTime() - p0) / 1_000_000;
         progress(String.format("produced %,d samples (%.0f MB) in %.1f s", n, bytes / 1e6, produceMillis / 1e3));
 
         progress(String.format("(b) training job from Kafka in a MiniCluster, checkpoints every %s to %s…",
                 checkpointInterval, settings.get("checkpoint.dir")));
         CpuMeter pipeCpu = CpuMeter.start();
-        PipelineRun.Result pipe = PipelineRun.run(config, id, BenchCommand::progress);
+        PipelineRun.Result pipe = PipelineRun.run(config, id, this::progress);
         CpuMeter.Usage pipeUsage = pipeCpu.stop();
         double pipeRate = pipe.rate().samplesPerSecond();
         progress(String.format("(b) %,.0f samples/s between the first and the last of %d reports; %,d samples in %.1f s "
@@ -301,33 +299,33 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Other processes' CPU use skews both numbers (libtorch's thread pools are sized for the whole machine). */
-    private static void warnIfShared(CpuMeter.Usage usage) {
+    private void warnIfShared(CpuMeter.Usage usage) {
         if (usage.otherCores() > 0.2) {
             progress(String.format("WARNING: other processes used %.2f cores during this measurement: the machine is "
                     + "shared, the number is low and noisy", usage.otherCores()));
         }
     }
 
-    static void progress(String line) {
-        System.err.println("bench: " + line);
+    private void progress(String line) {
+        console.say(line);
     }
 
-    private static void printTable(List<Map<String, Object>> rows) {
-        String format = "%-6s %-16s %5s %11s %13s %15s %6s %9s %14s %11s%n";
-        System.err.println();
-        System.err.printf(format, "model", "layers", "batch", "samples", "bare (a)/s", "pipeline (b)/s", "b/a",
-                "e2e wall", "checkpoints", "other CPU a/b");
+    private void printTable(List<Map<String, Object>> rows) {
+        String format = "%-6s %-16s %5s %11s %13s %15s %6s %9s %14s %11s";
+        console.note("");
+        console.note(String.format(format, "model", "layers", "batch", "samples", "bare (a)/s", "pipeline (b)/s", "b/a",
+                "e2e wall", "checkpoints", "other CPU a/b"));
         for (Map<String, Object> r : rows) {
-            System.err.printf(format, r.get("model"), r.get("layers"), r.get("batchSize"),
+            console.note(String.format(format, r.get("model"), r.get("layers"), r.get("batchSize"),
                     String.format("%,d", (Long) r.get("samples")),
                     String.format("%,d", (Long) r.get("bareSamplesPerSecond")),
                     String.format("%,d", (Long) r.get("pipelineSamplesPerSecond")),
                     String.format("%.2f", (Double) r.get("ratio")),
                     String.format("%.1f s", (Long) r.get("pipelineWallMillis") / 1e3),
                     r.get("checkpoints") + " x " + r.get("checkpointAvgMillis") + " ms",
-                    String.format("%.2f/%.2f", (Double) r.get("bareOtherCores"), (Double) r.get("pipelineOtherCores")));
+                    String.format("%.2f/%.2f", (Double) r.get("bareOtherCores"), (Double) r.get("pipelineOtherCores"))));
         }
-        System.err.println("(a) bare DJL loop on in-memory batches; (b) the job from Kafka between its first and last "
+        console.note("(a) bare DJL loop on in-memory batches; (b) the job from Kafka between its first and last "
                 + "report, checkpoints included; e2e wall: job submission to end, start-up and final checkpoint included; "
                 + "other CPU: cores used by other processes during (a) and (b)");
     }

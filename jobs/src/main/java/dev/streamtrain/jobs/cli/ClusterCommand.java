@@ -1,7 +1,6 @@
 package dev.streamtrain.jobs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.cluster.ClusterSpec;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.cluster.LocalStackProcess;
@@ -51,6 +50,9 @@ final class ClusterCommand implements Runnable {
         @Mixin
         S3Options s3Options = new S3Options();
 
+        @Mixin
+        Console console;
+
         @Option(names = "--bucket", defaultValue = "streamtrain",
                 description = "bucket of the default checkpoint/savepoint dirs s3://<bucket>/flink/... (default: ${DEFAULT-VALUE})")
         String bucket;
@@ -81,16 +83,15 @@ final class ClusterCommand implements Runnable {
             Path where = dirOrDefault(dir);
             FlinkCluster existing = FlinkCluster.at(where);
             if (!existing.runningPids().isEmpty()) {
-                System.err.println("streamtrain: a cluster is already running in " + existing.dir() + " "
+                return console.usage("a cluster is already running in " + existing.dir() + " "
                         + existing.runningPids() + ": ./streamtrain cluster stop first, or use --dir");
-                return 2;
             }
             Files.createDirectories(where.resolve("run"));
             Files.createDirectories(where.resolve("log"));
             Map<String, Object> out = new LinkedHashMap<>();
             S3Endpoint s3;
             if (localStack) {
-                System.err.println("streamtrain: starting the local stack (Kafka + S3)…");
+                console.say("starting the local stack (Kafka + S3)…");
                 LocalStackProcess.Endpoints stack = LocalStackProcess.start(existing, bucket, Duration.ofMinutes(2));
                 s3 = stack.s3();
                 out.put("kafkaBootstrapServers", stack.bootstrapServers());
@@ -103,14 +104,12 @@ final class ClusterCommand implements Runnable {
                 try {
                     given = s3Options.strict(Map.of());
                 } catch (IllegalArgumentException e) {
-                    System.err.println("streamtrain: " + e.getMessage());
-                    return 2;
+                    return console.usage(e.getMessage());
                 }
                 if (given.isEmpty()) {
-                    System.err.println("streamtrain: cluster start needs an S3 endpoint for checkpoints and savepoints: "
+                    return console.usage("cluster start needs an S3 endpoint for checkpoints and savepoints: "
                             + "--s3-endpoint, --access-key, --secret-key (or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
                             + "AWS_SECRET_ACCESS_KEY), or --local-stack");
-                    return 2;
                 }
                 s3 = given.get();
                 out.put("s3Endpoint", s3.endpoint().toString());
@@ -121,7 +120,7 @@ final class ClusterCommand implements Runnable {
                 FlinkCluster cluster = FlinkCluster.assemble(spec, false);
                 long jm = cluster.startJobManager();
                 long tm = cluster.startTaskManager();
-                System.err.println("streamtrain: JobManager pid " + jm + ", TaskManager pid " + tm + "; waiting for "
+                console.say("JobManager pid " + jm + ", TaskManager pid " + tm + "; waiting for "
                         + "the TaskManager to register at " + cluster.restUrl() + "…");
                 cluster.awaitTaskManagers(1, timeout);
                 out.put("restUrl", cluster.restUrl());
@@ -131,13 +130,13 @@ final class ClusterCommand implements Runnable {
                 out.put("savepoints", spec.savepointsDir());
                 out.put("pids", cluster.runningPids());
                 out.put("clusterStartMillis", (System.nanoTime() - t0) / 1_000_000);
-                System.out.println(new ObjectMapper().writeValueAsString(out));
-                System.err.println("streamtrain: cluster up at " + cluster.restUrl() + " (web UI and REST). Submit with "
+                console.json(out);
+                console.say("cluster up at " + cluster.restUrl() + " (web UI and REST). Submit with "
                         + "./streamtrain flink run -d jobs/target/streamtrain-jobs-*-job.jar --config <job.yaml>; "
                         + "stop with ./streamtrain cluster stop");
-                return 0;
+                return Console.OK;
             } catch (Exception e) {
-                System.err.println("streamtrain: cluster start failed: " + e.getMessage() + "; stopping what was started");
+                console.say("cluster start failed: " + e.getMessage() + "; stopping what was started");
                 FlinkCluster.at(where).stop();
                 throw e;
             }
@@ -151,14 +150,17 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--dir", description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
         Path dir;
 
+        @Mixin
+        Console console;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Long> stopped = FlinkCluster.at(dirOrDefault(dir)).stop();
-            System.out.println(new ObjectMapper().writeValueAsString(Map.of("stopped", stopped)));
+            console.json(Map.of("stopped", stopped));
             if (stopped.isEmpty()) {
-                System.err.println("streamtrain: nothing was running in " + dirOrDefault(dir));
+                console.say("nothing was running in " + dirOrDefault(dir));
             }
-            return 0;
+            return Console.OK;
         }
     }
 
@@ -168,6 +170,9 @@ final class ClusterCommand implements Runnable {
     static final class Status implements Callable<Integer> {
         @Option(names = "--dir", description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
         Path dir;
+
+        @Mixin
+        Console console;
 
         @Override
         public Integer call() throws Exception {
@@ -200,8 +205,8 @@ final class ClusterCommand implements Runnable {
                 out.put("s3Endpoint", s.s3Endpoint().toString());
             });
             out.put("up", overview.isPresent());
-            System.out.println(new ObjectMapper().writeValueAsString(out));
-            return overview.isPresent() ? 0 : 3;
+            console.json(out);
+            return overview.isPresent() ? Console.OK : Console.CHECK_FAILED;
         }
     }
 }

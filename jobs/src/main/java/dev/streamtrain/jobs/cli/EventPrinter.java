@@ -1,7 +1,6 @@
 package dev.streamtrain.jobs.cli;
 
 import dev.streamtrain.jobs.KafkaClients;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,12 +18,12 @@ final class EventPrinter implements AutoCloseable {
     private final Thread thread;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicInteger printed = new AtomicInteger();
-    private final PrintStream out;
+    private final Console console;
 
-    EventPrinter(String bootstrap, String topic, PrintStream out) {
+    EventPrinter(String bootstrap, String topic, Console console) {
         this.consumer = KafkaClients.readCommittedConsumer(bootstrap);
         this.consumer.subscribe(List.of(topic));
-        this.out = out;
+        this.console = console;
         this.thread = new Thread(this::run, "event-printer");
         this.thread.setDaemon(true);
     }
@@ -39,10 +38,9 @@ final class EventPrinter implements AutoCloseable {
         while (emptyPollsAfterStop < 3) {
             int n = 0;
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                out.println(new String(r.value(), StandardCharsets.UTF_8));
+                console.line(new String(r.value(), StandardCharsets.UTF_8));
                 n++;
             }
-            out.flush();
             printed.addAndGet(n);
             if (stopping.get()) {
                 emptyPollsAfterStop = n == 0 ? emptyPollsAfterStop + 1 : 0;

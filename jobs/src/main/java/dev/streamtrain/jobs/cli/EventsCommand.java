@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import java.io.IOException;
 import dev.streamtrain.store.RunKey;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -14,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,26 +52,26 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--max-events", description = "stop after this many (matching) events")
     Long maxEvents;
 
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    @Mixin
+    Console console;
 
     @Override
     public Integer call() {
         if (bootstrap == null || bootstrap.isBlank()) {
-            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         if (!format.equals("json") && !format.equals("human")) {
-            return usage("--format must be json or human");
+            return console.usage("--format must be json or human");
         }
         if (key != null) {
             try {
                 RunKey.parse(key);
             } catch (IllegalArgumentException e) {
-                return usage("--key: " + e.getMessage());
+                return console.usage("--key: " + e.getMessage());
             }
         }
         if (maxEvents != null && maxEvents < 1) {
-            return usage("--max-events must be at least 1");
+            return console.usage("--max-events must be at least 1");
         }
         boolean beginning = fromBeginning != null ? fromBeginning : !follow;
         ObjectMapper json = new ObjectMapper();
@@ -79,8 +79,7 @@ final class EventsCommand implements Callable<Integer> {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             if (partitions.isEmpty()) {
-                err.println("streamtrain events: topic '" + topic + "' does not exist on " + bootstrap);
-                return 4;
+                return console.fail(Console.NOT_FOUND, "topic '" + topic + "' does not exist on " + bootstrap);
             }
             consumer.assign(partitions);
             if (beginning) {
@@ -95,12 +94,12 @@ final class EventsCommand implements Callable<Integer> {
                 startedAt += consumer.position(tp); // resolves the seek now: nothing after this line is missed
             }
             if (follow) {
-                err.println("streamtrain events: following '" + topic + "' from " + (beginning ? "the beginning" : "the end")
+                console.say("following '" + topic + "' from " + (beginning ? "the beginning" : "the end")
                         + " (offset " + startedAt + "), Ctrl-C stops");
             }
             if (format.equals("human")) {
-                out.printf("%-24s  %-40s  %7s  %10s  %10s  %6s  %s%n", "created", "experiment/run/model", "epoch",
-                        "samples", "mean loss", "chkpt", "type (attempt) / artifact");
+                console.line(String.format("%-24s  %-40s  %7s  %10s  %10s  %6s  %s", "created", "experiment/run/model", "epoch",
+                        "samples", "mean loss", "chkpt", "type (attempt) / artifact"));
             }
             long shown = 0;
             while (follow || !reached(consumer, end.keySet(), end)) {
@@ -112,22 +111,19 @@ final class EventsCommand implements Callable<Integer> {
                     JsonNode event = parse(json, r);
                     if (event == null) {
                         // not ours (a foreign producer, a tombstone): stdout stays JSON lines, the listing goes on
-                        err.println("streamtrain events: skipped a record that is not JSON at " + r.topic() + "-"
+                        console.say("skipped a record that is not JSON at " + r.topic() + "-"
                                 + r.partition() + " offset " + r.offset());
                         continue;
                     }
-                    out.println(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(k, event));
+                    console.line(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(k, event));
                     if (maxEvents != null && ++shown >= maxEvents) {
-                        out.flush();
-                        return 0;
+                        return Console.OK;
                     }
                 }
-                out.flush();
             }
-            return 0;
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            err.println("streamtrain events: Kafka at " + bootstrap + " did not answer: " + e.getMessage());
-            return 2;
+            return Console.OK;
+        } catch (TimeoutException e) {
+            return console.usage("Kafka at " + bootstrap + " did not answer: " + e.getMessage());
         }
     }
 
@@ -142,11 +138,6 @@ final class EventsCommand implements Callable<Integer> {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private int usage(String message) {
-        err.println("streamtrain events: " + message);
-        return 2;
     }
 
     private static boolean reached(KafkaConsumer<?, ?> consumer, Set<TopicPartition> partitions, Map<TopicPartition, Long> end) {

@@ -1,6 +1,5 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.ArtifactLayout;
@@ -12,8 +11,6 @@ import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,15 +54,14 @@ final class FetchCommand implements Callable<Integer> {
     @Mixin
     S3Options s3Options = new S3Options();
 
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    InputStream stdin = System.in;
+    @Mixin
+    Console console;
 
     @Override
     public Integer call() throws IOException {
         S3Endpoint s3 = s3Options.resolve();
         if (s3 == null) {
-            return usage(S3Options.MISSING);
+            return console.usage(S3Options.MISSING);
         }
         try (S3Client client = S3Clients.create(s3)) {
             URI manifestUri = resolveManifest(client);
@@ -84,26 +80,24 @@ final class FetchCommand implements Callable<Integer> {
                         "sizeBytes", f.sizeBytes(), "sha256", f.sha256(), "verified", true));
             }
             result.put("files", files);
-            stdout.println(new ObjectMapper().writeValueAsString(result));
-            stderr.println("streamtrain fetch: epoch " + m.epoch() + " verified into " + fetched.directory());
-            return 0;
+            console.json(result);
+            console.say("epoch " + m.epoch() + " verified into " + fetched.directory());
+            return Console.OK;
         } catch (ArtifactVerificationException e) {
-            stderr.println("streamtrain fetch: verification failed: " + e.getMessage());
-            return 3;
+            return console.fail(Console.CHECK_FAILED, "verification failed: " + e.getMessage());
         } catch (FileNotFoundException | NoSuchKeyException | NotFound e) {
-            stderr.println("streamtrain fetch: not found: " + e.getMessage());
-            return 4;
+            return console.fail(Console.NOT_FOUND, "not found: " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
+            return console.usage(e.getMessage());
         } catch (IOException | SdkException e) {
             if (refused(e)) {
                 // the SDK says only "Forbidden": say which credentials and where to change them
-                return usage("S3 at " + s3.endpoint() + " refused access key '" + s3.accessKey() + "' (HTTP 403): check the"
+                return console.usage("S3 at " + s3.endpoint() + " refused access key '" + s3.accessKey() + "' (HTTP 403): check the"
                         + " credentials (--access-key/--secret-key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that"
                         + " they may read the artifact (" + e.getMessage() + ")");
             }
             // an unreadable --event file, an unreachable endpoint, an unwritable --out
-            return usage(e.getMessage());
+            return console.usage(e.getMessage());
         }
     }
 
@@ -138,7 +132,7 @@ final class FetchCommand implements Callable<Integer> {
             return manifest;
         }
         if (event != null) {
-            byte[] json = event.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(Path.of(event));
+            byte[] json = event.equals("-") ? console.in().readAllBytes() : Files.readAllBytes(Path.of(event));
             CheckpointEvent e = CheckpointEvent.fromJson(json);
             if (CheckpointEvent.EPOCH_DELETED.equals(e.type())) {
                 throw new NotFound("the event says retention deleted epoch " + e.epoch() + " (" + e.artifactUri() + ")");
@@ -160,10 +154,5 @@ final class FetchCommand implements Callable<Integer> {
         }
         ArtifactLayout layout = new ArtifactLayout(bucket, key);
         return layout.uri(layout.manifestKey(epoch));
-    }
-
-    private int usage(String message) {
-        stderr.println("streamtrain fetch: " + message);
-        return 2;
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
 /**
@@ -19,6 +20,9 @@ final class FlinkCommand implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();
 
+    @Mixin
+    Console console;
+
     @Override
     public Integer call() throws Exception {
         FlinkCluster cluster = FlinkCluster.at(FlinkCluster.defaultDir());
@@ -26,8 +30,7 @@ final class FlinkCommand implements Callable<Integer> {
         try {
             cli = FlinkCli.processBuilder(cluster, args);
         } catch (IllegalStateException e) {
-            System.err.println("streamtrain: " + e.getMessage());
-            return 2;
+            return console.usage(e.getMessage());
         }
         return cli.inheritIO().start().waitFor();
     }

@@ -30,6 +30,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -90,6 +91,9 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "at the end, write the plot of this run (PNG; see `plot`)")
     Path plot;
 
+    @Mixin
+    Console console;
+
     @Override
     public Integer call() throws Exception {
         Path work = workDir != null ? workDir : Path.of(System.getProperty("streamtrain.home", "."), "target", "local");
@@ -117,7 +121,7 @@ final class LocalCommand implements Callable<Integer> {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     OnlineTrainingJob.environmentConfig(config));
             EventPrinter events = new EventPrinter(stack.bootstrapServers(),
-                    config.get(TrainingJobOptions.EVENTS_TOPIC), System.out).start();
+                    config.get(TrainingJobOptions.EVENTS_TOPIC), console).start();
             DataStream<TrainingReport> reports = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
                     KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>()).build(env);
             say("training %s on %s …", config.modelSpec(), "a Flink MiniCluster");
@@ -138,8 +142,7 @@ final class LocalCommand implements Callable<Integer> {
             }
             events.close();
             if (last == null || !last.last) {
-                say("the job ended without a final report");
-                return 1;
+                return console.fail(Console.FAILED, "the job ended without a final report");
             }
             double seconds = (System.nanoTime() - trainStart) / 1e9;
             say("done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, %d checkpoint events, "
@@ -148,10 +151,10 @@ final class LocalCommand implements Callable<Integer> {
             reportHeldOut(config, teacher, last, first);
             reportCheckpoints(stack, config);
             if (plot != null) {
-                LocalPlot.write(stack.bootstrapServers(), config, plot);
+                LocalPlot.write(stack.bootstrapServers(), config, plot, console);
             }
         }
-        return 0;
+        return Console.OK;
     }
 
     private JobConfig config(LocalStack stack, String run) {
@@ -230,7 +233,7 @@ final class LocalCommand implements Callable<Integer> {
         }
     }
 
-    static void say(String format, Object... args) {
-        System.err.println("streamtrain local: " + String.format(format, args));
+    private void say(String format, Object... args) {
+        console.say(String.format(format, args));
     }
 }

@@ -1,19 +1,18 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.plot.RunChart;
 import dev.streamtrain.jobs.plot.RunChartData;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,40 +50,40 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT30S", description = "reading the topic (default: 30 s)")
     Duration timeout;
 
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
+    @Mixin
+    Console console;
 
     @Override
     public Integer call() {
         if (bootstrap == null || bootstrap.isBlank()) {
-            return fail(2, "give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         RunKey run;
         try {
             run = RunKey.parse(key);
         } catch (IllegalArgumentException e) {
-            return fail(2, "--key: " + e.getMessage());
+            return console.usage("--key: " + e.getMessage());
         }
         if (width < 200 || height < 150 || width > 10_000 || height > 10_000) {
-            return fail(2, "--width and --height must be 200..10000 and 150..10000 pixels");
+            return console.usage("--width and --height must be 200..10000 and 150..10000 pixels");
         }
         Path target = out != null ? out : Path.of(run.experiment() + "-" + run.run() + "-" + run.model() + ".png");
         List<CheckpointEvent> events;
         try {
             events = new EventTopic(bootstrap, topic, kafkaOptions.clientProperties()).read(run, timeout);
         } catch (IOException e) {
-            return fail(e.getMessage().contains("does not exist") ? 4 : 2, e.getMessage());
-        } catch (org.apache.kafka.common.KafkaException e) {
-            return fail(2, "Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+            return console.fail(e.getMessage().contains("does not exist") ? Console.NOT_FOUND : Console.USAGE, e.getMessage());
+        } catch (KafkaException e) {
+            return console.usage("Kafka at " + bootstrap + " did not answer: " + e.getMessage());
         }
         RunChartData data = RunChartData.of(key, events);
         if (data.points().isEmpty()) {
-            return fail(4, "no committed epoch of '" + key + "' on topic '" + topic + "' (" + events.size() + " events)");
+            return console.fail(Console.NOT_FOUND, "no committed epoch of '" + key + "' on topic '" + topic + "' (" + events.size() + " events)");
         }
         try {
             RunChart.writePng(data, target, width, height);
         } catch (IOException e) {
-            return fail(2, "could not write " + target + ": " + e.getMessage());
+            return console.usage("could not write " + target + ": " + e.getMessage());
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("out", target.toAbsolutePath().toString());
@@ -94,16 +93,7 @@ final class PlotCommand implements Callable<Integer> {
         result.put("deleted", data.points().stream().filter(RunChartData.Point::deleted).count());
         result.put("attempts", data.attempts());
         result.put("rollbacks", data.rollbacks().size());
-        try {
-            stdout.println(new ObjectMapper().writeValueAsString(result));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return 0;
-    }
-
-    private int fail(int code, String message) {
-        stderr.println("streamtrain plot: " + message);
-        return code;
+        console.json(result);
+        return Console.OK;
     }
 }

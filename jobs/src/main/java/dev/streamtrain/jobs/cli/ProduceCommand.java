@@ -5,7 +5,6 @@ import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.SampleProducer;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
-import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,28 +49,27 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "teacher and data seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    @Mixin
+    Console console;
 
     @Override
     public Integer call() throws Exception {
         if (bootstrap == null || bootstrap.isBlank()) {
-            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         if (samples < 1 || rate < 0 || featureDim < 1) {
-            return usage("--samples and --feature-dim must be positive, --rate not negative");
+            return console.usage("--samples and --feature-dim must be positive, --rate not negative");
         }
         TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(seed).build();
         long t0 = System.nanoTime();
         long lastProgress = t0;
         try (Admin admin = KafkaClients.admin(bootstrap, kafkaOptions.clientProperties(), 10_000)) {
             if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
-                err.println("streamtrain produce: topic '" + topic + "' does not exist on " + bootstrap
+                return console.fail(Console.NOT_FOUND, "topic '" + topic + "' does not exist on " + bootstrap
                         + " (./streamtrain cluster start --local-stack creates 'samples')");
-                return 4;
             }
         } catch (ExecutionException | TimeoutException e) {
-            return usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
+            return console.usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
         }
         try (SampleProducer producer = new SampleProducer(bootstrap, topic, kafkaOptions.clientProperties())) {
             long sent = 0;
@@ -88,13 +86,12 @@ final class ProduceCommand implements Callable<Integer> {
                 }
                 if (System.nanoTime() - lastProgress > 1_000_000_000L) {
                     lastProgress = System.nanoTime();
-                    err.printf("streamtrain produce: %d of %d samples to '%s'%n", sent, samples, topic);
+                    console.say(String.format("%d of %d samples to '%s'", sent, samples, topic));
                 }
             }
         } catch (KafkaException e) {
             // a send Kafka refused, or no answer within the producer's timeouts
-            err.println("streamtrain produce: Kafka at " + bootstrap + " did not take the samples: " + e.getMessage());
-            return 2;
+            return console.usage("Kafka at " + bootstrap + " did not take the samples: " + e.getMessage());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> result = new LinkedHashMap<>();
@@ -104,12 +101,7 @@ final class ProduceCommand implements Callable<Integer> {
         result.put("featureDim", featureDim);
         result.put("seconds", Math.round(seconds * 100) / 100.0);
         result.put("samplesPerSecond", Math.round(samples / Math.max(seconds, 1e-9)));
-        out.println(new ObjectMapper().writeValueAsString(result));
-        return 0;
-    }
-
-    private int usage(String message) {
-        err.println("streamtrain produce: " + message);
-        return 2;
+        console.json(result);
+        return Console.OK;
     }
 }

@@ -1,6 +1,5 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.store.S3Endpoint;
@@ -19,7 +18,6 @@ import dev.streamtrain.rollback.SnapshotProbe;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,22 +90,21 @@ final class RollbackCommand implements Callable<Integer> {
     @Parameters(description = "after --: job arguments that override the stopped job's own (--key value)")
     List<String> overrides = new ArrayList<>();
 
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    @Mixin
+    Console console;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private FlinkRest rest;
 
     @Override
     public Integer call() {
         if (bootstrap == null || bootstrap.isBlank()) {
-            return fail(2, "give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         RunKey run;
         try {
             run = RunKey.parse(key);
         } catch (IllegalArgumentException e) {
-            return fail(2, "--key: " + e.getMessage());
+            return console.usage("--key: " + e.getMessage());
         }
         S3Endpoint s3 = s3Endpoint();
         EventTopic events = new EventTopic(bootstrap, topic, kafkaOptions.clientProperties());
@@ -115,42 +112,41 @@ final class RollbackCommand implements Callable<Integer> {
         try {
             history = RunHistory.of(events.read(run, timeout));
         } catch (IOException | KafkaException e) {
-            return fail(2, "could not read the events of " + key + ": " + e.getMessage());
+            return console.usage("could not read the events of " + key + ": " + e.getMessage());
         }
         if (toEpoch == null) {
             return list(history, s3);
         }
         if (s3 == null) {
-            return fail(2, "a rollback checks the restore point and moves 'latest': " + S3Options.MISSING);
+            return console.usage("a rollback checks the restore point and moves 'latest': " + S3Options.MISSING);
         }
         try (S3Client client = S3Clients.create(s3)) {
             RollbackStore store = new S3RollbackStore(client);
             RestartableJob job = new OnlineTrainingJobRestart(jar, overrides, s3, kafkaOptions.clientProperties());
             RollbackPlan plan = new RollbackPlanner(store, this::rest, job).plan(run, history, toEpoch, savepointDir);
             if (dryRun) {
-                out.println(plan.toJson());
-                err.println("streamtrain rollback: dry run, nothing changed");
-                return 0;
+                console.line(plan.toJson());
+                console.say("dry run, nothing changed");
+                return Console.OK;
             }
-            RollbackResult result = new RollbackExecutor(rest(), events, store, job, timeout,
-                    step -> err.println("streamtrain rollback: " + step)).execute(plan);
-            out.println(result.toJson());
-            return 0;
+            RollbackResult result = new RollbackExecutor(rest(), events, store, job, timeout, console::say).execute(plan);
+            console.line(result.toJson());
+            return Console.OK;
         } catch (RollbackRefused e) {
-            return fail(exitCode(e.reason()), e.getMessage());
+            return console.fail(exitCode(e.reason()), e.getMessage());
         } catch (IOException | SdkException | KafkaException e) {
-            return fail(2, e.getMessage());
+            return console.usage(e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return fail(1, "interrupted");
+            return console.fail(Console.FAILED, "interrupted");
         }
     }
 
     private static int exitCode(RollbackRefused.Reason reason) {
         return switch (reason) {
-            case SETUP -> 2;
-            case NO_RESTORE_POINT -> 4;
-            case FAILED_AFTER_STOP -> 1;
+            case SETUP -> Console.USAGE;
+            case NO_RESTORE_POINT -> Console.NOT_FOUND;
+            case FAILED_AFTER_STOP -> Console.FAILED;
         };
     }
 
@@ -159,10 +155,10 @@ final class RollbackCommand implements Callable<Integer> {
     private int list(RunHistory history, S3Endpoint s3) {
         List<RestorePoint> points = history.restorePoints();
         if (points.isEmpty()) {
-            err.println("streamtrain rollback: no restore points for " + key + " on '" + topic + "'");
+            console.say("no restore points for " + key + " on '" + topic + "'");
         }
         if (s3 == null) {
-            err.println("streamtrain rollback: no S3 endpoint and credentials: restore points are listed unchecked");
+            console.say("no S3 endpoint and credentials: restore points are listed unchecked");
         }
         try (S3Client client = s3 == null ? null : S3Clients.create(s3)) {
             for (RestorePoint p : points) {
@@ -181,11 +177,11 @@ final class RollbackCommand implements Callable<Integer> {
                 } else {
                     row.put("note", "the job a rollback stopped: restore it by hand with flink run -s " + p.path());
                 }
-                out.println(JSON.writeValueAsString(row));
+                console.json(row);
             }
-            return 0;
-        } catch (IOException | SdkException e) {
-            return fail(2, e.getMessage());
+            return Console.OK;
+        } catch (SdkException e) {
+            return console.usage(e.getMessage());
         }
     }
 
@@ -214,10 +210,5 @@ final class RollbackCommand implements Callable<Integer> {
         FlinkCluster local = FlinkCluster.at(FlinkCluster.defaultDir());
         return s3Options.resolve(Files.isRegularFile(local.conf().resolve("config.yaml"))
                 ? local.configuration().toMap() : Map.of());
-    }
-
-    private int fail(int code, String message) {
-        err.println("streamtrain rollback: " + message);
-        return code;
     }
 }

@@ -1,13 +1,11 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.jobs.serve.ModelServer;
 import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,25 +56,25 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     S3Options s3Options = new S3Options();
 
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
+    @Mixin
+    Console console;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (bootstrap == null || bootstrap.isBlank()) {
-            return usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
         }
         try {
             RunKey.parse(key);
         } catch (IllegalArgumentException e) {
-            return usage("--key: " + e.getMessage());
+            return console.usage("--key: " + e.getMessage());
         }
         if (threads < 1 || maxBodyBytes < 64 || port < 0 || port > 65535) {
-            return usage("--threads must be at least 1, --max-body-bytes at least 64, --port 0..65535");
+            return console.usage("--threads must be at least 1, --max-body-bytes at least 64, --port 0..65535");
         }
         S3Endpoint s3 = s3Options.resolve();
         if (s3 == null) {
-            return usage(S3Options.MISSING);
+            return console.usage(S3Options.MISSING);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         try (S3Client client = S3Clients.create(s3);
@@ -87,17 +85,11 @@ final class ServeCommand implements Callable<Integer> {
             line.put("url", "http://" + host + ":" + server.port());
             line.put("key", key);
             line.put("topic", topic);
-            stdout.println(new ObjectMapper().writeValueAsString(line));
-            stdout.flush();
-            stderr.println("streamtrain serve: listening on http://" + host + ":" + server.port() + " for " + key
+            console.json(line);
+            console.say("listening on http://" + host + ":" + server.port() + " for " + key
                     + "; Ctrl-C stops");
             stopped.await();
         }
-        return 0;
-    }
-
-    private int usage(String message) {
-        stderr.println("streamtrain serve: " + message);
-        return 2;
+        return Console.OK;
     }
 }

@@ -1,6 +1,5 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.localstack.LocalStack;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Starts the local Kafka + S3 stack, prints where it is and how long it took to start. */
@@ -24,6 +24,9 @@ final class StackCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = "target/local-stack", description = "data folder (default: ${DEFAULT-VALUE})")
     Path workDir;
 
+    @Mixin
+    Console console;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
@@ -37,14 +40,14 @@ final class StackCommand implements Callable<Integer> {
             out.put("s3StartMillis", stack.s3StartMillis());
             out.put("bucket", stack.bucket());
             out.put("stackStartMillis", (System.nanoTime() - t0) / 1_000_000);
-            System.out.println(new ObjectMapper().writeValueAsString(out));
+            console.json(out);
             if (hold) {
-                System.err.println("local stack running; Ctrl-C stops it");
+                console.say("local stack running; Ctrl-C stops it");
                 CountDownLatch forever = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                 forever.await();
             }
         }
-        return 0;
+        return Console.OK;
     }
 }

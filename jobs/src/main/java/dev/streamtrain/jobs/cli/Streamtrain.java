@@ -1,5 +1,7 @@
 package dev.streamtrain.jobs.cli;
 
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,27 +24,22 @@ public final class Streamtrain implements Runnable {
     }
 
     /**
-     * Runs one command in this JVM, its stdout and stderr going to {@code out} and {@code err} (for
-     * commands that print through their own streams; tests use this); returns the exit code.
+     * Runs one command in this JVM, its stdout and stderr going to {@code out} and {@code err}
+     * (every command prints through its {@link Console}; tests use this); returns the exit code.
      */
-    public static int execute(java.io.PrintStream out, java.io.PrintStream err, String... args) {
+    public static int execute(PrintStream out, PrintStream err, String... args) {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                K command = CommandLine.defaultFactory().create(cls);
-                if (command instanceof RollbackCommand r) {
-                    r.out = out;
-                    r.err = err;
-                }
-                return command;
+                return cls == Console.class ? cls.cast(new Console(out, err)) : CommandLine.defaultFactory().create(cls);
             }
         };
-        return new CommandLine(new Streamtrain(), factory).setOut(new java.io.PrintWriter(err, true)).execute(args);
+        return new CommandLine(new Streamtrain(), factory).setOut(new PrintWriter(err, true)).execute(args);
     }
 
     public static void main(String[] args) {
         int rc = new CommandLine(new Streamtrain())
-                .setOut(new java.io.PrintWriter(System.err, true)) // help and usage are for humans
+                .setOut(new PrintWriter(System.err, true)) // help and usage are for humans
                 .execute(args);
         System.exit(rc);
     }

@@ -183,7 +183,7 @@ class ConsumerToolsTest {
         String missing = run + "-no-such-topic";
         EventsCommand cmd = new EventsCommand();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+        cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", missing));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(missing), err.toString(StandardCharsets.UTF_8));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
@@ -201,8 +201,8 @@ class ConsumerToolsTest {
             EventsCommand cmd = new EventsCommand();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-            cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+            cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(cmd).execute(
                     "--bootstrap-servers", stack.bootstrapServers(), "--topic", followTopic, "--follow", "--max-events", "1"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -277,7 +277,7 @@ class ConsumerToolsTest {
 
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+        cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, new CommandLine(cmd).execute("--s3-endpoint", "localhost:9000", "--access-key", "a",
                 "--secret-key", "SECRET-never-printed", "--manifest", "s3://b/k/manifest.json"), "an endpoint without protocol");
         assertFalse(err.toString(StandardCharsets.UTF_8).contains("SECRET-never-printed"), err.toString(StandardCharsets.UTF_8));
@@ -306,7 +306,7 @@ class ConsumerToolsTest {
     private List<String> events(String... args) {
         EventsCommand cmd = new EventsCommand();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        cmd.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        cmd.console = new Console(new PrintStream(bytes, true, StandardCharsets.UTF_8), System.err);
         List<String> all = new ArrayList<>(List.of("--bootstrap-servers", stack.bootstrapServers()));
         all.addAll(List.of(args));
         assertEquals(0, new CommandLine(cmd).execute(all.toArray(String[]::new)));
@@ -325,11 +325,9 @@ class ConsumerToolsTest {
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
-        if (stdin != null) {
-            cmd.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
-        }
+        cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                stdin == null ? System.in : new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         List<String> all = new ArrayList<>(List.of("--s3-endpoint", stack.s3().endpoint().toString(),
                 "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey()));
         all.addAll(List.of(args));
@@ -351,7 +349,7 @@ class ConsumerToolsTest {
         KafkaClients.createTopics(stack.bootstrapServers(), samples);
         ProduceCommand cmd = new ProduceCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertEquals(0, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", samples,
                 "--samples", "3000", "--format", "BINARY", "--feature-dim", "8", "--seed", "5"));
         assertEquals(3000, new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).path("samples").asInt());

@@ -109,14 +109,12 @@ class EventsCommandTest {
     private static Run run(Object command, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         if (command instanceof EventsCommand c) {
-            c.out = o;
-            c.err = e;
+            c.console = console;
         } else if (command instanceof RollbackCommand c) {
-            c.out = o;
-            c.err = e;
+            c.console = console;
         }
         int exit = new CommandLine(command).execute(args);
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

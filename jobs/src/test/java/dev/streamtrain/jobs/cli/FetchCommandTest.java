@@ -71,8 +71,8 @@ class FetchCommandTest {
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+        cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         List<String> all = new ArrayList<>(List.of("--s3-endpoint", s3proxy.endpoint().endpoint().toString()));
         all.addAll(credentials);
         all.addAll(List.of(args));

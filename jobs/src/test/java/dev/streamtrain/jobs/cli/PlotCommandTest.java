@@ -45,8 +45,8 @@ class PlotCommandTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             PlotCommand cmd = new PlotCommand();
-            cmd.stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
-            cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+            cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
             int exit = new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", run.topic,
                     "--key", run.key(), "--out", png.toString(), "--width", "900", "--height", "600");
             assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
@@ -98,7 +98,7 @@ class PlotCommandTest {
         try (RunEventsFixture run = new RunEventsFixture(stack)) {
             PlotCommand cmd = new PlotCommand();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            cmd.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+            cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", run.topic,
                     "--key", "no/such/run", "--out", dir.resolve("x.png").toString()));
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("no committed epoch"), err.toString(StandardCharsets.UTF_8));

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /** Versioned-bucket mode: each epoch's weights become one version of the stable key. */
 @ExtendWith(LocalStackExtension.class)
-class VersionedStableKeyTest {
+class ArtifactWriterVersionedKeyTest {
 
     @Test
     void twoEpochsGiveTwoVersionsEachReadableByItsVersionId(LocalStack stack) throws Exception {

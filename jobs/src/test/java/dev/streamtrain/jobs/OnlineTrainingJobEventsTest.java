@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /** Epoch-window artifacts and their exactly-once checkpoint events, on the real broker and S3 server. */
 @ExtendWith(LocalStackExtension.class)
-class CheckpointEventsTest {
+class OnlineTrainingJobEventsTest {
     private static final JsonSchemaCheck SCHEMA;
 
     static {
@@ -183,7 +183,7 @@ class CheckpointEventsTest {
                 "exactly one committed event per window, in order, none from the failed attempt");
         // the failed attempt's event really was on the topic: read_uncommitted sees it, read_committed did not
         List<CheckpointEvent> written = StackKafka.readUncommitted(stack.bootstrapServers(), f.eventsTopic).stream()
-                .map(CheckpointEventsTest::parse).toList();
+                .map(OnlineTrainingJobEventsTest::parse).toList();
         List<Long> abortedEpochs = written.stream().filter(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId()))
                 .map(CheckpointEvent::epoch).toList();
         assertFalse(abortedEpochs.isEmpty(), "an event of checkpoint " + abortedCheckpoint + " was written: " + written);

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dead letters keep the original record's headers, then add the reason headers (issue 12.5). */
 @ExtendWith(LocalStackExtension.class)
-class DeadLetterHeadersTest {
+class DeadLetterTest {
 
     private static final SampleSchema SCHEMA = SampleSchema.builder().format(SampleFormat.BINARY).featureDim(2).build();
 

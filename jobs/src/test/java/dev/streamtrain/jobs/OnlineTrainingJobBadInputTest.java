@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A stream mixing every kind of invalid record: all dead-lettered with reasons, the rest trained, the job alive. */
 @ExtendWith(LocalStackExtension.class)
-class BadInputTest {
+class OnlineTrainingJobBadInputTest {
 
     @Test
     void everyInvalidRecordGoesToTheDlqAndTheJobKeepsTraining(LocalStack stack) throws Exception {

@@ -50,7 +50,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * with KafkaSink EXACTLY_ONCE.
  */
 @ExtendWith(LocalStackExtension.class)
-class StackSmokeTest {
+class LocalStackTest {
     private static final int RECORDS = 500;
     private static final int KEYS = 5;
 
