@@ -57,7 +57,8 @@ public final class EventTopic implements RunEvents {
         String key = run.toString();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap, clientProperties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             if (partitions.isEmpty()) {
                 throw new IOException("topic '" + topic + "' does not exist on " + bootstrap);
             }
@@ -88,12 +89,15 @@ public final class EventTopic implements RunEvents {
         try {
             return Optional.of(CheckpointEvent.fromJson(r.value()));
         } catch (IOException | IllegalArgumentException e) { // not JSON; a null value (tombstone)
-            LOG.warn("skipped a record of key {} that is not a JSON event at {}-{} offset {}",
-                    new String(r.key(), StandardCharsets.UTF_8), r.topic(), r.partition(), r.offset());
+            LOG.warn(
+                    "skipped a record of key {} that is not a JSON event at {}-{} offset {}",
+                    new String(r.key(), StandardCharsets.UTF_8),
+                    r.topic(),
+                    r.partition(),
+                    r.offset());
             return Optional.empty();
         }
     }
-
 
     /** What {@link #follow} hands over after every poll. */
     @FunctionalInterface
@@ -119,7 +123,8 @@ public final class EventTopic implements RunEvents {
         String key = run.toString();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap, clientProperties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             if (partitions.isEmpty()) {
                 throw new IOException("topic '" + topic + "' does not exist on " + bootstrap);
             }
@@ -153,8 +158,11 @@ public final class EventTopic implements RunEvents {
             producer.send(new ProducerRecord<>(topic, event.key().getBytes(StandardCharsets.UTF_8), event.toJson()))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("could not publish the " + event.type() + " event to '" + topic + "' on " + bootstrap
-                    + ": " + KafkaClientProperties.redact(e.getMessage(), KafkaClientProperties.secretValues(clientProperties)), e);
+            throw new IOException(
+                    "could not publish the " + event.type() + " event to '" + topic + "' on " + bootstrap + ": "
+                            + KafkaClientProperties.redact(
+                                    e.getMessage(), KafkaClientProperties.secretValues(clientProperties)),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while publishing", e);

@@ -70,7 +70,8 @@ public final class KafkaClients {
     }
 
     /** As {@link #readCommittedConsumer(String)}, with the user's client properties under the tool's own. */
-    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap, Map<String, String> clientProperties) {
+    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(
+            String bootstrap, Map<String, String> clientProperties) {
         Properties p = KafkaClientProperties.asProperties(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtrain-cli-" + UUID.randomUUID());

@@ -25,7 +25,8 @@ final class KafkaProblem {
         String root = KafkaClientProperties.redact(rootMessage(failure), secrets);
         // SslAuthenticationException is an AuthenticationException: the handshake is checked first
         if (causedBy(failure, SslAuthenticationException.class)) {
-            return "TLS handshake failed with Kafka at " + bootstrap + " (" + root + "): check that the listener speaks TLS, "
+            return "TLS handshake failed with Kafka at " + bootstrap + " (" + root
+                    + "): check that the listener speaks TLS, "
                     + "that kafka.properties.ssl.truststore.* holds the CA of the brokers' certificates and that the "
                     + "certificates name the host";
         }
@@ -59,8 +60,11 @@ final class KafkaProblem {
                 continue;
             }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address.substring(0, colon).trim(),
-                        Integer.parseInt(address.substring(colon + 1).trim())), 2000);
+                s.connect(
+                        new InetSocketAddress(
+                                address.substring(0, colon).trim(),
+                                Integer.parseInt(address.substring(colon + 1).trim())),
+                        2000);
                 return true;
             } catch (IOException | IllegalArgumentException e) {
                 // this one does not listen; try the next

@@ -33,11 +33,12 @@ public final class KafkaWiring {
                 // offsets live in Flink's checkpoints; committing them to Kafka only shows progress
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("isolation.level", "read_committed");
-        b.setStartingOffsets(switch (config.get(TrainingJobOptions.STARTING_OFFSETS)) {
-            case EARLIEST -> OffsetsInitializer.earliest();
-            case LATEST -> OffsetsInitializer.latest();
-            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-        });
+        b.setStartingOffsets(
+                switch (config.get(TrainingJobOptions.STARTING_OFFSETS)) {
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                    case LATEST -> OffsetsInitializer.latest();
+                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                });
         if (config.get(TrainingJobOptions.BOUNDED)) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -53,8 +54,10 @@ public final class KafkaWiring {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalPrefix(config, "dlq"))
                 .setProperty("compression.type", "lz4")
-                .setProperty("transaction.timeout.ms",
-                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .setProperty(
+                        "transaction.timeout.ms",
+                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT)
+                                .toMillis()))
                 .build();
     }
 
@@ -66,8 +69,10 @@ public final class KafkaWiring {
                 .setRecordSerializer(new EventRecordSerializer(config.get(TrainingJobOptions.EVENTS_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalPrefix(config, "events"))
-                .setProperty("transaction.timeout.ms",
-                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .setProperty(
+                        "transaction.timeout.ms",
+                        String.valueOf(config.get(TrainingJobOptions.TRANSACTION_TIMEOUT)
+                                .toMillis()))
                 .build();
     }
 

@@ -3,17 +3,17 @@ package dev.streamtrain.jobs;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.operator.ModelTrainerOperator;
+import dev.streamtrain.operator.TrainerSettings;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DecodedRow;
 import dev.streamtrain.sample.KafkaRowDeserializer;
 import dev.streamtrain.sample.SampleBatcher;
 import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.sample.SampleValidator;
-import dev.streamtrain.operator.ModelTrainerOperator;
-import dev.streamtrain.operator.TrainerSettings;
 import dev.streamtrain.store.ArtifactSettings;
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.ObjectSink;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3MultipartSink;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
@@ -52,8 +52,12 @@ public final class OnlineTrainingJob {
     private final Sink<EventRecord> events;
     private UnaryOperator<DataStream<SampleBlock>> beforeTrainer = UnaryOperator.identity();
 
-    public OnlineTrainingJob(JobConfig config, Source<DecodedRow, ?, ?> samples, Sink<DeadLetter> deadLetters,
-                             Sink<EventRecord> events, Sink<TrainingReport> reports) {
+    public OnlineTrainingJob(
+            JobConfig config,
+            Source<DecodedRow, ?, ?> samples,
+            Sink<DeadLetter> deadLetters,
+            Sink<EventRecord> events,
+            Sink<TrainingReport> reports) {
         this.config = config;
         this.samples = samples;
         this.deadLetters = deadLetters;
@@ -72,15 +76,22 @@ public final class OnlineTrainingJob {
         JobConfig config = JobConfig.fromArgs(args);
         LOG.info("streamtrain configuration: {}", config.describe());
         Preflight.check(config);
-        new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
-                KafkaWiring.eventSink(config), new ReportLogSink())
+        new OnlineTrainingJob(
+                        config,
+                        KafkaWiring.samplesSource(config),
+                        KafkaWiring.deadLetterSink(config),
+                        KafkaWiring.eventSink(config),
+                        new ReportLogSink())
                 .execute(StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config)));
     }
 
     /** Where the trainer writes its artifacts. */
     public static ArtifactSettings artifactSettings(JobConfig config) {
         boolean versioned = config.get(TrainingJobOptions.STORE_VERSIONED);
-        return new ArtifactSettings(config.storeBucket(), config.runKey(), versioned,
+        return new ArtifactSettings(
+                config.storeBucket(),
+                config.runKey(),
+                versioned,
                 versioned ? config.s3Endpoint().orElse(null) : null);
     }
 
@@ -98,7 +109,8 @@ public final class OnlineTrainingJob {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(TrainingJobOptions.CHECKPOINT_DIR));
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.get(TrainingJobOptions.CHECKPOINT_INTERVAL));
         conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         // the job's own keys, secrets masked, as Flink's global job parameters: shown in the web UI and
         // read back by ./streamtrain rollback to restart the job as it was configured
@@ -111,26 +123,47 @@ public final class OnlineTrainingJob {
         int sourceParallelism = config.get(TrainingJobOptions.SOURCE_PARALLELISM);
         // the source decodes and validates each record into one reused row; the batcher, chained to
         // it (same parallelism, forward edge), gathers valid rows into blocks of one mini-batch
-        SingleOutputStreamOperator<SampleBlock> valid = env
-                .fromSource(samples, WatermarkStrategy.<DecodedRow>forMonotonousTimestamps()
-                        .withTimestampAssigner(KafkaRowDeserializer.eventTimeAssigner()), "samples")
-                .uid(OperatorUids.SAMPLES_SOURCE).setParallelism(sourceParallelism)
-                .transform("decode + validate", TypeInformation.of(SampleBlock.class),
-                        new SampleBatcher(config.sampleSchema(), config.modelSpec().batchSize()))
-                .uid(OperatorUids.SAMPLE_VALIDATOR).setParallelism(sourceParallelism);
+        SingleOutputStreamOperator<SampleBlock> valid = env.fromSource(
+                        samples,
+                        WatermarkStrategy.<DecodedRow>forMonotonousTimestamps()
+                                .withTimestampAssigner(KafkaRowDeserializer.eventTimeAssigner()),
+                        "samples")
+                .uid(OperatorUids.SAMPLES_SOURCE)
+                .setParallelism(sourceParallelism)
+                .transform(
+                        "decode + validate",
+                        TypeInformation.of(SampleBlock.class),
+                        new SampleBatcher(
+                                config.sampleSchema(), config.modelSpec().batchSize()))
+                .uid(OperatorUids.SAMPLE_VALIDATOR)
+                .setParallelism(sourceParallelism);
 
-        SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer.apply(valid)
-                .transform("train " + config.modelSpec().kind(), TypeInformation.of(TrainingReport.class),
+        SingleOutputStreamOperator<TrainingReport> trained = beforeTrainer
+                .apply(valid)
+                .transform(
+                        "train " + config.modelSpec().kind(),
+                        TypeInformation.of(TrainingReport.class),
                         new ModelTrainerOperator(trainerSettings(env.getConfiguration())))
-                .uid(OperatorUids.MODEL_TRAINER).setParallelism(1).setMaxParallelism(1);
+                .uid(OperatorUids.MODEL_TRAINER)
+                .setParallelism(1)
+                .setMaxParallelism(1);
 
         // invalid records, and the samples of batches the divergence guard skipped, share the DLQ sink
         valid.getSideOutput(SampleValidator.DEAD_LETTERS)
                 .union(trained.getSideOutput(ModelTrainerOperator.DIVERGED_SAMPLES))
-                .sinkTo(deadLetters).name("dead letters").uid(OperatorUids.DEAD_LETTER_SINK).setParallelism(sourceParallelism);
+                .sinkTo(deadLetters)
+                .name("dead letters")
+                .uid(OperatorUids.DEAD_LETTER_SINK)
+                .setParallelism(sourceParallelism);
         trained.getSideOutput(ModelTrainerOperator.CHECKPOINT_EVENTS)
-                .sinkTo(events).name("checkpoint events").uid(OperatorUids.EVENT_SINK).setParallelism(1);
-        trained.sinkTo(reports).name("training reports").uid(OperatorUids.REPORT_SINK).setParallelism(1);
+                .sinkTo(events)
+                .name("checkpoint events")
+                .uid(OperatorUids.EVENT_SINK)
+                .setParallelism(1);
+        trained.sinkTo(reports)
+                .name("training reports")
+                .uid(OperatorUids.REPORT_SINK)
+                .setParallelism(1);
         return trained;
     }
 
@@ -152,8 +185,11 @@ public final class OnlineTrainingJob {
 
     /** The attempt, and where this job's checkpoints go (effective values), for the events' restore points. */
     private RunLineage lineage(ReadableConfig effective) {
-        return new RunLineage(config.get(TrainingJobOptions.ATTEMPT),
-                effective.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null),
+        return new RunLineage(
+                config.get(TrainingJobOptions.ATTEMPT),
+                effective
+                        .getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)
+                        .orElse(null),
                 effective.get(CheckpointingOptions.CREATE_CHECKPOINT_SUB_DIR));
     }
 

@@ -33,11 +33,15 @@ public final class Preflight {
 
     public static void check(JobConfig config) {
         checkKafka(config);
-        config.s3Endpoint().ifPresentOrElse(
-                s3 -> ObjectStorePreflight.check(s3, config.storeBucket(),
-                        new ArtifactLayout(config.storeBucket(), config.runKey()).modelPrefix()),
-                () -> LOG.warn("no S3 endpoint and credentials in the job configuration or AWS_* environment: "
-                        + "the object store is not checked before the start (the cluster's config.yaml has them)"));
+        config.s3Endpoint()
+                .ifPresentOrElse(
+                        s3 -> ObjectStorePreflight.check(
+                                s3,
+                                config.storeBucket(),
+                                new ArtifactLayout(config.storeBucket(), config.runKey()).modelPrefix()),
+                        () -> LOG.warn(
+                                "no S3 endpoint and credentials in the job configuration or AWS_* environment: "
+                                        + "the object store is not checked before the start (the cluster's config.yaml has them)"));
     }
 
     static void checkKafka(JobConfig config) {
@@ -60,21 +64,23 @@ public final class Preflight {
         Map<String, Object> adminConfig = new HashMap<>(client);
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         // short, unless given: a start-up check should fail fast
-        adminConfig.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(5000, timeout.toMillis())));
+        adminConfig.putIfAbsent(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(5000, timeout.toMillis())));
         adminConfig.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
         try (Admin admin = createAdmin(adminConfig, bootstrap, secrets)) {
             Set<String> topics;
             try {
                 topics = admin.listTopics().names().get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException e) {
-                throw new PreflightException(KafkaProblem.describe(e, bootstrap,
-                        client.getOrDefault("security.protocol", "PLAINTEXT"), secrets));
+                throw new PreflightException(KafkaProblem.describe(
+                        e, bootstrap, client.getOrDefault("security.protocol", "PLAINTEXT"), secrets));
             }
             // The sinks would otherwise fail (or, where the broker auto-creates topics, write to a
             // topic with its defaults) only once the first dead letter or event is written.
             for (Map.Entry<String, String> t : topicsAndKeys.entrySet()) {
                 if (!topics.contains(t.getKey())) {
-                    throw new PreflightException("Kafka topic '" + t.getKey() + "' (" + t.getValue() + ") does not exist on "
+                    throw new PreflightException("Kafka topic '" + t.getKey() + "' (" + t.getValue()
+                            + ") does not exist on "
                             + bootstrap + ": create it (kafka-topics.sh --create --topic " + t.getKey() + ") or fix "
                             + t.getValue());
                 }
@@ -90,8 +96,9 @@ public final class Preflight {
         try {
             return Admin.create(adminConfig);
         } catch (KafkaException e) {
-            throw new PreflightException("the Kafka client for " + bootstrap + " could not be created from kafka.properties.* ("
-                    + KafkaClientProperties.redact(KafkaProblem.rootMessage(e), secrets) + ")");
+            throw new PreflightException(
+                    "the Kafka client for " + bootstrap + " could not be created from kafka.properties.* ("
+                            + KafkaClientProperties.redact(KafkaProblem.rootMessage(e), secrets) + ")");
         }
     }
 

@@ -69,7 +69,7 @@ public final class SampleProducer implements AutoCloseable {
         long every = badTotal == 0 ? Long.MAX_VALUE : Math.max(1, samples / (badTotal + 1));
         int badSent = 0;
         for (int i = 0; i < samples; i += CHUNK) {
-            send(stream, Math.min(CHUNK, samples - i), sent -> { });
+            send(stream, Math.min(CHUNK, samples - i), sent -> {});
             while (badSent < badTotal && (i + CHUNK) / every > badSent) {
                 sendRaw(invalid.get(badSent % invalid.size()));
                 badSent++;

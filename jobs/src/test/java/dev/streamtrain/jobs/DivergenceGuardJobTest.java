@@ -17,6 +17,8 @@ import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ class DivergenceGuardJobTest {
     private static final int SAMPLES = 12_800;
     /** 640 samples (10 batches of 64) with label 1e4, starting 320 samples into epoch 6 (windows of 1280). */
     private static final int POISON_FROM = 6_720;
+
     private static final int POISON_COUNT = 640;
 
     @Test
@@ -71,7 +74,7 @@ class DivergenceGuardJobTest {
         float cleanLoss;
         float guardedLoss;
         try (DjlTrainer a = DjlTrainer.restore(cleanConfig.modelSpec(), TrainerState.fromBytes(cleanEnd.state));
-             DjlTrainer b = DjlTrainer.restore(cleanConfig.modelSpec(), poisonedState)) {
+                DjlTrainer b = DjlTrainer.restore(cleanConfig.modelSpec(), poisonedState)) {
             cleanLoss = a.evaluateLoss(x, y, n);
             guardedLoss = b.evaluateLoss(x, y, n);
         }
@@ -81,15 +84,16 @@ class DivergenceGuardJobTest {
         List<CheckpointEvent> committed = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         JsonSchemaCheck schema = JsonSchemaCheck.checkpointEventSchema();
-        try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), poisoned.eventsTopic)) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                StackKafka.readCommitted(stack.bootstrapServers(), poisoned.eventsTopic)) {
             Await.until(Duration.ofSeconds(60), 0, "a diverged event and the last epoch", () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                     try {
                         assertEquals(List.of(), schema.violations(json.readTree(r.value())), "conforms to the schema");
                         CheckpointEvent e = CheckpointEvent.fromJson(r.value());
                         (e.type().equals(CheckpointEvent.DIVERGED) ? diverged : committed).add(e);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 }
                 return !diverged.isEmpty() && committed.stream().anyMatch(e -> e.epoch() >= 10);
@@ -99,24 +103,33 @@ class DivergenceGuardJobTest {
         CheckpointEvent.Divergence d = diverged.get(0).divergence();
         assertEquals(5, diverged.get(0).epoch(), "restored the last window closed before the poison");
         assertEquals(POISON_COUNT, d.skippedSamples());
-        assertEquals(POISON_FROM, d.skippedOffsets().get(poisoned.samplesTopic + "-0").first());
-        assertEquals(POISON_FROM + POISON_COUNT - 1, d.skippedOffsets().get(poisoned.samplesTopic + "-0").last());
+        assertEquals(
+                POISON_FROM,
+                d.skippedOffsets().get(poisoned.samplesTopic + "-0").first());
+        assertEquals(
+                POISON_FROM + POISON_COUNT - 1,
+                d.skippedOffsets().get(poisoned.samplesTopic + "-0").last());
         for (CheckpointEvent e : committed) {
             if (e.type().equals(CheckpointEvent.EPOCH_COMMITTED)) {
-                assertTrue(e.manifest().metrics().meanLoss() < 100, "no artifact trained on the poison: " + e.manifest());
+                assertTrue(
+                        e.manifest().metrics().meanLoss() < 100, "no artifact trained on the poison: " + e.manifest());
                 assertTrue(e.eventTimeLagMillis() != null && e.eventTimeLagMillis() > 0, "freshness in every event");
                 assertEquals("cpu()", e.device());
             }
         }
 
         List<Long> deadLettered = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), poisoned.dlqTopic)) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                StackKafka.readCommitted(stack.bootstrapServers(), poisoned.dlqTopic)) {
             Await.until(Duration.ofSeconds(60), 0, POISON_COUNT + " dead letters", () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                     Header reason = r.headers().lastHeader(DeadLetterSerializer.HEADER_REASON);
                     assertEquals("DIVERGED", new String(reason.value(), StandardCharsets.UTF_8));
                     deadLettered.add(Long.parseLong(new String(
-                            r.headers().lastHeader(DeadLetterSerializer.HEADER_OFFSET).value(), StandardCharsets.UTF_8)));
+                            r.headers()
+                                    .lastHeader(DeadLetterSerializer.HEADER_OFFSET)
+                                    .value(),
+                            StandardCharsets.UTF_8)));
                 }
                 return deadLettered.size() >= POISON_COUNT;
             });
@@ -127,7 +140,9 @@ class DivergenceGuardJobTest {
     }
 
     private static TrainingJobFixture fixture(LocalStack stack, String name) throws Exception {
-        return new TrainingJobFixture(stack, name).set("kafka.bounded", "true").set("epoch.samples", "1280")
+        return new TrainingJobFixture(stack, name)
+                .set("kafka.bounded", "true")
+                .set("epoch.samples", "1280")
                 .set("checkpoint.interval", "2 s");
     }
 
@@ -138,8 +153,8 @@ class DivergenceGuardJobTest {
         for (int i = 0; i < SAMPLES; i++) {
             Sample s = teacher.next();
             boolean poison = poisoned && i >= POISON_FROM && i < POISON_FROM + POISON_COUNT;
-            out.add(new EncodedSample(SampleEncoder.binary(s.features, poison ? new float[] {1e4f} : s.label),
-                    s.eventTimeMillis));
+            out.add(new EncodedSample(
+                    SampleEncoder.binary(s.features, poison ? new float[] {1e4f} : s.label), s.eventTimeMillis));
         }
         return out;
     }

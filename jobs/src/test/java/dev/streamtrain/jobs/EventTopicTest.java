@@ -35,20 +35,41 @@ class EventTopicTest {
             producer.flush();
         }
 
-        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(first.runKey(), Duration.ofSeconds(30));
+        List<CheckpointEvent> events =
+                new EventTopic(stack.bootstrapServers(), topic).read(first.runKey(), Duration.ofSeconds(30));
 
         assertEquals(List.of(first, second), events, "both events, in topic order, nothing from the foreign records");
         RunHistory history = RunHistory.of(events);
-        assertEquals(List.of(1L, 2L), history.liveEpochs().stream().map(CheckpointEvent::epoch).toList());
+        assertEquals(
+                List.of(1L, 2L),
+                history.liveEpochs().stream().map(CheckpointEvent::epoch).toList());
         assertEquals("job-" + run, history.currentJobId());
     }
 
     /** An epoch-committed event as the job writes it, whose checkpoint lies in the stack's bucket. */
     private static CheckpointEvent committed(String run, long epoch, long checkpointId) {
-        String folder = "s3://" + LocalStackExtension.BUCKET + "/exp/" + run + "/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(CheckpointEvent.SCHEMA_VERSION, CheckpointEvent.EPOCH_COMMITTED, "exp", run, "m", epoch,
-                folder, folder + "manifest.json", folder + "model.safetensors", null, 10, "0".repeat(64), epoch * 64,
-                checkpointId, "job-" + run, 1, "s3://" + LocalStackExtension.BUCKET + "/" + run + "/cp/job-" + run + "/chk-"
-                + checkpointId, "2026-01-01T00:00:00Z", null, null);
+        String folder =
+                "s3://" + LocalStackExtension.BUCKET + "/exp/" + run + "/m/epoch-" + String.format("%06d", epoch) + "/";
+        return new CheckpointEvent(
+                CheckpointEvent.SCHEMA_VERSION,
+                CheckpointEvent.EPOCH_COMMITTED,
+                "exp",
+                run,
+                "m",
+                epoch,
+                folder,
+                folder + "manifest.json",
+                folder + "model.safetensors",
+                null,
+                10,
+                "0".repeat(64),
+                epoch * 64,
+                checkpointId,
+                "job-" + run,
+                1,
+                "s3://" + LocalStackExtension.BUCKET + "/" + run + "/cp/job-" + run + "/chk-" + checkpointId,
+                "2026-01-01T00:00:00Z",
+                null,
+                null);
     }
 }

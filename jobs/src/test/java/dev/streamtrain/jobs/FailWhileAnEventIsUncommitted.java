@@ -33,7 +33,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>Also paces the stream (a pause every {@code paceEvery} samples) so that the input spans
  * several checkpoints.
  */
-final class FailWhileAnEventIsUncommitted implements MapFunction<SampleBlock, SampleBlock>, CheckpointedFunction, CheckpointListener {
+final class FailWhileAnEventIsUncommitted
+        implements MapFunction<SampleBlock, SampleBlock>, CheckpointedFunction, CheckpointListener {
     private static final long serialVersionUID = 1L;
     /** The checkpoint id of the event whose transaction the failure aborted; -1 until then. */
     static final Map<String, AtomicLong> ABORTED_CHECKPOINT = new ConcurrentHashMap<>();
@@ -48,7 +49,8 @@ final class FailWhileAnEventIsUncommitted implements MapFunction<SampleBlock, Sa
     private transient volatile boolean armed;
     private transient long seen;
 
-    FailWhileAnEventIsUncommitted(String id, String bootstrapServers, String eventsTopic, long afterCheckpoint, int paceEvery) {
+    FailWhileAnEventIsUncommitted(
+            String id, String bootstrapServers, String eventsTopic, long afterCheckpoint, int paceEvery) {
         this.id = id;
         this.bootstrapServers = bootstrapServers;
         this.eventsTopic = eventsTopic;
@@ -79,9 +81,12 @@ final class FailWhileAnEventIsUncommitted implements MapFunction<SampleBlock, Sa
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         long checkpointId = context.getCheckpointId();
-        if (armed && abortedCheckpoint(id) < 0 && uncommittedEventOf(checkpointId)
+        if (armed
+                && abortedCheckpoint(id) < 0
+                && uncommittedEventOf(checkpointId)
                 && ABORTED_CHECKPOINT.get(id).compareAndSet(-1, checkpointId)) {
-            throw new IllegalStateException("injected failure in checkpoint " + checkpointId + " while its event is uncommitted");
+            throw new IllegalStateException(
+                    "injected failure in checkpoint " + checkpointId + " while its event is uncommitted");
         }
     }
 

@@ -40,10 +40,14 @@ final class IndependentSafetensors {
             int begin = t.get("data_offsets").get(0).asInt();
             int end = t.get("data_offsets").get(1).asInt();
             if (end - begin != elements * 4) {
-                throw new IOException(e.getKey() + ": shape says " + elements + " floats, offsets say " + (end - begin) / 4);
+                throw new IOException(
+                        e.getKey() + ": shape says " + elements + " floats, offsets say " + (end - begin) / 4);
             }
             float[] values = new float[(int) elements];
-            ByteBuffer.wrap(file, dataStart + begin, end - begin).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+            ByteBuffer.wrap(file, dataStart + begin, end - begin)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(values);
             tensors.put(e.getKey(), values);
         }
         return tensors;

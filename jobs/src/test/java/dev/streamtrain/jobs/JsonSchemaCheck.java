@@ -27,7 +27,8 @@ final class JsonSchemaCheck {
             if (in == null) {
                 throw new IOException(RESOURCE + " is not on the classpath");
             }
-            return new JsonSchemaCheck(SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in));
+            return new JsonSchemaCheck(SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                    .getSchema(in));
         }
     }
 

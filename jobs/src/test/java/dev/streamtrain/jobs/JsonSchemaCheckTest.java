@@ -23,8 +23,8 @@ class JsonSchemaCheckTest {
     @BeforeAll
     static void aDeletedEvent() throws Exception {
         schema = JsonSchemaCheck.checkpointEventSchema();
-        deleted = (ObjectNode) JSON.readTree(CheckpointEvent.epochDeleted(new RunKey("exp", "run-1", "model"), 3,
-                        "s3://b/exp/run-1/model/epoch-000003/")
+        deleted = (ObjectNode) JSON.readTree(CheckpointEvent.epochDeleted(
+                        new RunKey("exp", "run-1", "model"), 3, "s3://b/exp/run-1/model/epoch-000003/")
                 .samplesTotal(768)
                 .checkpoint(9L, null)
                 .flinkJobId("abc")
@@ -39,7 +39,8 @@ class JsonSchemaCheckTest {
 
     @Test
     void structuralViolationsAreFound() {
-        assertEquals(List.of("additionalProperties at #"), found(deleted.deepCopy().put("surprise", 1)));
+        assertEquals(
+                List.of("additionalProperties at #"), found(deleted.deepCopy().put("surprise", 1)));
         assertEquals(List.of("type at #/epoch"), found(deleted.deepCopy().put("epoch", "three")));
         ObjectNode missing = deleted.deepCopy();
         missing.remove("samplesTotal");
@@ -51,7 +52,8 @@ class JsonSchemaCheckTest {
     void boundsAndFormatsAreEnforced() {
         assertEquals(List.of("minimum at #/epoch"), found(deleted.deepCopy().put("epoch", -1)));
         assertEquals(List.of("maximum at #/epoch"), found(deleted.deepCopy().put("epoch", 1_000_000)));
-        assertEquals(List.of("minimum at #/samplesTotal"), found(deleted.deepCopy().put("samplesTotal", -5)));
+        assertEquals(
+                List.of("minimum at #/samplesTotal"), found(deleted.deepCopy().put("samplesTotal", -5)));
         assertEquals(List.of("minimum at #/attempt"), found(deleted.deepCopy().put("attempt", 0)));
         assertEquals(List.of("format at #/createdAt"), found(deleted.deepCopy().put("createdAt", "yesterday")));
         assertEquals(List.of(), found(deleted.deepCopy().put("createdAt", "2026-01-01T00:00:00.123Z")));

@@ -24,8 +24,13 @@ final class LogCapture implements AutoCloseable {
     private LogCapture() {
         context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
-        appender = WriterAppender.newBuilder().setName("secret-scan").setTarget(text)
-                .setLayout(PatternLayout.newBuilder().withPattern("%c %m%n%throwable").build()).build();
+        appender = WriterAppender.newBuilder()
+                .setName("secret-scan")
+                .setTarget(text)
+                .setLayout(PatternLayout.newBuilder()
+                        .withPattern("%c %m%n%throwable")
+                        .build())
+                .build();
         appender.start();
         LoggerConfig root = config.getRootLogger();
         rootLevel = root.getLevel();

@@ -35,14 +35,24 @@ class OnlineTrainingJobBadInputTest {
     @Test
     void everyInvalidRecordGoesToTheDlqAndTheJobKeepsTraining(LocalStack stack) throws Exception {
         TrainingJobFixture f = new TrainingJobFixture(stack, "bad-input")
-                .set("sample.format", "JSON").set("sample.label-kind", "BINARY").set("sample.max-record-bytes", "4096")
-                .set("model.batch-size", "16").set("report.every-samples", "16")
+                .set("sample.format", "JSON")
+                .set("sample.label-kind", "BINARY")
+                .set("sample.max-record-bytes", "4096")
+                .set("model.batch-size", "16")
+                .set("report.every-samples", "16")
                 // no restarts: any failure ends the job FAILED, so RUNNING at the end means it never failed
                 .set("restart-strategy.type", "none");
         JobConfig config = f.config();
-        TeacherStream teacher = f.teacher().format(SampleFormat.JSON).binary(1).maxRecordBytes(4096).build();
+        TeacherStream teacher = f.teacher()
+                .format(SampleFormat.JSON)
+                .binary(1)
+                .maxRecordBytes(4096)
+                .build();
         Map<DeadLetterReason, byte[]> bad = InvalidRecords.oneOfEach(config.sampleSchema());
-        assertEquals(DeadLetterReason.values().length, bad.size(), "JSON with binary labels can show every reason: " + bad.keySet());
+        assertEquals(
+                DeadLetterReason.values().length,
+                bad.size(),
+                "JSON with binary labels can show every reason: " + bad.keySet());
 
         // valid and invalid records interleaved: 10 valid, one bad, 10 valid, one bad, …
         List<EncodedSample> records = new ArrayList<>();
@@ -61,19 +71,29 @@ class OnlineTrainingJobBadInputTest {
         StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, records);
 
         CollectingSink<TrainingReport> reports = new CollectingSink<>(f.id);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OnlineTrainingJob.environmentConfig(config));
-        JobClient job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), reports).executeAsync(env);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config));
+        JobClient job = new OnlineTrainingJob(
+                        config,
+                        KafkaWiring.samplesSource(config),
+                        KafkaWiring.deadLetterSink(config),
+                        KafkaWiring.eventSink(config),
+                        reports)
+                .executeAsync(env);
         try {
             int expectedValid = valid;
             Await.until(Duration.ofSeconds(90), 100, expectedValid + " samples trained", () -> {
                 assertEquals(JobStatus.RUNNING, status(job), "bad input never fails the job");
-                return reports.values().stream().mapToLong(r -> r.samplesTrained).max().orElse(0) == expectedValid;
+                return reports.values().stream()
+                                .mapToLong(r -> r.samplesTrained)
+                                .max()
+                                .orElse(0)
+                        == expectedValid;
             });
 
             Map<String, ConsumerRecord<byte[], byte[]>> dlq = new HashMap<>();
-            try (KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), f.dlqTopic)) {
+            try (KafkaConsumer<byte[], byte[]> consumer =
+                    StackKafka.readCommitted(stack.bootstrapServers(), f.dlqTopic)) {
                 Await.until(Duration.ofSeconds(60), 0, bad.size() + " dead letters (read_committed)", () -> {
                     for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                         dlq.put(header(r, DeadLetterSerializer.HEADER_REASON), r);

@@ -1,11 +1,11 @@
 package dev.streamtrain.jobs;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
@@ -24,6 +24,7 @@ import java.net.URI;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Epoch-window artifacts and their exactly-once checkpoint events, on the real broker and S3 server. */
 @ExtendWith(LocalStackExtension.class)
@@ -47,31 +50,43 @@ class OnlineTrainingJobEventsTest {
     static {
         try {
             SCHEMA = JsonSchemaCheck.checkpointEventSchema();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     @Test
     void noEventIsVisibleBeforeTheCheckpointThatCoversIt(LocalStack stack) throws Exception {
         TrainingJobFixture f = new TrainingJobFixture(stack, "visibility")
-                .set("epoch.samples", "1280").set("checkpoint.interval", "5 s")
+                .set("epoch.samples", "1280")
+                .set("checkpoint.interval", "5 s")
                 // Flink delays the first checkpoint by a random time between the min-pause and the
                 // interval: with both 5 s, the first checkpoint starts 5 s after the job does, long
                 // after the first window's artifact (1,280 samples already on the topic) is durable
                 .set("execution.checkpointing.min-pause", "5 s")
                 // every event's chk-<n>/_metadata is looked up below: keep them all (default: the last one)
                 .set("execution.checkpointing.num-retained", "100");
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(6400));
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(6400));
         JobConfig config = f.config();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OnlineTrainingJob.environmentConfig(config));
-        JobClient job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
-                KafkaWiring.eventSink(config), new DiscardingSink<>()).executeAsync(env);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config));
+        JobClient job = new OnlineTrainingJob(
+                        config,
+                        KafkaWiring.samplesSource(config),
+                        KafkaWiring.deadLetterSink(config),
+                        KafkaWiring.eventSink(config),
+                        new DiscardingSink<>())
+                .executeAsync(env);
         try (S3Client s3 = S3Clients.create(stack.s3());
-             KafkaConsumer<byte[], byte[]> consumer = StackKafka.readCommitted(stack.bootstrapServers(), f.eventsTopic)) {
+                KafkaConsumer<byte[], byte[]> consumer =
+                        StackKafka.readCommitted(stack.bootstrapServers(), f.eventsTopic)) {
             String modelPrefix = "tests/" + f.id + "/model/";
-            Await.until(Duration.ofSeconds(60), 100, "the first manifest", () -> exists(s3, stack, modelPrefix + "epoch-000001/manifest.json"));
+            Await.until(
+                    Duration.ofSeconds(60),
+                    100,
+                    "the first manifest",
+                    () -> exists(s3, stack, modelPrefix + "epoch-000001/manifest.json"));
             List<CheckpointEvent> events = new ArrayList<>();
             AtomicInteger emptyPolls = new AtomicInteger();
             Await.until(Duration.ofSeconds(60), 0, "the first completed checkpoint", () -> {
@@ -86,24 +101,32 @@ class OnlineTrainingJobEventsTest {
                 emptyPolls.incrementAndGet();
                 return false;
             });
-            assertTrue(emptyPolls.get() > 0, "a read_committed poll ran between the first durable artifact and the first "
-                    + "checkpoint (else the check above proved nothing)");
+            assertTrue(
+                    emptyPolls.get() > 0,
+                    "a read_committed poll ran between the first durable artifact and the first "
+                            + "checkpoint (else the check above proved nothing)");
             Await.until(Duration.ofSeconds(60), 0, "the 5 epochs' events", () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                     CheckpointEvent e = parse(r.value());
                     events.add(e);
                     // when an event is visible, its checkpoint has completed (and is retained: num-retained)
-                    assertTrue(completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
-                            "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch() + "'s event showed");
+                    assertTrue(
+                            completedCheckpoints(s3, stack, f.id).contains(e.checkpointId()),
+                            "checkpoint " + e.checkpointId() + " completed before epoch " + e.epoch()
+                                    + "'s event showed");
                     // … and the event names that checkpoint's directory: the epoch's restore point
-                    assertEquals(config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
-                            + e.checkpointId(), e.checkpointPath());
+                    assertEquals(
+                            config.get(TrainingJobOptions.CHECKPOINT_DIR) + "/" + job.getJobID() + "/chk-"
+                                    + e.checkpointId(),
+                            e.checkpointPath());
                     assertEquals(1, e.attempt(), "a run as first started is attempt 1");
                     assertEquals(1, e.manifest().attempt(), "and so says its manifest");
                 }
                 return events.size() >= 5;
             });
-            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), events.stream().map(CheckpointEvent::epoch).toList());
+            assertEquals(
+                    List.of(1L, 2L, 3L, 4L, 5L),
+                    events.stream().map(CheckpointEvent::epoch).toList());
         } finally {
             job.cancel().get();
         }
@@ -111,14 +134,18 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void eachWindowHasOneVerifiedArtifactAndVersionAndTheWeightsLoadOutsideDjl(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "artifacts").set("kafka.bounded", "true")
-                .set("epoch.samples", "3200").set("store.versioned", "true");
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(9600 + 20));
+        TrainingJobFixture f = new TrainingJobFixture(stack, "artifacts")
+                .set("kafka.bounded", "true")
+                .set("epoch.samples", "3200")
+                .set("store.versioned", "true");
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(9600 + 20));
         JobConfig config = f.config();
         List<TrainingReport> reports = OnlineTrainingJobTest.run(config, null);
         TrainingReport last = reports.get(reports.size() - 1);
         List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 3);
-        assertEquals(List.of(1L, 2L, 3L), events.stream().map(CheckpointEvent::epoch).toList(), "one event per window");
+        assertEquals(
+                List.of(1L, 2L, 3L), events.stream().map(CheckpointEvent::epoch).toList(), "one event per window");
 
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             for (CheckpointEvent e : events) {
@@ -133,11 +160,15 @@ class OnlineTrainingJobEventsTest {
                 assertEquals(1, offsets.size(), "one partition: " + offsets);
                 assertNotNull(e.versionId(), "versioned mode records the version");
                 byte[] version = s3.getObjectAsBytes(b -> b.bucket(stack.bucket())
-                        .key("tests/" + f.id + "/model/model.safetensors").versionId(e.versionId())).asByteArray();
-                assertEquals(e.modelSha256(), sha256(version), "version " + e.versionId() + " holds epoch " + e.epoch());
+                                .key("tests/" + f.id + "/model/model.safetensors")
+                                .versionId(e.versionId()))
+                        .asByteArray();
+                assertEquals(
+                        e.modelSha256(), sha256(version), "version " + e.versionId() + " holds epoch " + e.epoch());
             }
-            List<ObjectVersion> versions = s3.listObjectVersions(b -> b.bucket(stack.bucket())
-                    .prefix("tests/" + f.id + "/model/model.safetensors")).versions();
+            List<ObjectVersion> versions = s3.listObjectVersions(
+                            b -> b.bucket(stack.bucket()).prefix("tests/" + f.id + "/model/model.safetensors"))
+                    .versions();
             assertEquals(3, versions.size(), "one S3 version of the stable key per window");
 
             // The last window ends with the input, so its weights are the final model: a forward
@@ -163,33 +194,45 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void aFailureBetweenArtifactAndCheckpointLeavesExactlyOneEventPerWindow(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "failover-events").set("kafka.bounded", "true")
+        TrainingJobFixture f = new TrainingJobFixture(stack, "failover-events")
+                .set("kafka.bounded", "true")
                 .set("epoch.samples", "1280")
                 .set("restart-strategy.type", "fixed-delay")
                 .set("restart-strategy.fixed-delay.attempts", "3")
                 .set("restart-strategy.fixed-delay.delay", "100 ms");
         int produced = 12_800;
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
         // fails inside a checkpoint after 2, once that checkpoint's transaction holds an event
-        FailWhileAnEventIsUncommitted injector = new FailWhileAnEventIsUncommitted(f.id, stack.bootstrapServers(),
-                f.eventsTopic, 2, 10);
+        FailWhileAnEventIsUncommitted injector =
+                new FailWhileAnEventIsUncommitted(f.id, stack.bootstrapServers(), f.eventsTopic, 2, 10);
         List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), injector);
         long abortedCheckpoint = FailWhileAnEventIsUncommitted.abortedCheckpoint(f.id);
         assertTrue(abortedCheckpoint > 2, "the failure was injected while an event was uncommitted");
         assertEquals(produced, reports.get(reports.size() - 1).samplesTrained);
 
         List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 10);
-        assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList(),
+        assertEquals(
+                LongStream.rangeClosed(1, 10).boxed().toList(),
+                events.stream().map(CheckpointEvent::epoch).toList(),
                 "exactly one committed event per window, in order, none from the failed attempt");
         // the failed attempt's event really was on the topic: read_uncommitted sees it, read_committed did not
         List<CheckpointEvent> written = StackKafka.readUncommitted(stack.bootstrapServers(), f.eventsTopic).stream()
-                .map(OnlineTrainingJobEventsTest::parse).toList();
-        List<Long> abortedEpochs = written.stream().filter(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId()))
-                .map(CheckpointEvent::epoch).toList();
-        assertFalse(abortedEpochs.isEmpty(), "an event of checkpoint " + abortedCheckpoint + " was written: " + written);
-        assertTrue(events.stream().noneMatch(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId())),
+                .map(OnlineTrainingJobEventsTest::parse)
+                .toList();
+        List<Long> abortedEpochs = written.stream()
+                .filter(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId()))
+                .map(CheckpointEvent::epoch)
+                .toList();
+        assertFalse(
+                abortedEpochs.isEmpty(), "an event of checkpoint " + abortedCheckpoint + " was written: " + written);
+        assertTrue(
+                events.stream().noneMatch(e -> Long.valueOf(abortedCheckpoint).equals(e.checkpointId())),
                 "no committed event of the failed checkpoint");
-        assertEquals(events.size() + abortedEpochs.size(), written.size(), "the topic holds the committed events and the aborted ones");
+        assertEquals(
+                events.size() + abortedEpochs.size(),
+                written.size(),
+                "the topic holds the committed events and the aborted ones");
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             for (CheckpointEvent e : events) {
                 assertEquals(e.modelSha256(), sha256(get(s3, URI.create(e.modelUri()))), "epoch " + e.epoch());
@@ -198,28 +241,47 @@ class OnlineTrainingJobEventsTest {
     }
 
     @Test
-    void retentionDeletesOldEpochsKeepsTheLastTheBestAndTheNewestAndAnnouncesEachDeletion(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "retention").set("kafka.bounded", "true")
-                .set("epoch.samples", "640").set("store.keep-last", "2").set("store.keep-best", "1");
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(640 * 10));
+    void retentionDeletesOldEpochsKeepsTheLastTheBestAndTheNewestAndAnnouncesEachDeletion(LocalStack stack)
+            throws Exception {
+        TrainingJobFixture f = new TrainingJobFixture(stack, "retention")
+                .set("kafka.bounded", "true")
+                .set("epoch.samples", "640")
+                .set("store.keep-last", "2")
+                .set("store.keep-best", "1");
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(640 * 10));
         OnlineTrainingJobTest.run(f.config(), new FailOnceAfterCheckpoint(f.id, -1, 10)); // paced: several checkpoints
 
         List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 10);
-        List<CheckpointEvent> committed = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED)).toList();
-        List<CheckpointEvent> deleted = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_DELETED)).toList();
-        assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), committed.stream().map(CheckpointEvent::epoch).toList());
-        assertEquals(deleted.size(), deleted.stream().map(CheckpointEvent::epoch).distinct().count(), "one deletion event per epoch");
+        List<CheckpointEvent> committed = events.stream()
+                .filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED))
+                .toList();
+        List<CheckpointEvent> deleted = events.stream()
+                .filter(e -> e.type().equals(CheckpointEvent.EPOCH_DELETED))
+                .toList();
+        assertEquals(
+                LongStream.rangeClosed(1, 10).boxed().toList(),
+                committed.stream().map(CheckpointEvent::epoch).toList());
+        assertEquals(
+                deleted.size(),
+                deleted.stream().map(CheckpointEvent::epoch).distinct().count(),
+                "one deletion event per epoch");
         assertTrue(deleted.size() >= 5, "10 epochs, keep 2 last + 1 best (+ protected): deleted " + deleted.size());
 
-        long best = committed.stream().min(java.util.Comparator.comparingDouble(e -> e.manifest().metrics().meanLoss()))
-                .orElseThrow().epoch();
+        long best = committed.stream()
+                .min(Comparator.comparingDouble(e -> e.manifest().metrics().meanLoss()))
+                .orElseThrow()
+                .epoch();
         List<Long> deletedEpochs = deleted.stream().map(CheckpointEvent::epoch).toList();
         for (long kept : List.of(9L, 10L, best)) {
             assertTrue(!deletedEpochs.contains(kept), "epoch " + kept + " must be kept; deleted " + deletedEpochs);
         }
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             for (CheckpointEvent e : committed) {
-                boolean present = exists(s3, stack, "tests/" + f.id + "/model/epoch-" + String.format("%06d", e.epoch()) + "/manifest.json");
+                boolean present = exists(
+                        s3,
+                        stack,
+                        "tests/" + f.id + "/model/epoch-" + String.format("%06d", e.epoch()) + "/manifest.json");
                 assertEquals(!deletedEpochs.contains(e.epoch()), present, "epoch " + e.epoch() + " manifest present");
             }
         }
@@ -227,27 +289,38 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void eventTimeWindowsCloseOnTheWatermarkAndDoNotOverlap(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "event-time").set("kafka.bounded", "true")
-                .set("epoch.event-time", "2 s").set("pipeline.auto-watermark-interval", "50 ms");
+        TrainingJobFixture f = new TrainingJobFixture(stack, "event-time")
+                .set("kafka.bounded", "true")
+                .set("epoch.event-time", "2 s")
+                .set("pipeline.auto-watermark-interval", "50 ms");
         int produced = 8000; // one sample per event-time millisecond: 8 s of event time, four 2-s spans
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic,
+        StackKafka.produce(
+                stack.bootstrapServers(),
+                f.samplesTopic,
                 f.teacher().eventTime(1_700_000_000_000L, 1).build().nextEncoded(produced));
         List<TrainingReport> reports = OnlineTrainingJobTest.run(f.config(), new FailOnceAfterCheckpoint(f.id, -1, 10));
         TrainingReport last = reports.get(reports.size() - 1);
 
         List<CheckpointEvent> events = readAll(stack, f.eventsTopic, 4);
         // the stream starts on a span boundary (t0 is a multiple of 2 s): 8 s of event time are exactly four windows
-        assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(CheckpointEvent::epoch).toList());
-        assertEquals(last.samplesTrained, events.stream().mapToLong(e -> e.manifest().sampleCount()).sum(),
+        assertEquals(
+                List.of(1L, 2L, 3L, 4L),
+                events.stream().map(CheckpointEvent::epoch).toList());
+        assertEquals(
+                last.samplesTrained,
+                events.stream().mapToLong(e -> e.manifest().sampleCount()).sum(),
                 "every trained sample is in exactly one window");
         for (int i = 1; i < events.size(); i++) {
             var previous = events.get(i - 1).manifest().eventTime();
             var current = events.get(i).manifest().eventTime();
-            assertTrue(previous.maxMillis() < current.minMillis(), "windows follow each other in event time: " + previous + " / " + current);
+            assertTrue(
+                    previous.maxMillis() < current.minMillis(),
+                    "windows follow each other in event time: " + previous + " / " + current);
             // A window closes once the watermark passed the end of its span, so every sample of the span
             // had arrived; all were trained but those still waiting in the partial batch (< 64, one
             // per millisecond), which count for the next window.
-            assertTrue(previous.maxMillis() - 1_700_000_000_000L >= 2000L * i - 64 - 1,
+            assertTrue(
+                    previous.maxMillis() - 1_700_000_000_000L >= 2000L * i - 64 - 1,
                     "window " + i + " closed before its span ended: " + previous);
         }
     }
@@ -258,11 +331,11 @@ class OnlineTrainingJobEventsTest {
             Await.until(Duration.ofSeconds(60), 0, expected + " events on " + topic, () -> {
                 for (ConsumerRecord<byte[], byte[]> r : StackKafka.poll(consumer)) {
                     try {
-                        List<String> violations = SCHEMA.violations(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.value()));
+                        List<String> violations = SCHEMA.violations(new ObjectMapper().readTree(r.value()));
                         assertEquals(List.of(), violations, "the event conforms to checkpoint-event.schema.json");
                         events.add(parse(r.value()));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 }
                 return events.size() >= expected;
@@ -286,8 +359,10 @@ class OnlineTrainingJobEventsTest {
 
     private static List<Long> completedCheckpoints(S3Client s3, LocalStack stack, String id) {
         return s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(id + "/checkpoints/")).contents().stream()
-                .map(o -> o.key()).filter(k -> k.endsWith("/_metadata"))
-                .map(k -> Long.parseLong(k.replaceAll(".*/chk-(\\d+)/_metadata", "$1"))).toList();
+                .map(o -> o.key())
+                .filter(k -> k.endsWith("/_metadata"))
+                .map(k -> Long.parseLong(k.replaceAll(".*/chk-(\\d+)/_metadata", "$1")))
+                .toList();
     }
 
     /** HEAD, not a listing: s3mock still lists objects deleted in a versioned bucket. */
@@ -295,9 +370,9 @@ class OnlineTrainingJobEventsTest {
         try {
             s3.headObject(b -> b.bucket(stack.bucket()).key(key));
             return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+        } catch (NoSuchKeyException e) {
             return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return false;
             }
@@ -306,7 +381,9 @@ class OnlineTrainingJobEventsTest {
     }
 
     private static byte[] get(S3Client s3, URI uri) {
-        return s3.getObjectAsBytes(b -> b.bucket(uri.getHost()).key(uri.getPath().substring(1))).asByteArray();
+        return s3.getObjectAsBytes(
+                        b -> b.bucket(uri.getHost()).key(uri.getPath().substring(1)))
+                .asByteArray();
     }
 
     private static String sha256(byte[] bytes) throws Exception {

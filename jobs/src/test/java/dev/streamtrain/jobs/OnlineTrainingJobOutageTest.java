@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
@@ -12,6 +11,7 @@ import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.sample.SampleBlock;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.trainer.TrainingReport;
 import java.net.URI;
@@ -59,14 +59,17 @@ class OnlineTrainingJobOutageTest {
 
     @Test
     void anS3OutageAndABrokerCrashLoseAndDuplicateNothing(LocalStack stack) throws Exception {
-        assumeTrue(stack.objectStore().restartable() && stack.kafka().restartable(),
+        assumeTrue(
+                stack.objectStore().restartable() && stack.kafka().restartable(),
                 "the Docker stack's services are not killed and restarted here");
-        TrainingJobFixture f = new TrainingJobFixture(stack, "outage").set("kafka.bounded", "true")
+        TrainingJobFixture f = new TrainingJobFixture(stack, "outage")
+                .set("kafka.bounded", "true")
                 .set("epoch.samples", String.valueOf(WINDOW))
                 .set("restart-strategy.type", "fixed-delay")
                 .set("restart-strategy.fixed-delay.attempts", "100")
                 .set("restart-strategy.fixed-delay.delay", "300 ms");
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(SAMPLES));
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(SAMPLES));
 
         TrainingReport baseline = last(run(runConfig(f, "baseline"), null));
         List<CheckpointEvent> baselineEvents = committed(f, "baseline");
@@ -86,26 +89,41 @@ class OnlineTrainingJobOutageTest {
         outage(control, faulty, "S3", stack.objectStore()::stop, stack.objectStore()::restart, true);
         outage(control, faulty, "Kafka", stack.kafka()::kill, stack.kafka()::restart, false);
         TrainingReport recovered = last(faulty.get(3, TimeUnit.MINUTES));
-        LOG.info("outage run: {} task starts, {} samples mapped for {} in the input", control.opens.get(),
-                control.mapped.get(), SAMPLES);
+        LOG.info(
+                "outage run: {} task starts, {} samples mapped for {} in the input",
+                control.opens.get(),
+                control.mapped.get(),
+                SAMPLES);
 
         assertEquals(SAMPLES, recovered.samplesTrained, "every sample trained once");
         assertEquals(baseline.batches, recovered.batches);
         assertEquals(baseline.stateSha256, recovered.stateSha256, "weights and optimizer state bitwise equal");
 
         List<CheckpointEvent> events = committed(f, "faulty");
-        assertEquals(LongStream.rangeClosed(1, EPOCHS).boxed().toList(), events.stream().map(CheckpointEvent::epoch).toList(),
+        assertEquals(
+                LongStream.rangeClosed(1, EPOCHS).boxed().toList(),
+                events.stream().map(CheckpointEvent::epoch).toList(),
                 "every epoch exactly once, in order: " + events);
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             for (int i = 0; i < EPOCHS; i++) {
                 CheckpointEvent e = events.get(i);
                 assertEquals((i + 1L) * WINDOW, e.samplesTotal());
-                assertEquals(baselineEvents.get(i).modelSha256(), e.modelSha256(), "epoch " + e.epoch() + " trained the same");
+                assertEquals(
+                        baselineEvents.get(i).modelSha256(),
+                        e.modelSha256(),
+                        "epoch " + e.epoch() + " trained the same");
                 URI model = URI.create(e.modelUri());
-                byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(model.getHost()).key(model.getPath().substring(1))).asByteArray();
-                assertEquals(e.modelSha256(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), "epoch " + e.epoch() + "'s artifact is durable");
+                byte[] bytes = s3.getObjectAsBytes(b ->
+                                b.bucket(model.getHost()).key(model.getPath().substring(1)))
+                        .asByteArray();
+                assertEquals(
+                        e.modelSha256(),
+                        HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)),
+                        "epoch " + e.epoch() + "'s artifact is durable");
                 URI manifest = URI.create(e.manifestUri());
-                s3.headObject(b -> b.bucket(manifest.getHost()).key(manifest.getPath().substring(1))); // committed
+                s3.headObject(
+                        b -> b.bucket(manifest.getHost()).key(manifest.getPath().substring(1))); // committed
             }
         }
     }
@@ -116,8 +134,9 @@ class OnlineTrainingJobOutageTest {
      * restart) and starts the service again; if {@code holdNext}, the job is then held again just
      * before the next window's end.
      */
-    private static void outage(Pacer.Control control, CompletableFuture<?> job, String what, Action kill, Action restart,
-                               boolean holdNext) throws Exception {
+    private static void outage(
+            Pacer.Control control, CompletableFuture<?> job, String what, Action kill, Action restart, boolean holdNext)
+            throws Exception {
         Await.until(Duration.ofMinutes(2), 50, "the job to reach the " + what + " outage point", () -> {
             if (job.isDone()) {
                 throw new IllegalStateException("the job ended before the " + what + " outage: " + job);
@@ -135,11 +154,17 @@ class OnlineTrainingJobOutageTest {
         // upload or the event send to the dead service, which is meeting the outage too.
         long downSince = System.nanoTime();
         while (System.nanoTime() - downSince < OUTAGE.toNanos()
-                && control.highestOffset.get() < target && control.opens.get() <= opensBefore && !job.isDone()) {
+                && control.highestOffset.get() < target
+                && control.opens.get() <= opensBefore
+                && !job.isDone()) {
             Thread.sleep(50);
         }
-        LOG.info("{} outage met after {} ms: offset {}, {} task starts", what, (System.nanoTime() - downSince) / 1_000_000,
-                control.highestOffset.get(), control.opens.get());
+        LOG.info(
+                "{} outage met after {} ms: offset {}, {} task starts",
+                what,
+                (System.nanoTime() - downSince) / 1_000_000,
+                control.highestOffset.get(),
+                control.opens.get());
         if (holdNext) {
             control.holdAt.set(control.highestOffset.get()); // slow while the service starts (seconds)
         }
@@ -148,7 +173,11 @@ class OnlineTrainingJobOutageTest {
             long next = (control.highestOffset.get() / WINDOW + 1) * WINDOW - 32;
             control.holdAt.set(next > control.highestOffset.get() + 16 ? next : next + WINDOW);
         }
-        LOG.info("{} restarted at offset {} ({} task starts so far)", what, control.highestOffset.get(), control.opens.get());
+        LOG.info(
+                "{} restarted at offset {} ({} task starts so far)",
+                what,
+                control.highestOffset.get(),
+                control.opens.get());
     }
 
     @FunctionalInterface
@@ -158,17 +187,24 @@ class OnlineTrainingJobOutageTest {
 
     /** Runs the job on its bounded input, {@code pacer} (if any) before the trainer; returns its reports. */
     private static List<TrainingReport> run(JobConfig config, Pacer pacer) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OnlineTrainingJob.environmentConfig(config));
-        OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config));
+        OnlineTrainingJob job = new OnlineTrainingJob(
+                config,
+                KafkaWiring.samplesSource(config),
+                KafkaWiring.deadLetterSink(config),
+                KafkaWiring.eventSink(config),
+                new DiscardingSink<>());
         if (pacer != null) {
-            job.beforeTrainer(s -> s.map(pacer).returns(TypeInformation.of(SampleBlock.class))
-                    .uid("outage-pacer").name("outage pacer").setParallelism(1));
+            job.beforeTrainer(s -> s.map(pacer)
+                    .returns(TypeInformation.of(SampleBlock.class))
+                    .uid("outage-pacer")
+                    .name("outage pacer")
+                    .setParallelism(1));
         }
         List<TrainingReport> out = new ArrayList<>();
-        try (CloseableIterator<TrainingReport> it = job.build(env).executeAndCollect("test " + config.get(
-                TrainingJobOptions.RUN))) {
+        try (CloseableIterator<TrainingReport> it =
+                job.build(env).executeAndCollect("test " + config.get(TrainingJobOptions.RUN))) {
             it.forEachRemaining(out::add);
         }
         return out;
@@ -176,12 +212,16 @@ class OnlineTrainingJobOutageTest {
 
     private static JobConfig runConfig(TrainingJobFixture f, String name) {
         String run = f.id + "-" + name;
-        return f.set("run.name", run).set("checkpoint.dir", "s3://" + f.stack.bucket() + "/" + run + "/checkpoints").config();
+        return f.set("run.name", run)
+                .set("checkpoint.dir", "s3://" + f.stack.bucket() + "/" + run + "/checkpoints")
+                .config();
     }
 
     private static List<CheckpointEvent> committed(TrainingJobFixture f, String name) throws Exception {
-        return new EventTopic(f.stack.bootstrapServers(), f.eventsTopic).read(RunKey.parse("tests/" + f.id + "-" + name + "/model"),
-                Duration.ofSeconds(30)).stream().filter(e -> CheckpointEvent.EPOCH_COMMITTED.equals(e.type())).toList();
+        return new EventTopic(f.stack.bootstrapServers(), f.eventsTopic)
+                .read(RunKey.parse("tests/" + f.id + "-" + name + "/model"), Duration.ofSeconds(30)).stream()
+                        .filter(e -> CheckpointEvent.EPOCH_COMMITTED.equals(e.type()))
+                        .toList();
     }
 
     private static TrainingReport last(List<TrainingReport> reports) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.jobs.config.JobConfig;
+import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.sample.Sample;
@@ -64,32 +65,40 @@ class OnlineTrainingJobTest {
         float initialLoss;
         float trainedLoss;
         try (DjlTrainer fresh = DjlTrainer.create(config.modelSpec());
-             DjlTrainer trained = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
+                DjlTrainer trained = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
             initialLoss = fresh.evaluateLoss(x, y, n);
             trainedLoss = trained.evaluateLoss(x, y, n);
         }
-        assertTrue(trainedLoss < 0.25 * variance,
+        assertTrue(
+                trainedLoss < 0.25 * variance,
                 "held-out MSE " + trainedLoss + " (untrained " + initialLoss + ", label variance " + variance + ")");
-        assertTrue(reports.get(0).meanLoss > reports.get(reports.size() - 2).meanLoss, "training loss falls: " + reports);
+        assertTrue(
+                reports.get(0).meanLoss > reports.get(reports.size() - 2).meanLoss, "training loss falls: " + reports);
 
         try (S3Client s3 = S3Clients.create(stack.s3())) {
-            boolean checkpointed = s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(f.id + "/checkpoints/"))
-                    .contents().stream().anyMatch(o -> o.key().endsWith("/_metadata"));
+            boolean checkpointed = s3
+                    .listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(f.id + "/checkpoints/"))
+                    .contents()
+                    .stream()
+                    .anyMatch(o -> o.key().endsWith("/_metadata"));
             assertTrue(checkpointed, "checkpoints in s3://" + stack.bucket() + "/" + f.id + "/checkpoints");
         }
     }
 
     @Test
     void aFailureAfterACheckpointRecoversFromS3ToTheSameWeights(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "failover").set("kafka.bounded", "true")
+        TrainingJobFixture f = new TrainingJobFixture(stack, "failover")
+                .set("kafka.bounded", "true")
                 .set("restart-strategy.type", "fixed-delay")
                 .set("restart-strategy.fixed-delay.attempts", "3")
                 .set("restart-strategy.fixed-delay.delay", "100 ms");
         int produced = 19_230; // not a multiple of the batch size: a partial batch stays pending
-        StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
+        StackKafka.produce(
+                stack.bootstrapServers(), f.samplesTopic, f.teacher().build().nextEncoded(produced));
 
         String baselineId = f.id + "-baseline";
-        f.set("run.name", baselineId).set("checkpoint.dir", "s3://" + stack.bucket() + "/" + baselineId + "/checkpoints");
+        f.set("run.name", baselineId)
+                .set("checkpoint.dir", "s3://" + stack.bucket() + "/" + baselineId + "/checkpoints");
         TrainingReport baseline = last(run(f.config(), new FailOnceAfterCheckpoint(baselineId, -1, 10)));
         assertFalse(FailOnceAfterCheckpoint.failed(baselineId));
 
@@ -106,18 +115,25 @@ class OnlineTrainingJobTest {
 
     /** Runs the job on a bounded input and returns its reports (exactly once, also across restarts). */
     static List<TrainingReport> run(JobConfig config, MapFunction<SampleBlock, SampleBlock> injector) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OnlineTrainingJob.environmentConfig(config));
-        OnlineTrainingJob job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>());
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config));
+        OnlineTrainingJob job = new OnlineTrainingJob(
+                config,
+                KafkaWiring.samplesSource(config),
+                KafkaWiring.deadLetterSink(config),
+                KafkaWiring.eventSink(config),
+                new DiscardingSink<>());
         if (injector != null) {
-            job.beforeTrainer(s -> s.map(injector).returns(TypeInformation.of(SampleBlock.class))
-                    .uid("failure-injector").name("failure injector").setParallelism(1));
+            job.beforeTrainer(s -> s.map(injector)
+                    .returns(TypeInformation.of(SampleBlock.class))
+                    .uid("failure-injector")
+                    .name("failure injector")
+                    .setParallelism(1));
         }
         DataStream<TrainingReport> reports = job.build(env);
         List<TrainingReport> out = new ArrayList<>();
-        try (CloseableIterator<TrainingReport> it = reports.executeAndCollect("test " + config.get(
-                dev.streamtrain.jobs.config.TrainingJobOptions.RUN))) {
+        try (CloseableIterator<TrainingReport> it =
+                reports.executeAndCollect("test " + config.get(TrainingJobOptions.RUN))) {
             it.forEachRemaining(out::add);
         }
         return out;

@@ -21,7 +21,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalStackExtension.class)
 class SampleProducerTest {
     private static TeacherStream teacher() {
-        return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(4).regression(1).seed(3).build();
+        return TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(4)
+                .regression(1)
+                .seed(3)
+                .build();
     }
 
     @Test
@@ -35,9 +40,11 @@ class SampleProducerTest {
         assertEquals(4, bad);
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(stack.bootstrapServers())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            assertEquals(2_504L, end.values().stream().mapToLong(Long::longValue).sum());
+            assertEquals(
+                    2_504L, end.values().stream().mapToLong(Long::longValue).sum());
         }
     }
 
@@ -49,7 +56,9 @@ class SampleProducerTest {
             producer.sendRaw(new byte[5 << 20]); // over the producer's max.request.size
             KafkaException e = assertThrows(KafkaException.class, producer::flush);
             assertTrue(e.getMessage().contains("'" + topic + "'"), e.getMessage());
-            assertThrows(KafkaException.class, () -> producer.send(teacher(), 1, sent -> { }),
+            assertThrows(
+                    KafkaException.class,
+                    () -> producer.send(teacher(), 1, sent -> {}),
                     "later sends do not hide the failure");
         } catch (KafkaException closing) {
             // close() flushes and reports the same failure again: expected here

@@ -62,8 +62,8 @@ class SecuredKafkaTest {
     static void startSecuredBroker() throws Exception {
         Path work = Paths.get("target", "secured-kafka");
         tls = TestCertificates.create(work);
-        broker = EmbeddedKafka.start(work, new EmbeddedKafka.SaslSslListener(tls.serverKeyStore(), tls.password(),
-                Map.of(USER, PASSWORD)));
+        broker = EmbeddedKafka.start(
+                work, new EmbeddedKafka.SaslSslListener(tls.serverKeyStore(), tls.password(), Map.of(USER, PASSWORD)));
     }
 
     @AfterAll
@@ -75,11 +75,20 @@ class SecuredKafkaTest {
 
     /** The client properties a user would give: SASL_SSL, SCRAM-SHA-512, the private CA's trust store. */
     private static Map<String, String> clientProperties(String password) {
-        return Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
-                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + USER + "\" password=\"" + password + "\";",
-                "ssl.truststore.type", "PKCS12", "ssl.truststore.location", tls.trustStore().toString(),
-                "ssl.truststore.password", tls.password());
+        return Map.of(
+                "security.protocol",
+                "SASL_SSL",
+                "sasl.mechanism",
+                "SCRAM-SHA-512",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER + "\" password=\""
+                        + password + "\";",
+                "ssl.truststore.type",
+                "PKCS12",
+                "ssl.truststore.location",
+                tls.trustStore().toString(),
+                "ssl.truststore.password",
+                tls.password());
     }
 
     private static Map<String, String> prefixed(Map<String, String> client) {
@@ -89,7 +98,8 @@ class SecuredKafkaTest {
     }
 
     /** Topics made through the secured broker's plain listener; the job itself only gets the SASL_SSL one. */
-    private static TrainingJobFixture securedJob(LocalStack stack, String name, Map<String, String> client) throws Exception {
+    private static TrainingJobFixture securedJob(LocalStack stack, String name, Map<String, String> client)
+            throws Exception {
         TrainingJobFixture f = new TrainingJobFixture(stack, name, broker.bootstrapServers());
         f.set("kafka.bootstrap-servers", broker.securedBootstrapServers());
         f.settings.putAll(prefixed(client));
@@ -117,8 +127,10 @@ class SecuredKafkaTest {
         f.settings.keySet().removeIf(k -> k.startsWith("kafka.properties."));
         f.set("kafka.properties.default.api.timeout.ms", "3000").set("kafka.properties.request.timeout.ms", "2000");
         String protocol = preflightMessage(f);
-        assertTrue(protocol.contains("did not answer with security.protocol PLAINTEXT")
-                && protocol.contains("kafka.properties.security.protocol"), protocol);
+        assertTrue(
+                protocol.contains("did not answer with security.protocol PLAINTEXT")
+                        && protocol.contains("kafka.properties.security.protocol"),
+                protocol);
 
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -137,7 +149,9 @@ class SecuredKafkaTest {
     @Test
     void theJobTrainsDeadLettersAndPublishesOverSaslSslAndNoSecretLeaks(LocalStack stack) throws Exception {
         TrainingJobFixture f = securedJob(stack, "secured-job", clientProperties(PASSWORD))
-                .set("model.batch-size", "32").set("report.every-samples", "32").set("epoch.samples", "64");
+                .set("model.batch-size", "32")
+                .set("report.every-samples", "32")
+                .set("epoch.samples", "64");
         List<String> secrets = List.of(PASSWORD, tls.password(), stack.s3().secretKey());
         try (LogCapture logs = LogCapture.start()) {
             JobConfig config = f.config();
@@ -147,17 +161,30 @@ class SecuredKafkaTest {
             StackKafka.produce(broker.bootstrapServers(), f.samplesTopic, records);
 
             CollectingSink<TrainingReport> reports = new CollectingSink<>(f.id);
-            Map<String, String> jobParameters = OnlineTrainingJob.environmentConfig(config)
-                    .get(PipelineOptions.GLOBAL_JOB_PARAMETERS);
-            JobClient job = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                    KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), reports)
-                    .executeAsync(StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config)));
+            Map<String, String> jobParameters =
+                    OnlineTrainingJob.environmentConfig(config).get(PipelineOptions.GLOBAL_JOB_PARAMETERS);
+            JobClient job = new OnlineTrainingJob(
+                            config,
+                            KafkaWiring.samplesSource(config),
+                            KafkaWiring.deadLetterSink(config),
+                            KafkaWiring.eventSink(config),
+                            reports)
+                    .executeAsync(StreamExecutionEnvironment.getExecutionEnvironment(
+                            OnlineTrainingJob.environmentConfig(config)));
             List<CheckpointEvent> events = new ArrayList<>();
             List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
             try {
-                Await.until(Duration.ofSeconds(90), 100, "128 samples trained", () ->
-                        reports.values().stream().mapToLong(r -> r.samplesTrained).max().orElse(0) == 128);
-                EventTopic topic = new EventTopic(broker.securedBootstrapServers(), f.eventsTopic, clientProperties(PASSWORD));
+                Await.until(
+                        Duration.ofSeconds(90),
+                        100,
+                        "128 samples trained",
+                        () -> reports.values().stream()
+                                        .mapToLong(r -> r.samplesTrained)
+                                        .max()
+                                        .orElse(0)
+                                == 128);
+                EventTopic topic =
+                        new EventTopic(broker.securedBootstrapServers(), f.eventsTopic, clientProperties(PASSWORD));
                 Await.until(Duration.ofSeconds(60), 200, "two committed epochs, read over SASL_SSL", () -> {
                     events.clear();
                     try {
@@ -167,7 +194,8 @@ class SecuredKafkaTest {
                     }
                     return events.size() >= 2;
                 });
-                try (KafkaConsumer<byte[], byte[]> c = StackKafka.readCommitted(broker.bootstrapServers(), f.dlqTopic)) {
+                try (KafkaConsumer<byte[], byte[]> c =
+                        StackKafka.readCommitted(broker.bootstrapServers(), f.dlqTopic)) {
                     Await.until(Duration.ofSeconds(60), 0, "the dead letter (read_committed)", () -> {
                         deadLetters.addAll(StackKafka.poll(c));
                         return !deadLetters.isEmpty();
@@ -176,20 +204,34 @@ class SecuredKafkaTest {
             } finally {
                 job.cancel().get();
             }
-            assertEquals(List.of(1L, 2L), events.stream().map(CheckpointEvent::epoch).toList(), "each epoch once");
+            assertEquals(
+                    List.of(1L, 2L), events.stream().map(CheckpointEvent::epoch).toList(), "each epoch once");
             assertEquals(1, deadLetters.size(), "the one bad record, once");
 
             // a tool over SASL_SSL from a client properties file, as Kafka's own tools take it
             Path commandConfig = Files.createTempFile(Paths.get("target"), "client", ".properties");
             StringBuilder file = new StringBuilder();
-            clientProperties(PASSWORD).forEach((k, v) -> file.append(k).append('=').append(v).append('\n'));
+            clientProperties(PASSWORD)
+                    .forEach((k, v) -> file.append(k).append('=').append(v).append('\n'));
             Files.writeString(commandConfig, file);
-            Tool listed = tool("events", "--bootstrap-servers", broker.securedBootstrapServers(), "--topic", f.eventsTopic,
-                    "--command-config", commandConfig.toString(), "--key", config.runKey().toString());
+            Tool listed = tool(
+                    "events",
+                    "--bootstrap-servers",
+                    broker.securedBootstrapServers(),
+                    "--topic",
+                    f.eventsTopic,
+                    "--command-config",
+                    commandConfig.toString(),
+                    "--key",
+                    config.runKey().toString());
             assertEquals(0, listed.exit, listed.err);
             assertEquals(2, listed.out.trim().split("\n").length, listed.out);
-            Tool refused = tool("events", "--bootstrap-servers", broker.securedBootstrapServers(),
-                    "--kafka-property", "isolation.level=read_uncommitted");
+            Tool refused = tool(
+                    "events",
+                    "--bootstrap-servers",
+                    broker.securedBootstrapServers(),
+                    "--kafka-property",
+                    "isolation.level=read_uncommitted");
             assertEquals(2, refused.exit);
             assertTrue(refused.err.contains("isolation.level is set by streamtrain itself"), refused.err);
 
@@ -197,21 +239,34 @@ class SecuredKafkaTest {
             assertEquals(2, manifests.size(), "one manifest per epoch");
             assertEquals(JobConfig.MASKED, jobParameters.get("kafka.properties.sasl.jaas.config"));
             assertEquals("SASL_SSL", jobParameters.get("kafka.properties.security.protocol"));
-            assertTrue(logs.text().contains("sasl.jaas.config = [hidden]"),
+            assertTrue(
+                    logs.text().contains("sasl.jaas.config = [hidden]"),
                     "the capture saw the Kafka clients' configuration dumps, so it would see a leak");
             Map<String, String> places = new LinkedHashMap<>();
             places.put("job parameters", jobParameters.toString());
-            places.put("events", events.stream().map(e -> new String(e.toJson(), StandardCharsets.UTF_8)).toList().toString());
+            places.put(
+                    "events",
+                    events.stream()
+                            .map(e -> new String(e.toJson(), StandardCharsets.UTF_8))
+                            .toList()
+                            .toString());
             places.put("manifests", manifests.toString());
-            places.put("dead letters", deadLetters.stream().map(SecuredKafkaTest::describe).toList().toString());
+            places.put(
+                    "dead letters",
+                    deadLetters.stream()
+                            .map(SecuredKafkaTest::describe)
+                            .toList()
+                            .toString());
             places.put("tool output", listed.out + listed.err + refused.out + refused.err);
             places.put("logs", logs.text());
-            places.forEach((where, text) -> secrets.forEach(s -> assertFalse(text.contains(s), "a secret in the " + where)));
+            places.forEach(
+                    (where, text) -> secrets.forEach(s -> assertFalse(text.contains(s), "a secret in the " + where)));
         }
     }
 
     private static String preflightMessage(TrainingJobFixture f) {
-        return assertThrows(Preflight.PreflightException.class, () -> Preflight.checkKafka(f.config())).getMessage();
+        return assertThrows(Preflight.PreflightException.class, () -> Preflight.checkKafka(f.config()))
+                .getMessage();
     }
 
     private static String describe(ConsumerRecord<byte[], byte[]> r) {
@@ -225,9 +280,12 @@ class SecuredKafkaTest {
     private static List<String> manifests(LocalStack stack, String prefix) {
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> out = new ArrayList<>();
-            for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(stack.bucket()).prefix(prefix)).contents()) {
+            for (S3Object o : s3.listObjectsV2Paginator(
+                            r -> r.bucket(stack.bucket()).prefix(prefix))
+                    .contents()) {
                 if (o.key().endsWith("manifest.json")) {
-                    out.add(s3.getObjectAsBytes(r -> r.bucket(stack.bucket()).key(o.key())).asUtf8String());
+                    out.add(s3.getObjectAsBytes(r -> r.bucket(stack.bucket()).key(o.key()))
+                            .asUtf8String());
                 }
             }
             return out;

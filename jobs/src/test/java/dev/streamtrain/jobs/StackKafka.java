@@ -79,7 +79,8 @@ final class StackKafka {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (c.position(partition) < end) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("read " + values.size() + " records of " + topic + ", not up to offset " + end);
+                    throw new IllegalStateException(
+                            "read " + values.size() + " records of " + topic + ", not up to offset " + end);
                 }
                 c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
             }

@@ -50,7 +50,11 @@ final class TrainingJobFixture {
     }
 
     TeacherStream.Builder teacher() {
-        return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(16).regression(1).seed(11);
+        return TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(16)
+                .regression(1)
+                .seed(11);
     }
 
     TrainingJobFixture set(String key, String value) {

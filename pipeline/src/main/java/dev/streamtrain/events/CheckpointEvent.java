@@ -78,14 +78,51 @@ public record CheckpointEvent(
     public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK, DIVERGED);
 
     /** An event without the fields added within schemaVersion 1 (divergence, freshness, device). */
-    public CheckpointEvent(int schemaVersion, String type, String experiment, String run, String model, long epoch,
-                           String artifactUri, String manifestUri, String modelUri, String versionId,
-                           long modelSizeBytes, String modelSha256, long samplesTotal, Long checkpointId,
-                           String flinkJobId, int attempt, String checkpointPath, String createdAt, Manifest manifest,
-                           Rollback rollback) {
-        this(schemaVersion, type, experiment, run, model, epoch, artifactUri, manifestUri, modelUri, versionId,
-                modelSizeBytes, modelSha256, samplesTotal, checkpointId, flinkJobId, attempt, checkpointPath, createdAt,
-                manifest, rollback, null, null, null);
+    public CheckpointEvent(
+            int schemaVersion,
+            String type,
+            String experiment,
+            String run,
+            String model,
+            long epoch,
+            String artifactUri,
+            String manifestUri,
+            String modelUri,
+            String versionId,
+            long modelSizeBytes,
+            String modelSha256,
+            long samplesTotal,
+            Long checkpointId,
+            String flinkJobId,
+            int attempt,
+            String checkpointPath,
+            String createdAt,
+            Manifest manifest,
+            Rollback rollback) {
+        this(
+                schemaVersion,
+                type,
+                experiment,
+                run,
+                model,
+                epoch,
+                artifactUri,
+                manifestUri,
+                modelUri,
+                versionId,
+                modelSizeBytes,
+                modelSha256,
+                samplesTotal,
+                checkpointId,
+                flinkJobId,
+                attempt,
+                checkpointPath,
+                createdAt,
+                manifest,
+                rollback,
+                null,
+                null,
+                null);
     }
 
     /**
@@ -104,10 +141,17 @@ public record CheckpointEvent(
      * @param discardedSamples samples trained since the restored epoch that the restores took out of the
      *                         model (the skipped ones included); the others were trained, then undone
      */
-    public record Divergence(String trigger, double loss, double runningMean, int firings, long skippedSamples,
-                             Map<String, Manifest.OffsetRange> skippedOffsets, long discardedSamples) {
+    public record Divergence(
+            String trigger,
+            double loss,
+            double runningMean,
+            int firings,
+            long skippedSamples,
+            Map<String, Manifest.OffsetRange> skippedOffsets,
+            long discardedSamples) {
         public Divergence {
-            skippedOffsets = skippedOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(skippedOffsets));
+            skippedOffsets =
+                    skippedOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(skippedOffsets));
         }
     }
 
@@ -120,8 +164,7 @@ public record CheckpointEvent(
      * @param previousJobId    the Flink job that was stopped, or null when none was running
      * @param savepointPath    the savepoint taken when it was stopped — the way forward — or null
      */
-    public record Rollback(int fromAttempt, List<Long> supersededEpochs, String previousJobId,
-                           String savepointPath) {}
+    public record Rollback(int fromAttempt, List<Long> supersededEpochs, String previousJobId, String savepointPath) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     private static final ObjectMapper LENIENT_READER =
@@ -154,7 +197,6 @@ public record CheckpointEvent(
         return new Builder(EPOCH_DELETED, key, epoch, artifactUri);
     }
 
-
     /**
      * A {@code diverged} event: the guard restored the weights of {@code restoredEpoch}, whose folder
      * is {@code artifactUri} (null for epoch 0, the initial weights, which have no artifact). Set the
@@ -171,7 +213,8 @@ public record CheckpointEvent(
      * job {@code newJobId}, attempt {@code newAttempt}. The event repeats the restored epoch's artifact,
      * which {@code latest} names again.
      */
-    public static CheckpointEvent rolledBack(CheckpointEvent restored, String newJobId, int newAttempt, Rollback rollback) {
+    public static CheckpointEvent rolledBack(
+            CheckpointEvent restored, String newJobId, int newAttempt, Rollback rollback) {
         Builder b = new Builder(ROLLED_BACK, restored.runKey(), restored.epoch(), restored.artifactUri());
         b.manifestUri = restored.manifestUri();
         b.modelUri = restored.modelUri();
@@ -180,8 +223,11 @@ public record CheckpointEvent(
         b.modelSha256 = restored.modelSha256();
         b.manifest = restored.manifest();
         b.rollback = rollback;
-        return b.samplesTotal(restored.samplesTotal()).checkpoint(restored.checkpointId(), restored.checkpointPath())
-                .flinkJobId(newJobId).attempt(newAttempt).build();
+        return b.samplesTotal(restored.samplesTotal())
+                .checkpoint(restored.checkpointId(), restored.checkpointPath())
+                .flinkJobId(newJobId)
+                .attempt(newAttempt)
+                .build();
     }
 
     /** The experiment/run/model the event is about. */
@@ -278,10 +324,30 @@ public record CheckpointEvent(
         }
 
         public CheckpointEvent build() {
-            return new CheckpointEvent(SCHEMA_VERSION, type, key.experiment(), key.run(), key.model(), epoch,
-                    artifactUri, manifestUri, modelUri, versionId, modelSizeBytes, modelSha256, samplesTotal,
-                    checkpointId, flinkJobId, attempt, checkpointPath, Instant.now().toString(), manifest, rollback,
-                    divergence, eventTimeLagMillis, device);
+            return new CheckpointEvent(
+                    SCHEMA_VERSION,
+                    type,
+                    key.experiment(),
+                    key.run(),
+                    key.model(),
+                    epoch,
+                    artifactUri,
+                    manifestUri,
+                    modelUri,
+                    versionId,
+                    modelSizeBytes,
+                    modelSha256,
+                    samplesTotal,
+                    checkpointId,
+                    flinkJobId,
+                    attempt,
+                    checkpointPath,
+                    Instant.now().toString(),
+                    manifest,
+                    rollback,
+                    divergence,
+                    eventTimeLagMillis,
+                    device);
         }
     }
 }

@@ -23,7 +23,8 @@ public final class Await {
                 last = e;
             }
             if (System.nanoTime() > deadline) {
-                IllegalStateException err = new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+                IllegalStateException err =
+                        new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
                 if (last != null) {
                     err.initCause(last);
                 }

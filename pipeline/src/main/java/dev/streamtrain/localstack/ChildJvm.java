@@ -26,8 +26,9 @@ final class ChildJvm implements AutoCloseable {
      * Starts {@code mainClass} with {@code classpath} (our own code location is prepended so that
      * {@link ChildMain} is found).
      */
-    static ChildJvm start(String name, String classpath, List<String> jvmOptions, String mainClass,
-                          List<String> args, Path log) throws IOException {
+    static ChildJvm start(
+            String name, String classpath, List<String> jvmOptions, String mainClass, List<String> args, Path log)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -46,7 +47,11 @@ final class ChildJvm implements AutoCloseable {
 
     static String ownCodeLocation() {
         try {
-            return Paths.get(ChildMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            return Paths.get(ChildMain.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
                     .toString();
         } catch (Exception e) {
             throw new IllegalStateException("cannot locate the streamtrain classes for a child JVM", e);

@@ -59,10 +59,13 @@ final class DockerStack {
                 .withUserName(credentials.accessKey())
                 .withPassword(credentials.secretKey());
         minio.start();
-        S3Endpoint endpoint = new S3Endpoint(URI.create(minio.getS3URL()), credentials.accessKey(),
-                credentials.secretKey(), credentials.region());
-        return new RunningObjectStore(endpoint, true, true,
-                "Testcontainers MinIO (" + MINIO_IMAGE + ") at " + endpoint.endpoint(), minio::stop);
+        S3Endpoint endpoint = new S3Endpoint(
+                URI.create(minio.getS3URL()), credentials.accessKey(), credentials.secretKey(), credentials.region());
+        return new RunningObjectStore(
+                endpoint,
+                true,
+                true,
+                "Testcontainers MinIO (" + MINIO_IMAGE + ") at " + endpoint.endpoint(),
+                minio::stop);
     }
-
 }

@@ -74,28 +74,46 @@ public final class EmbeddedKafka implements KafkaService {
         Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "kafka-");
         Path config = writeConfig(dir, port, controllerPort, securedPort, secured);
         String classpath = System.getProperty("java.class.path");
-        List<String> jvm = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> jvm = List.of(
+                "-Xms128m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Dlog4j2.configurationFile=" + writeLog4j(dir).toUri());
 
         String clusterId = UUID.randomUUID().toString().replace("-", "").substring(0, 22);
         List<String> formatArgs = new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
         if (secured != null) {
             // SCRAM credentials live in the metadata log: in KRaft they are created at format time
-            secured.scramUsers().forEach((user, password) -> formatArgs.addAll(
-                    List.of("--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]")));
+            secured.scramUsers()
+                    .forEach((user, password) -> formatArgs.addAll(
+                            List.of("--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]")));
         }
-        try (ChildJvm format = ChildJvm.start("kafka-storage-format", classpath, jvm, "kafka.tools.StorageTool",
-                formatArgs, dir.resolve("format.log"))) {
+        try (ChildJvm format = ChildJvm.start(
+                "kafka-storage-format",
+                classpath,
+                jvm,
+                "kafka.tools.StorageTool",
+                formatArgs,
+                dir.resolve("format.log"))) {
             int rc = format.waitFor(TimeUnit.SECONDS.toMillis(60));
             if (rc != 0) {
-                throw new IllegalStateException("formatting the Kafka log dir failed (exit " + rc + "):\n" + format.logTail(20));
+                throw new IllegalStateException(
+                        "formatting the Kafka log dir failed (exit " + rc + "):\n" + format.logTail(20));
             }
         }
 
         String bootstrap = "127.0.0.1:" + port;
         // a restart (after kill) runs the same command line: same ports, same log directory
-        RestartableChild broker = RestartableChild.start(() -> ChildJvm.start("kafka-broker", classpath, jvm, "kafka.Kafka",
-                List.of(config.toString()), dir.resolve("broker.log")), process -> awaitAnswer(process, bootstrap));
+        RestartableChild broker = RestartableChild.start(
+                () -> ChildJvm.start(
+                        "kafka-broker",
+                        classpath,
+                        jvm,
+                        "kafka.Kafka",
+                        List.of(config.toString()),
+                        dir.resolve("broker.log")),
+                process -> awaitAnswer(process, bootstrap));
         return new EmbeddedKafka(broker, bootstrap, secured == null ? null : "127.0.0.1:" + securedPort, dir);
     }
 
@@ -113,7 +131,8 @@ public final class EmbeddedKafka implements KafkaService {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
-            throw new IllegalStateException("Kafka broker did not start; log " + broker.log() + "\n" + broker.logTail(30), e);
+            throw new IllegalStateException(
+                    "Kafka broker did not start; log " + broker.log() + "\n" + broker.logTail(30), e);
         }
     }
 
@@ -135,18 +154,24 @@ public final class EmbeddedKafka implements KafkaService {
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         String securedListener = secured == null ? "" : ",SASL_SSL://127.0.0.1:" + securedPort;
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + securedListener + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:" + port + securedListener + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + securedListener);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-                + (secured == null ? "" : ",SASL_SSL:SASL_SSL"));
+        p.setProperty(
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (secured == null ? "" : ",SASL_SSL:SASL_SSL"));
         if (secured != null) {
             p.setProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512");
-            p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+            p.setProperty(
+                    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
                     "org.apache.kafka.common.security.scram.ScramLoginModule required;");
             p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
-            p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", secured.keystore().toAbsolutePath().toString());
+            p.setProperty(
+                    "listener.name.sasl_ssl.ssl.keystore.location",
+                    secured.keystore().toAbsolutePath().toString());
             p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", secured.keystorePassword());
             p.setProperty("listener.name.sasl_ssl.ssl.key.password", secured.keystorePassword());
         }
@@ -178,16 +203,19 @@ public final class EmbeddedKafka implements KafkaService {
 
     private static Path writeLog4j(Path dir) throws IOException {
         Path file = dir.resolve("log4j2.properties");
-        Files.writeString(file, String.join("\n",
-                "rootLogger.level = WARN",
-                "rootLogger.appenderRef.out.ref = out",
-                "appender.out.type = Console",
-                "appender.out.name = out",
-                "appender.out.layout.type = PatternLayout",
-                "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n",
-                "logger.server.name = kafka.server.KafkaRaftServer",
-                "logger.server.level = INFO",
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "rootLogger.level = WARN",
+                        "rootLogger.appenderRef.out.ref = out",
+                        "appender.out.type = Console",
+                        "appender.out.name = out",
+                        "appender.out.layout.type = PatternLayout",
+                        "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n",
+                        "logger.server.name = kafka.server.KafkaRaftServer",
+                        "logger.server.level = INFO",
+                        ""));
         return file;
     }
 

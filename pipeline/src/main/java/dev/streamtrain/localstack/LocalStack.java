@@ -1,7 +1,7 @@
 package dev.streamtrain.localstack;
 
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.store.S3Endpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +30,13 @@ public final class LocalStack implements AutoCloseable {
     private final long kafkaStartMillis;
     private final long s3StartMillis;
 
-    private LocalStack(KafkaService kafka, ObjectStoreService s3, String bucket, List<AutoCloseable> started,
-                       long kafkaStartMillis, long s3StartMillis) {
+    private LocalStack(
+            KafkaService kafka,
+            ObjectStoreService s3,
+            String bucket,
+            List<AutoCloseable> started,
+            long kafkaStartMillis,
+            long s3StartMillis) {
         this.kafka = kafka;
         this.s3 = s3;
         this.bucket = bucket;
@@ -49,10 +54,10 @@ public final class LocalStack implements AutoCloseable {
         boolean docker = useDocker();
         S3Credentials credentials = S3Credentials.local();
         // Both services start at once: each spends seconds in JVM/container start-up.
-        CompletableFuture<Timed<KafkaService>> kafka = CompletableFuture.supplyAsync(() -> Timed.of(
-                () -> docker ? DockerStack.kafka() : EmbeddedKafka.start(workDir)));
-        CompletableFuture<Timed<ObjectStoreService>> s3 = CompletableFuture.supplyAsync(() -> Timed.of(
-                () -> docker ? DockerStack.minio(credentials) : S3MockServer.start(workDir, credentials)));
+        CompletableFuture<Timed<KafkaService>> kafka = CompletableFuture.supplyAsync(
+                () -> Timed.of(() -> docker ? DockerStack.kafka() : EmbeddedKafka.start(workDir)));
+        CompletableFuture<Timed<ObjectStoreService>> s3 = CompletableFuture.supplyAsync(() ->
+                Timed.of(() -> docker ? DockerStack.minio(credentials) : S3MockServer.start(workDir, credentials)));
         List<AutoCloseable> started = new ArrayList<>();
         try {
             CompletableFuture.allOf(kafka, s3).exceptionally(e -> null).join();
@@ -60,8 +65,12 @@ public final class LocalStack implements AutoCloseable {
             s3.thenAccept(t -> started.add(t.value()));
             Timed<KafkaService> k = kafka.join();
             Timed<ObjectStoreService> o = s3.join();
-            LOG.info("local stack: Kafka = {} ready in {} ms; S3 = {} ready in {} ms",
-                    k.value().description(), k.millis(), o.value().description(), o.millis());
+            LOG.info(
+                    "local stack: Kafka = {} ready in {} ms; S3 = {} ready in {} ms",
+                    k.value().description(),
+                    k.millis(),
+                    o.value().description(),
+                    o.millis());
             createBucket(o.value(), bucket, true);
             createBucket(o.value(), checkpointBucketOf(bucket), false);
             return new LocalStack(k.value(), o.value(), bucket, started, k.millis(), o.millis());
@@ -83,12 +92,16 @@ public final class LocalStack implements AutoCloseable {
                 case "embedded":
                     return false;
                 default:
-                    throw new IllegalArgumentException("STREAMTRAIN_STACK must be auto, embedded or docker, not '" + forced + "'");
+                    throw new IllegalArgumentException(
+                            "STREAMTRAIN_STACK must be auto, embedded or docker, not '" + forced + "'");
             }
         }
         boolean docker = DockerStack.available();
-        LOG.info("local stack: {}", docker ? "a Docker engine answers: using Testcontainers Kafka and MinIO"
-                : "no Docker engine: using the embedded Kafka broker and s3mock (child JVMs)");
+        LOG.info(
+                "local stack: {}",
+                docker
+                        ? "a Docker engine answers: using Testcontainers Kafka and MinIO"
+                        : "no Docker engine: using the embedded Kafka broker and s3mock (child JVMs)");
         return docker;
     }
 
@@ -97,8 +110,8 @@ public final class LocalStack implements AutoCloseable {
         try (S3Client client = S3Clients.create(s3.endpoint())) {
             client.createBucket(b -> b.bucket(bucket));
             if (versioned && s3.supportsVersioning()) {
-                client.putBucketVersioning(b -> b.bucket(bucket)
-                        .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+                client.putBucketVersioning(
+                        b -> b.bucket(bucket).versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
             }
         }
     }

@@ -3,8 +3,13 @@ package dev.streamtrain.localstack;
 import dev.streamtrain.store.S3Endpoint;
 
 /** A started S3-compatible server: what it offers, and how to stop it. */
-record RunningObjectStore(S3Endpoint endpoint, boolean supportsVersioning, boolean checksCredentials,
-                          String description, AutoCloseable shutdown) implements ObjectStoreService {
+record RunningObjectStore(
+        S3Endpoint endpoint,
+        boolean supportsVersioning,
+        boolean checksCredentials,
+        String description,
+        AutoCloseable shutdown)
+        implements ObjectStoreService {
     @Override
     public void close() throws Exception {
         shutdown.close();

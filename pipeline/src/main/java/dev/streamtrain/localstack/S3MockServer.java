@@ -20,21 +20,28 @@ public final class S3MockServer {
         int port = Ports.freeLoopbackPort();
         int httpsPort = Ports.freeLoopbackPort();
         Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "s3mock-");
-        S3Endpoint endpoint = new S3Endpoint(URI.create("http://127.0.0.1:" + port),
-                credentials.accessKey(), credentials.secretKey(), credentials.region());
+        S3Endpoint endpoint = new S3Endpoint(
+                URI.create("http://127.0.0.1:" + port),
+                credentials.accessKey(),
+                credentials.secretKey(),
+                credentials.region());
         // A restart (after kill) runs the same command line: s3mock loads the buckets and objects
         // it finds in its store root. Only a clean stop deletes that root (retainFilesOnExit false).
-        RestartableChild server = RestartableChild.start(() -> ChildJvm.start("s3mock", jar.toString(),
+        RestartableChild server = RestartableChild.start(
+                () -> ChildJvm.start(
+                        "s3mock",
+                        jar.toString(),
                         List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                         MainClasses.of(jar),
-                        List.of("--server.port=" + httpsPort,
+                        List.of(
+                                "--server.port=" + httpsPort,
                                 "--com.adobe.testing.s3mock.httpPort=" + port,
                                 "--com.adobe.testing.s3mock.store.root=" + dir.resolve("data"),
                                 "--spring.main.banner-mode=off",
                                 "--logging.level.root=WARN"),
                         dir.resolve("s3mock.log")),
                 process -> HttpReadiness.await(process, endpoint.endpoint(), Duration.ofSeconds(90), "s3mock"));
-        return new RunningObjectStore(endpoint, true, false,
-                "s3mock (child JVM pid " + server.pid() + ") at " + endpoint.endpoint(), server);
+        return new RunningObjectStore(
+                endpoint, true, false, "s3mock (child JVM pid " + server.pid() + ") at " + endpoint.endpoint(), server);
     }
 }

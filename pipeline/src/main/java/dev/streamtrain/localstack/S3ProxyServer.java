@@ -37,13 +37,24 @@ public final class S3ProxyServer {
         // s3proxy reads the secret from this file: keep it readable by the owner only
         config.toFile().setReadable(false, false);
         config.toFile().setReadable(true, true);
-        ChildJvm server = ChildJvm.start("s3proxy", jar.toString(),
+        ChildJvm server = ChildJvm.start(
+                "s3proxy",
+                jar.toString(),
                 List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                MainClasses.of(jar), List.of("--properties", config.toString()), dir.resolve("s3proxy.log"));
-        S3Endpoint endpoint = new S3Endpoint(URI.create("http://127.0.0.1:" + port),
-                credentials.accessKey(), credentials.secretKey(), credentials.region());
+                MainClasses.of(jar),
+                List.of("--properties", config.toString()),
+                dir.resolve("s3proxy.log"));
+        S3Endpoint endpoint = new S3Endpoint(
+                URI.create("http://127.0.0.1:" + port),
+                credentials.accessKey(),
+                credentials.secretKey(),
+                credentials.region());
         HttpReadiness.await(server, endpoint.endpoint(), Duration.ofSeconds(60), "s3proxy");
-        return new RunningObjectStore(endpoint, false, true,
-                "s3proxy (child JVM pid " + server.pid() + ") at " + endpoint.endpoint(), server);
+        return new RunningObjectStore(
+                endpoint,
+                false,
+                true,
+                "s3proxy (child JVM pid " + server.pid() + ") at " + endpoint.endpoint(),
+                server);
     }
 }

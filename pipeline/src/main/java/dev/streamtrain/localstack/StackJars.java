@@ -18,8 +18,10 @@ final class StackJars {
         String dir = System.getProperty(DIR_PROPERTY, "pipeline/target/stack");
         Path jar = Paths.get(dir, name + ".jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: build the project first (./mvnw -DskipTests"
-                    + " package copies it there) or point -D" + DIR_PROPERTY + " at the folder that holds " + name + ".jar");
+            throw new IllegalStateException(
+                    jar.toAbsolutePath() + " is missing: build the project first (./mvnw -DskipTests"
+                            + " package copies it there) or point -D" + DIR_PROPERTY + " at the folder that holds "
+                            + name + ".jar");
         }
         return jar;
     }

@@ -109,20 +109,39 @@ public final class ArtifactPublisher implements AutoCloseable {
      * @param eventTimeLagMillis the window's close time minus its newest event time, or null
      * @param device       the device the window trained on
      */
-    public void publish(EpochWindow window, TrainerState state, double seconds, long samplesTotal,
-                        Long eventTimeLagMillis, String device) throws IOException {
+    public void publish(
+            EpochWindow window,
+            TrainerState state,
+            double seconds,
+            long samplesTotal,
+            Long eventTimeLagMillis,
+            String device)
+            throws IOException {
         checkAsyncException();
         long epoch = window.epoch;
-        EpochArtifact artifact = new EpochArtifact(spec, state, epoch, window.samples, window.offsetRanges(),
-                window.eventTimeRange(), new Manifest.Metrics(window.lossSum / Math.max(1, window.batches),
-                window.samples / seconds), jobId, attempt, eventTimeLagMillis, device);
+        EpochArtifact artifact = new EpochArtifact(
+                spec,
+                state,
+                epoch,
+                window.samples,
+                window.offsetRanges(),
+                window.eventTimeRange(),
+                new Manifest.Metrics(window.lossSum / Math.max(1, window.batches), window.samples / seconds),
+                jobId,
+                attempt,
+                eventTimeLagMillis,
+                device);
         String what = "writing the artifact of epoch " + epoch;
         Future<ArtifactResult> upload = background.submit(recordingFailure(what, () -> writer.write(artifact)));
         pending.add(checkpointId -> {
             ArtifactResult result = await(upload, what);
             ledger.committed(epoch, result.manifest().metrics().meanLoss(), checkpointId);
-            LOG.info("epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}", epoch,
-                    result.manifestUri(), result.bytesWritten(), result.millis(),
+            LOG.info(
+                    "epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}",
+                    epoch,
+                    result.manifestUri(),
+                    result.bytesWritten(),
+                    result.millis(),
                     checkpointId == null ? "(final)" : checkpointId);
             return CheckpointEvent.epochCommitted(result)
                     .samplesTotal(samplesTotal)
@@ -138,9 +157,19 @@ public final class ArtifactPublisher implements AutoCloseable {
      */
     public void diverged(DivergenceEpisode episode, long samplesTotal) {
         long restored = episode.restoredEpoch;
-        String folder = restored < 1 ? null : artifacts.layout().uri(artifacts.layout().epochPrefix(restored)).toString();
-        CheckpointEvent.Divergence divergence = new CheckpointEvent.Divergence(episode.trigger, episode.loss,
-                episode.runningMean, episode.firings, episode.skippedSamples, episode.skippedOffsetRanges(),
+        String folder = restored < 1
+                ? null
+                : artifacts
+                        .layout()
+                        .uri(artifacts.layout().epochPrefix(restored))
+                        .toString();
+        CheckpointEvent.Divergence divergence = new CheckpointEvent.Divergence(
+                episode.trigger,
+                episode.loss,
+                episode.runningMean,
+                episode.firings,
+                episode.skippedSamples,
+                episode.skippedOffsetRanges(),
                 episode.discardedSamples);
         pending.add(checkpointId -> CheckpointEvent.diverged(artifacts.key(), restored, folder, divergence)
                 .samplesTotal(samplesTotal)
@@ -178,7 +207,8 @@ public final class ArtifactPublisher implements AutoCloseable {
             deleter.delete(epoch);
             return null;
         }));
-        String folder = artifacts.layout().uri(artifacts.layout().epochPrefix(epoch)).toString();
+        String folder =
+                artifacts.layout().uri(artifacts.layout().epochPrefix(epoch)).toString();
         pending.add(checkpointId -> {
             await(deletion, what);
             ledger.deleted(epoch);

@@ -147,8 +147,14 @@ final class BatchBuffer {
      * Adds the sources of rows [from, to) to the window's offset and event-time ranges: one map
      * update per run of rows from the same partition (usually the whole batch), not one per sample.
      */
-    static void recordSources(EpochWindow window, String[] topics, int[] partitions, long[] offsets,
-                              long[] eventTimes, int from, int to) {
+    static void recordSources(
+            EpochWindow window,
+            String[] topics,
+            int[] partitions,
+            long[] offsets,
+            long[] eventTimes,
+            int from,
+            int to) {
         int start = from;
         for (int i = from + 1; i <= to; i++) {
             if (i == to || partitions[i] != partitions[start] || !Objects.equals(topics[i], topics[start])) {
@@ -212,7 +218,8 @@ final class BatchBuffer {
             if (format != FORMAT || n > capacity || dim != inputDim || width != labelWidth) {
                 throw new IllegalStateException("the saved partial batch (" + n + " rows of " + dim + " features, "
                         + width + " label values) does not fit this model (batch size " + capacity + ", " + inputDim
-                        + " features, " + labelWidth + " label values): was the model configuration changed before restoring?");
+                        + " features, " + labelWidth
+                        + " label values): was the model configuration changed before restoring?");
             }
             for (int i = 0; i < n * inputDim; i++) {
                 features[i] = in.readFloat();

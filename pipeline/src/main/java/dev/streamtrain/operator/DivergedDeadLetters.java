@@ -31,8 +31,14 @@ final class DivergedDeadLetters {
             float[] features = Arrays.copyOfRange(rows.features(), r * inputDim, (r + 1) * inputDim);
             float[] label = Arrays.copyOfRange(rows.labels(), r * labelWidth, (r + 1) * labelWidth);
             byte[] value = encode(schema, features, label, rows.eventTime(r));
-            out.accept(new DeadLetter(value, rows.topic(r), rows.partition(r), rows.offset(r), rows.eventTime(r),
-                    DeadLetterReason.DIVERGED, message));
+            out.accept(new DeadLetter(
+                    value,
+                    rows.topic(r),
+                    rows.partition(r),
+                    rows.offset(r),
+                    rows.eventTime(r),
+                    DeadLetterReason.DIVERGED,
+                    message));
         }
     }
 

@@ -18,6 +18,7 @@ public class DivergenceEpisode {
     public double loss;
     /** The running mean of accepted losses when it fired. */
     public double runningMean;
+
     public int firings;
     /** Samples dead-lettered with reason DIVERGED. */
     public long skippedSamples;
@@ -31,8 +32,8 @@ public class DivergenceEpisode {
     void skipped(String topic, int partition, long offset) {
         skippedSamples++;
         if (topic != null && offset >= 0) {
-            long[] range = skippedOffsets.computeIfAbsent(Manifest.partitionKey(topic, partition),
-                    k -> new long[] {offset, offset});
+            long[] range = skippedOffsets.computeIfAbsent(
+                    Manifest.partitionKey(topic, partition), k -> new long[] {offset, offset});
             range[0] = Math.min(range[0], offset);
             range[1] = Math.max(range[1], offset);
         }

@@ -35,13 +35,18 @@ final class DivergenceGuard {
     private static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    enum Verdict { ACCEPT, SUSPECT, FIRE }
+    enum Verdict {
+        ACCEPT,
+        SUSPECT,
+        FIRE
+    }
 
     private final GuardSettings settings;
     private double runningMean;
     private long acceptedBatches;
     /** Suspect batches in a row, not yet decided. */
     private final List<BatchBuffer> held = new ArrayList<>();
+
     private final int batchCapacity;
     private final int inputDim;
     private final int labelWidth;
@@ -64,8 +69,8 @@ final class DivergenceGuard {
      * A guard whose last good state is {@code good}: the initial weights (epoch 0), or — restoring a
      * snapshot of a build without the guard — the restored weights, standing for the window before.
      */
-    static DivergenceGuard start(GuardSettings settings, BatchBuffer shape, TrainerState good, long goodEpoch,
-                                 long samplesTrained) {
+    static DivergenceGuard start(
+            GuardSettings settings, BatchBuffer shape, TrainerState good, long goodEpoch, long samplesTrained) {
         DivergenceGuard g = new DivergenceGuard(settings, shape.capacity(), shape.inputDim(), shape.labelWidth());
         g.lastGood = good;
         g.lastGoodEpoch = goodEpoch;
@@ -182,7 +187,8 @@ final class DivergenceGuard {
     /** Whether every parameter and moment is finite: weights that are not are never published. */
     static boolean finite(TrainerState state) {
         for (TrainerState.ParameterState p : state.parameters()) {
-            if (!finite(p.valuesView()) || p.hasMoments() && (!finite(p.firstMomentView()) || !finite(p.secondMomentView()))) {
+            if (!finite(p.valuesView())
+                    || p.hasMoments() && (!finite(p.firstMomentView()) || !finite(p.secondMomentView()))) {
                 return false;
             }
         }

@@ -49,7 +49,8 @@ public final class EpochLedger {
     /** Reads the {@code committed-epochs} state; null (no state yet) gives an empty ledger. */
     public static EpochLedger fromJson(RetentionPolicy retention, int retainedCheckpoints, byte[] json)
             throws IOException {
-        List<CommittedEpoch> restored = json == null ? List.of() : List.of(JSON.readValue(json, CommittedEpoch[].class));
+        List<CommittedEpoch> restored =
+                json == null ? List.of() : List.of(JSON.readValue(json, CommittedEpoch[].class));
         return new EpochLedger(retention, retainedCheckpoints, restored);
     }
 
@@ -95,11 +96,20 @@ public final class EpochLedger {
     /** Epochs retention must keep whatever its policy says (see the class comment). */
     public Set<Long> protectedEpochs() {
         Set<Long> keep = new HashSet<>();
-        List<Long> checkpoints = committed.stream().map(c -> c.checkpointId).filter(Objects::nonNull)
-                .distinct().sorted(Comparator.reverseOrder()).limit(retainedCheckpoints + 1L).toList();
+        List<Long> checkpoints = committed.stream()
+                .map(c -> c.checkpointId)
+                .filter(Objects::nonNull)
+                .distinct()
+                .sorted(Comparator.reverseOrder())
+                .limit(retainedCheckpoints + 1L)
+                .toList();
         committed.stream().mapToLong(c -> c.epoch).max().ifPresent(keep::add);
         for (Long cp : checkpoints) {
-            committed.stream().filter(c -> cp.equals(c.checkpointId)).mapToLong(c -> c.epoch).max().ifPresent(keep::add);
+            committed.stream()
+                    .filter(c -> cp.equals(c.checkpointId))
+                    .mapToLong(c -> c.epoch)
+                    .max()
+                    .ifPresent(keep::add);
         }
         return keep;
     }

@@ -17,6 +17,7 @@ public class EpochWindow {
     public double lossSum;
     /** "topic-partition" → first and last offset trained in this window. */
     public Map<String, long[]> offsets = new HashMap<>();
+
     public long minEventTime = Long.MAX_VALUE;
     public long maxEventTime = Long.MIN_VALUE;
     /** Event-time mode: exclusive end of the window; Long.MIN_VALUE until the first sample fixes it. */
@@ -50,8 +51,8 @@ public class EpochWindow {
     /** Rows of one partition: their offset range (offsets < 0: no Kafka source) and event-time range. */
     void addTrained(String topic, int partition, long firstOffset, long lastOffset, long minTime, long maxTime) {
         if (topic != null && firstOffset >= 0) {
-            long[] range = offsets.computeIfAbsent(Manifest.partitionKey(topic, partition),
-                    k -> new long[] {firstOffset, lastOffset});
+            long[] range = offsets.computeIfAbsent(
+                    Manifest.partitionKey(topic, partition), k -> new long[] {firstOffset, lastOffset});
             range[0] = Math.min(range[0], firstOffset);
             range[1] = Math.max(range[1], lastOffset);
         }

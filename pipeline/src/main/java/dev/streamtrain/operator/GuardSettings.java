@@ -16,8 +16,9 @@ import java.io.Serializable;
  * @param deadLetterSchema   how a dead-lettered sample is written back into a record value (the job's
  *                           sample format); null: little-endian float32 features then labels (BINARY)
  */
-public record GuardSettings(boolean enabled, double lossMultiple, int consecutiveBatches, int meanBatches,
-                            SampleSchema deadLetterSchema) implements Serializable {
+public record GuardSettings(
+        boolean enabled, double lossMultiple, int consecutiveBatches, int meanBatches, SampleSchema deadLetterSchema)
+        implements Serializable {
 
     public static final double DEFAULT_LOSS_MULTIPLE = 10.0;
     public static final int DEFAULT_CONSECUTIVE_BATCHES = 3;

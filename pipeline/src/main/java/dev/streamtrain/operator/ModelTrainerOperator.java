@@ -77,6 +77,7 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     private transient int attempt;
     /** Null when the settings write no artifacts. */
     private transient ArtifactPublisher publisher;
+
     private transient DivergenceGuard guard;
     /** The newest event time trained so far, for the lag gauge; Long.MIN_VALUE before any. */
     private transient long newestEventTime;
@@ -103,8 +104,12 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         TrainerState saved = state.model();
         counters = state.counters();
         // on the task thread, before the trainer's first native call: libtorch sizes the intra-op pool per thread
-        TorchThreads.apply(TorchThreads.choose(settings.threads(),
-                TorchThreads.SlotShare.of(getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration()),
+        TorchThreads.apply(TorchThreads.choose(
+                settings.threads(),
+                TorchThreads.SlotShare.of(getContainingTask()
+                        .getEnvironment()
+                        .getTaskManagerInfo()
+                        .getConfiguration()),
                 System::getProperty));
         if (saved != null) {
             trainer = DjlTrainer.restore(spec, saved);
@@ -112,8 +117,12 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
             if (pending != null) {
                 batch.restore(pending);
             }
-            LOG.info("trainer restored: {} samples trained, {} pending, attempt {}, on {}", counters.samplesTrained,
-                    batch.rows(), attempt, trainer.deviceDescription());
+            LOG.info(
+                    "trainer restored: {} samples trained, {} pending, attempt {}, on {}",
+                    counters.samplesTrained,
+                    batch.rows(),
+                    attempt,
+                    trainer.deviceDescription());
         } else {
             trainer = DjlTrainer.create(spec);
             LOG.info("trainer started fresh on {}", trainer.deviceDescription());
@@ -169,8 +178,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 // a whole mini-batch lines up with an empty pending batch: train from the block's arrays
                 int rows = batch.capacity();
                 float loss = trainer.trainBatch(block.features(), block.labels(), next, rows);
-                BatchBuffer.recordSources(window, block.topics(), block.partitions(), block.offsets(),
-                        block.eventTimes(), next, next + rows);
+                BatchBuffer.recordSources(
+                        window,
+                        block.topics(),
+                        block.partitions(),
+                        block.offsets(),
+                        block.eventTimes(),
+                        next,
+                        next + rows);
                 DivergenceGuard.Verdict verdict = guard.judge(loss);
                 if (verdict != DivergenceGuard.Verdict.ACCEPT) {
                     BatchBuffer rowsOfBatch = new BatchBuffer(batch.capacity(), batch.inputDim(), batch.labelWidth());
@@ -243,7 +258,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         if (!guard.quiet() || window.samples == 0) {
             return; // windows close only while the guard is quiet
         }
-        if (settings.epochPolicy().byEventTime() ? guard.closeDue() : window.samples >= settings.epochPolicy().samples()) {
+        if (settings.epochPolicy().byEventTime()
+                ? guard.closeDue()
+                : window.samples >= settings.epochPolicy().samples()) {
             closeWindow();
         }
     }
@@ -262,14 +279,22 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 + "; the trainer restored the weights of epoch " + (window.epoch - 1);
         long deadLettered = 0;
         for (BatchBuffer b : skipped) {
-            DivergedDeadLetters.emit(b, settings.guard().deadLetterSchema(), message,
+            DivergedDeadLetters.emit(
+                    b,
+                    settings.guard().deadLetterSchema(),
+                    message,
                     d -> output.collect(DIVERGED_SAMPLES, new StreamRecord<>(d)));
             deadLettered += b.rows();
         }
         divergencesMetric.inc();
         divergedSamplesMetric.inc(deadLettered);
-        LOG.warn("divergence guard fired ({}): restored the weights of epoch {}, dead-lettered {} samples, "
-                + "undid {} trained samples", message, window.epoch - 1, deadLettered, discarded);
+        LOG.warn(
+                "divergence guard fired ({}): restored the weights of epoch {}, dead-lettered {} samples, "
+                        + "undid {} trained samples",
+                message,
+                window.epoch - 1,
+                deadLettered,
+                discarded);
     }
 
     private void announceDivergence(DivergenceEpisode episode) {
@@ -309,7 +334,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
     /** Emits the events of the finished background work; they commit with {@code checkpointId}. */
     private void announce(Long checkpointId) throws IOException, InterruptedException {
         if (publisher != null) {
-            publisher.announce(checkpointId, counters.samplesTrained,
+            publisher.announce(
+                    checkpointId,
+                    counters.samplesTrained,
                     event -> output.collect(CHECKPOINT_EVENTS, new StreamRecord<>(EventRecord.of(event))));
         }
     }

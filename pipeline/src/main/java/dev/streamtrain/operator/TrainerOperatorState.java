@@ -103,8 +103,14 @@ public final class TrainerOperatorState {
     }
 
     /** Replaces every state's single entry; the model bytes are the caller's copy off the device. */
-    void save(TrainerState modelState, BatchBuffer batch, TrainingCounters trainingCounters,
-              EpochWindow openWindow, EpochLedger ledger, int runAttempt, DivergenceGuard divergenceGuard)
+    void save(
+            TrainerState modelState,
+            BatchBuffer batch,
+            TrainingCounters trainingCounters,
+            EpochWindow openWindow,
+            EpochLedger ledger,
+            int runAttempt,
+            DivergenceGuard divergenceGuard)
             throws Exception {
         model.update(List.of(modelState.toBytes()));
         pendingBatch.update(List.of(batch.toBytes()));

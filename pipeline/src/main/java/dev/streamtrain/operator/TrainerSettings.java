@@ -25,10 +25,18 @@ import java.util.Objects;
  * @param guard              the divergence guard's thresholds
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  */
-public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPolicy epochPolicy,
-                              ArtifactSettings artifacts, ObjectSink objectSink, RetentionPolicy retention,
-                              int retainedCheckpoints, RunLineage lineage, GuardSettings guard,
-                              TorchThreads.Request threads) implements Serializable {
+public record TrainerSettings(
+        ModelSpec spec,
+        long reportEverySamples,
+        EpochPolicy epochPolicy,
+        ArtifactSettings artifacts,
+        ObjectSink objectSink,
+        RetentionPolicy retention,
+        int retainedCheckpoints,
+        RunLineage lineage,
+        GuardSettings guard,
+        TorchThreads.Request threads)
+        implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
         return new Builder(spec);
@@ -123,10 +131,20 @@ public record TrainerSettings(ModelSpec spec, long reportEverySamples, EpochPoli
             Objects.requireNonNull(guard, "guard must not be null");
             Objects.requireNonNull(threads, "threads must not be null");
             if (artifacts == null && !retention.keepsAll()) {
-                throw new IllegalArgumentException("retention (" + retention.describe() + ") needs artifacts to delete");
+                throw new IllegalArgumentException(
+                        "retention (" + retention.describe() + ") needs artifacts to delete");
             }
-            return new TrainerSettings(spec, reportEverySamples, epochPolicy, artifacts, objectSink, retention,
-                    retainedCheckpoints, lineage, guard, threads);
+            return new TrainerSettings(
+                    spec,
+                    reportEverySamples,
+                    epochPolicy,
+                    artifacts,
+                    objectSink,
+                    retention,
+                    retainedCheckpoints,
+                    lineage,
+                    guard,
+                    threads);
         }
     }
 }

@@ -39,7 +39,8 @@ final class TrainingReports {
         TrainingReport r = new TrainingReport();
         r.samplesTrained = counters.samplesTrained;
         r.batches = counters.batches;
-        r.meanLoss = counters.batchesSinceReport == 0 ? Double.NaN : counters.lossSinceReport / counters.batchesSinceReport;
+        r.meanLoss =
+                counters.batchesSinceReport == 0 ? Double.NaN : counters.lossSinceReport / counters.batchesSinceReport;
         long now = System.nanoTime();
         r.samplesPerSecond = (counters.samplesTrained - startSamples) / Math.max(1e-9, (now - startNanos) / 1e9);
         r.pendingSamples = pendingSamples;

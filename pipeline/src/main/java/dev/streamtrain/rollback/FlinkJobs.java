@@ -33,7 +33,8 @@ public interface FlinkJobs {
     Optional<String> clusterConfig(String key) throws IOException;
 
     /** Takes a savepoint into {@code targetDirectory}, cancels the job once it completes; returns the savepoint's path. */
-    String cancelWithSavepoint(String jobId, String targetDirectory, Duration timeout) throws IOException, InterruptedException;
+    String cancelWithSavepoint(String jobId, String targetDirectory, Duration timeout)
+            throws IOException, InterruptedException;
 
     /** Waits until the job is in one of {@code states}; returns the state. */
     String awaitState(String jobId, Set<String> states, Duration timeout) throws IOException, InterruptedException;

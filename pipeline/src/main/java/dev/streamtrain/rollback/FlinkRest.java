@@ -31,7 +31,8 @@ import java.util.UUID;
 public final class FlinkRest implements FlinkJobs {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public FlinkRest(String baseUrl) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -58,7 +59,8 @@ public final class FlinkRest implements FlinkJobs {
     public List<String> activeJobsNamed(String name) throws IOException {
         List<String> ids = new ArrayList<>();
         for (JsonNode j : get("/jobs/overview").map(o -> o.path("jobs")).orElse(JSON.createArrayNode())) {
-            if (name.equals(j.path("name").asText()) && !TERMINAL.contains(j.path("state").asText())) {
+            if (name.equals(j.path("name").asText())
+                    && !TERMINAL.contains(j.path("state").asText())) {
                 ids.add(j.path("jid").asText());
             }
         }
@@ -70,7 +72,10 @@ public final class FlinkRest implements FlinkJobs {
     public Optional<Map<String, String>> globalParameters(String jobId) throws IOException {
         return get("/jobs/" + jobId + "/config").map(c -> {
             Map<String, String> out = new LinkedHashMap<>();
-            c.path("execution-config").path("user-config").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            c.path("execution-config")
+                    .path("user-config")
+                    .fields()
+                    .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
             return out;
         });
     }
@@ -97,19 +102,27 @@ public final class FlinkRest implements FlinkJobs {
     @Override
     public String cancelWithSavepoint(String jobId, String targetDirectory, Duration timeout)
             throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode().put("target-directory", targetDirectory).put("cancel-job", true);
-        String trigger = send("POST", "/jobs/" + jobId + "/savepoints", body).path("request-id").asText();
+        ObjectNode body =
+                JSON.createObjectNode().put("target-directory", targetDirectory).put("cancel-job", true);
+        String trigger = send("POST", "/jobs/" + jobId + "/savepoints", body)
+                .path("request-id")
+                .asText();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger).orElseThrow(
-                    () -> new IOException("the savepoint of job " + jobId + " is unknown to the cluster"));
+            JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger)
+                    .orElseThrow(() -> new IOException("the savepoint of job " + jobId + " is unknown to the cluster"));
             if ("COMPLETED".equals(status.path("status").path("id").asText())) {
                 JsonNode op = status.path("operation");
                 if (op.hasNonNull("location")) {
                     return op.get("location").asText();
                 }
                 throw new IOException("the savepoint of job " + jobId + " failed: "
-                        + op.path("failure-cause").path("stack-trace").asText(op.toString()).lines().findFirst().orElse(""));
+                        + op.path("failure-cause")
+                                .path("stack-trace")
+                                .asText(op.toString())
+                                .lines()
+                                .findFirst()
+                                .orElse(""));
             }
             if (System.nanoTime() > deadline) {
                 throw new IOException("the savepoint of job " + jobId + " did not complete within " + timeout);
@@ -120,7 +133,8 @@ public final class FlinkRest implements FlinkJobs {
 
     /** Waits until the job is in one of {@code states}; returns the state. */
     @Override
-    public String awaitState(String jobId, Set<String> states, Duration timeout) throws IOException, InterruptedException {
+    public String awaitState(String jobId, Set<String> states, Duration timeout)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String state = null;
         while (System.nanoTime() < deadline) {
@@ -130,7 +144,8 @@ public final class FlinkRest implements FlinkJobs {
             }
             Thread.sleep(200);
         }
-        throw new IOException("job " + jobId + " did not reach " + states + " within " + timeout + " (it is " + state + ")");
+        throw new IOException(
+                "job " + jobId + " did not reach " + states + " within " + timeout + " (it is " + state + ")");
     }
 
     /** {@code POST /jars/upload}; returns the jar id. */
@@ -138,13 +153,15 @@ public final class FlinkRest implements FlinkJobs {
     public String uploadJar(Path jar) throws IOException, InterruptedException {
         String boundary = "streamtrain-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"" + jar.getFileName()
-                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                        + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         body.write(Files.readAllBytes(jar));
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/jars/upload"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .build();
         String file = check(request, exchange(request)).path("filename").asText();
         return file.substring(file.lastIndexOf('/') + 1);
     }
@@ -157,21 +174,29 @@ public final class FlinkRest implements FlinkJobs {
     @Override
     public String runJar(String jarId, String entryClass, List<String> args, String restorePath, String jobId)
             throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode().put("entryClass", entryClass).put("jobId", jobId)
-                .put("savepointPath", restorePath).put("allowNonRestoredState", false);
+        ObjectNode body = JSON.createObjectNode()
+                .put("entryClass", entryClass)
+                .put("jobId", jobId)
+                .put("savepointPath", restorePath)
+                .put("allowNonRestoredState", false);
         args.forEach(body.putArray("programArgsList")::add);
         return send("POST", "/jars/" + jarId + "/run", body).path("jobid").asText();
     }
 
     @Override
     public void deleteJar(String jarId) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/jars/" + jarId)).DELETE().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/jars/" + jarId))
+                .DELETE()
+                .build();
         check(request, exchange(request));
     }
 
     /** {@code GET path}; empty on 404. */
     public Optional<JsonNode> get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
         try {
             HttpResponse<String> r = exchange(request);
             return r.statusCode() == 404 ? Optional.empty() : Optional.of(check(request, r));
@@ -182,9 +207,11 @@ public final class FlinkRest implements FlinkJobs {
     }
 
     private JsonNode send(String method, String path, JsonNode body) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(2))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofMinutes(2))
                 .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                .method(method, HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
         try {
             return check(request, exchange(request));
         } catch (InterruptedException e) {
@@ -197,18 +224,26 @@ public final class FlinkRest implements FlinkJobs {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
-            throw new IOException("Flink's REST API at " + baseUrl + " is unreachable: is the cluster up? (--rest-url)", e);
+            throw new IOException(
+                    "Flink's REST API at " + baseUrl + " is unreachable: is the cluster up? (--rest-url)", e);
         }
     }
 
     private static JsonNode check(HttpRequest request, HttpResponse<String> r) throws IOException {
         JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
         if (r.statusCode() / 100 != 2) {
-            String errors = body.path("errors").isArray() && !body.path("errors").isEmpty()
-                    ? body.path("errors").get(0).asText().lines().limit(3).reduce((a, b) -> a + " | " + b).orElse("")
-                    : r.body();
-            throw new IOException(request.method() + " " + request.uri().getPath() + " answered " + r.statusCode() + ": "
-                    + errors);
+            String errors =
+                    body.path("errors").isArray() && !body.path("errors").isEmpty()
+                            ? body.path("errors")
+                                    .get(0)
+                                    .asText()
+                                    .lines()
+                                    .limit(3)
+                                    .reduce((a, b) -> a + " | " + b)
+                                    .orElse("")
+                            : r.body();
+            throw new IOException(
+                    request.method() + " " + request.uri().getPath() + " answered " + r.statusCode() + ": " + errors);
         }
         return body;
     }

@@ -1,9 +1,9 @@
 package dev.streamtrain.rollback;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.rollback.RollbackRefused.Reason;
 import dev.streamtrain.store.LatestPointer;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -35,8 +35,13 @@ public final class RollbackExecutor {
      * @param timeout  for each step: savepoint, cancel, reading and publishing events, restart
      * @param progress one line per step, for the user
      */
-    public RollbackExecutor(FlinkJobs flink, RunEvents events, RollbackStore store, RestartableJob job, Duration timeout,
-                            Consumer<String> progress) {
+    public RollbackExecutor(
+            FlinkJobs flink,
+            RunEvents events,
+            RollbackStore store,
+            RestartableJob job,
+            Duration timeout,
+            Consumer<String> progress) {
         this.flink = flink;
         this.events = events;
         this.store = store;
@@ -48,7 +53,8 @@ public final class RollbackExecutor {
     public RollbackResult execute(RollbackPlan plan) throws IOException, InterruptedException {
         String savepoint = plan.stopsAJob() ? stopWithSavepoint(plan) : null;
         if (!plan.stopsAJob()) {
-            progress.accept("job " + plan.previousJobId() + " is not running (" + plan.previousJobState() + "): nothing to stop");
+            progress.accept("job " + plan.previousJobId() + " is not running (" + plan.previousJobState()
+                    + "): nothing to stop");
         }
         try {
             if (!store.restorable(plan.target())) {
@@ -60,19 +66,31 @@ public final class RollbackExecutor {
             LatestPointer latest = moveLatest(plan);
             String newJob = JobID.generate().toHexString();
             int attempt = after.nextAttempt();
-            List<String> args = attempt == plan.attempt() ? plan.jobArguments()
+            List<String> args = attempt == plan.attempt()
+                    ? plan.jobArguments()
                     : RollbackPlanner.jobArguments(flink, job, plan.previousJobId(), attempt);
             publishRolledBack(plan, newJob, attempt, superseded, savepoint);
-            progress.accept("restarting from " + plan.target().path() + " as job " + newJob + " (attempt " + attempt + ")…");
+            progress.accept(
+                    "restarting from " + plan.target().path() + " as job " + newJob + " (attempt " + attempt + ")…");
             resubmit(plan.jar(), args, plan.target().path(), newJob);
             progress.accept(plan.key() + " rolled back to epoch " + plan.toEpoch() + "; epochs " + superseded
                     + " superseded; job " + newJob + " running");
-            return new RollbackResult(plan.toEpoch(), attempt, plan.target().path(), newJob, plan.previousJobId(), savepoint,
-                    superseded, latest.manifestUri());
+            return new RollbackResult(
+                    plan.toEpoch(),
+                    attempt,
+                    plan.target().path(),
+                    newJob,
+                    plan.previousJobId(),
+                    savepoint,
+                    superseded,
+                    latest.manifestUri());
         } catch (IOException | SdkException | KafkaException e) {
-            throw new RollbackRefused(Reason.FAILED_AFTER_STOP, "the rollback failed after job " + plan.previousJobId()
-                    + " was stopped" + (savepoint == null ? "" : " (savepoint " + savepoint + ")") + ": " + e.getMessage()
-                    + ". Run the same rollback again; or go forward again with flink run -s <savepoint>");
+            throw new RollbackRefused(
+                    Reason.FAILED_AFTER_STOP,
+                    "the rollback failed after job " + plan.previousJobId()
+                            + " was stopped" + (savepoint == null ? "" : " (savepoint " + savepoint + ")") + ": "
+                            + e.getMessage()
+                            + ". Run the same rollback again; or go forward again with flink run -s <savepoint>");
         }
     }
 
@@ -88,9 +106,12 @@ public final class RollbackExecutor {
         try {
             savepoint = flink.cancelWithSavepoint(jobId, plan.savepointDir(), timeout);
         } catch (IOException e) {
-            throw new RollbackRefused(Reason.SETUP, e.getMessage() + ". Nothing changed. If the job cannot take a savepoint "
-                    + "because it keeps failing, cancel it (./streamtrain flink cancel " + jobId + ", or PATCH /jobs/"
-                    + jobId + "?mode=cancel; its retained checkpoints stay) and run the rollback again");
+            throw new RollbackRefused(
+                    Reason.SETUP,
+                    e.getMessage() + ". Nothing changed. If the job cannot take a savepoint "
+                            + "because it keeps failing, cancel it (./streamtrain flink cancel " + jobId
+                            + ", or PATCH /jobs/"
+                            + jobId + "?mode=cancel; its retained checkpoints stay) and run the rollback again");
         }
         flink.awaitState(jobId, FlinkJobs.TERMINAL, timeout);
         progress.accept("job " + jobId + " stopped; savepoint " + savepoint);
@@ -104,14 +125,24 @@ public final class RollbackExecutor {
     void undoStop(RollbackPlan plan, String savepoint) throws IOException, InterruptedException {
         String resumed = JobID.generate().toHexString();
         if (savepoint != null) {
-            resubmit(plan.jar(), RollbackPlanner.jobArguments(flink, job, plan.previousJobId(), plan.attempt() - 1), savepoint,
+            resubmit(
+                    plan.jar(),
+                    RollbackPlanner.jobArguments(flink, job, plan.previousJobId(), plan.attempt() - 1),
+                    savepoint,
                     resumed);
         }
-        throw new RollbackRefused(Reason.NO_RESTORE_POINT, "the restore point of epoch " + plan.toEpoch() + " ("
-                + plan.target().path() + ") was deleted by Flink (a newer checkpoint subsumed it) while the job was being "
-                + "stopped. Nothing changed" + (savepoint == null ? "" : ": the job runs again from its savepoint " + savepoint
-                + " as job " + resumed) + ". Restorable now: "
-                + RollbackPlanner.restorable(store, RunHistory.of(events.read(RunKey.parse(plan.key()), timeout))));
+        throw new RollbackRefused(
+                Reason.NO_RESTORE_POINT,
+                "the restore point of epoch " + plan.toEpoch() + " ("
+                        + plan.target().path()
+                        + ") was deleted by Flink (a newer checkpoint subsumed it) while the job was being "
+                        + "stopped. Nothing changed"
+                        + (savepoint == null
+                                ? ""
+                                : ": the job runs again from its savepoint " + savepoint + " as job " + resumed)
+                        + ". Restorable now: "
+                        + RollbackPlanner.restorable(
+                                store, RunHistory.of(events.read(RunKey.parse(plan.key()), timeout))));
     }
 
     /** Points {@code latest} back at the restored epoch's manifest. */
@@ -122,12 +153,18 @@ public final class RollbackExecutor {
     /** The {@code rolled-back} event: the restored epoch, the new job and attempt, what it supersedes and the way forward. */
     void publishRolledBack(RollbackPlan plan, String newJob, int attempt, List<Long> superseded, String savepoint)
             throws IOException {
-        events.publish(CheckpointEvent.rolledBack(plan.target().committed(), newJob, attempt,
-                new CheckpointEvent.Rollback(plan.target().attempt(), superseded, plan.stop(), savepoint)), timeout);
+        events.publish(
+                CheckpointEvent.rolledBack(
+                        plan.target().committed(),
+                        newJob,
+                        attempt,
+                        new CheckpointEvent.Rollback(plan.target().attempt(), superseded, plan.stop(), savepoint)),
+                timeout);
     }
 
     /** Uploads the jar, runs it from {@code restorePath} as {@code jobId}, and waits until the job runs. */
-    void resubmit(Path jar, List<String> args, String restorePath, String jobId) throws IOException, InterruptedException {
+    void resubmit(Path jar, List<String> args, String restorePath, String jobId)
+            throws IOException, InterruptedException {
         String jarId = flink.uploadJar(jar);
         try {
             flink.runJar(jarId, job.entryClass(), args, restorePath, jobId);
@@ -136,7 +173,8 @@ public final class RollbackExecutor {
         }
         String state = flink.awaitState(jobId, SETTLED, timeout);
         if (!"RUNNING".equals(state)) {
-            throw new IOException("the job " + jobId + " restored from " + restorePath + " is " + state + ", not RUNNING");
+            throw new IOException(
+                    "the job " + jobId + " restored from " + restorePath + " is " + state + ", not RUNNING");
         }
     }
 }

@@ -22,9 +22,19 @@ import java.util.Map;
  * @param jobArguments     the restarted job's arguments, secrets included: never print them
  * @param shownArguments   {@code jobArguments} with the secrets masked
  */
-public record RollbackPlan(String key, long toEpoch, RestorePoint target, int attempt, String stop, String previousJobId,
-                           String previousJobState, String savepointDir, List<Long> supersededSoFar, Path jar,
-                           List<String> jobArguments, List<String> shownArguments) {
+public record RollbackPlan(
+        String key,
+        long toEpoch,
+        RestorePoint target,
+        int attempt,
+        String stop,
+        String previousJobId,
+        String previousJobState,
+        String savepointDir,
+        List<Long> supersededSoFar,
+        Path jar,
+        List<String> jobArguments,
+        List<String> shownArguments) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public RollbackPlan {

@@ -8,8 +8,15 @@ import java.util.List;
 import java.util.Map;
 
 /** A rollback done: the run's new job restores epoch {@code rolledBackTo} as {@code attempt}. */
-public record RollbackResult(long rolledBackTo, int attempt, String restoredFrom, String flinkJobId, String previousJobId,
-                             String savepointPath, List<Long> supersededEpochs, String latest) {
+public record RollbackResult(
+        long rolledBackTo,
+        int attempt,
+        String restoredFrom,
+        String flinkJobId,
+        String previousJobId,
+        String savepointPath,
+        List<Long> supersededEpochs,
+        String latest) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public RollbackResult {

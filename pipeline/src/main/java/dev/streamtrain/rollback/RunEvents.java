@@ -1,7 +1,7 @@
 package dev.streamtrain.rollback;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

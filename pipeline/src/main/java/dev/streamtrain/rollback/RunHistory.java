@@ -4,6 +4,7 @@ import dev.streamtrain.events.CheckpointEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,15 +40,17 @@ public final class RunHistory {
             }
             case CheckpointEvent.EPOCH_DELETED -> deletions.add(e);
             case CheckpointEvent.ROLLED_BACK -> {
-                long newestBefore = live.stream().mapToLong(CheckpointEvent::epoch).max().orElse(e.epoch());
-                int attemptBefore = live.isEmpty() ? 1 : live.get(live.size() - 1).lineage();
+                long newestBefore =
+                        live.stream().mapToLong(CheckpointEvent::epoch).max().orElse(e.epoch());
+                int attemptBefore =
+                        live.isEmpty() ? 1 : live.get(live.size() - 1).lineage();
                 live.removeIf(l -> l.epoch() > e.epoch());
                 if (e.rollback() != null && e.rollback().savepointPath() != null) {
                     savepoints.add(RestorePoint.forwardSavepoint(e, newestBefore, attemptBefore));
                 }
                 currentJobId = e.flinkJobId();
             }
-            default -> { } // a type this build does not know: skipped, as the schema asks
+            default -> {} // a type this build does not know: skipped, as the schema asks
         }
     }
 
@@ -62,7 +65,11 @@ public final class RunHistory {
 
     /** Live epochs above {@code epoch}: what a rollback to it supersedes. */
     public List<Long> epochsAbove(long epoch) {
-        return live.stream().map(CheckpointEvent::epoch).filter(x -> x > epoch).sorted().toList();
+        return live.stream()
+                .map(CheckpointEvent::epoch)
+                .filter(x -> x > epoch)
+                .sorted()
+                .toList();
     }
 
     /** Whether retention deleted the artifact of this live epoch. */
@@ -97,16 +104,25 @@ public final class RunHistory {
 
     /** The restore point of live epoch {@code epoch}, or why there is none (the message says what to do). */
     public RestorePoint restorePointFor(long epoch) {
-        CheckpointEvent e = live(epoch).orElseThrow(() -> new NoRestorePoint("epoch " + epoch + " is not a live epoch of "
-                + "this run; live epochs: " + live.stream().map(CheckpointEvent::epoch).toList()));
+        CheckpointEvent e = live(epoch)
+                .orElseThrow(() ->
+                        new NoRestorePoint("epoch " + epoch + " is not a live epoch of " + "this run; live epochs: "
+                                + live.stream().map(CheckpointEvent::epoch).toList()));
         if (e.checkpointPath() == null) {
-            throw new NoRestorePoint("epoch " + epoch + " names no checkpoint path (" + (e.checkpointId() == null
-                    ? "it was committed at the end of a bounded input" : "its event was written by an older build") + ")");
+            throw new NoRestorePoint("epoch " + epoch + " names no checkpoint path ("
+                    + (e.checkpointId() == null
+                            ? "it was committed at the end of a bounded input"
+                            : "its event was written by an older build")
+                    + ")");
         }
         if (!newestOfItsCheckpoint(e)) {
-            long newer = live.stream().filter(o -> sameCheckpoint(o, e)).map(CheckpointEvent::epoch)
-                    .max(Comparator.naturalOrder()).orElseThrow();
-            throw new NoRestorePoint("epoch " + epoch + " has no restore point of its own: checkpoint " + e.checkpointId()
+            long newer = live.stream()
+                    .filter(o -> sameCheckpoint(o, e))
+                    .map(CheckpointEvent::epoch)
+                    .max(Comparator.naturalOrder())
+                    .orElseThrow();
+            throw new NoRestorePoint("epoch " + epoch + " has no restore point of its own: checkpoint "
+                    + e.checkpointId()
                     + " also committed epoch " + newer + ", so it restores epoch " + newer + " (roll back to " + newer
                     + ", or use a checkpoint interval shorter than an epoch-window)");
         }
@@ -118,8 +134,9 @@ public final class RunHistory {
     }
 
     private static boolean sameCheckpoint(CheckpointEvent a, CheckpointEvent b) {
-        return a.checkpointId() != null && a.checkpointId().equals(b.checkpointId())
-                && java.util.Objects.equals(a.flinkJobId(), b.flinkJobId());
+        return a.checkpointId() != null
+                && a.checkpointId().equals(b.checkpointId())
+                && Objects.equals(a.flinkJobId(), b.flinkJobId());
     }
 
     /** There is no restore point for what was asked. */

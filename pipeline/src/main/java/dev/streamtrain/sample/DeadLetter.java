@@ -34,11 +34,16 @@ public class DeadLetter {
      */
     public OriginalHeader[] originalHeaders;
 
-    public DeadLetter() {
-    }
+    public DeadLetter() {}
 
-    public DeadLetter(byte[] originalValue, String topic, int partition, long offset, long timestamp,
-            DeadLetterReason reason, String message) {
+    public DeadLetter(
+            byte[] originalValue,
+            String topic,
+            int partition,
+            long offset,
+            long timestamp,
+            DeadLetterReason reason,
+            String message) {
         this.originalValue = originalValue;
         this.topic = topic;
         this.partition = partition;
@@ -75,6 +80,7 @@ public class DeadLetter {
     @Override
     public String toString() {
         return "DeadLetter{" + reason + ": " + message + ", source=" + topic + '/' + partition + '@' + offset
-                + ", timestamp=" + timestamp + ", bytes=" + (originalValue == null ? "null" : originalValue.length) + '}';
+                + ", timestamp=" + timestamp + ", bytes=" + (originalValue == null ? "null" : originalValue.length)
+                + '}';
     }
 }

@@ -13,8 +13,7 @@ public class DecodedRecord {
 
     public DeadLetter deadLetter;
 
-    public DecodedRecord() {
-    }
+    public DecodedRecord() {}
 
     public static DecodedRecord of(Sample sample) {
         DecodedRecord r = new DecodedRecord();

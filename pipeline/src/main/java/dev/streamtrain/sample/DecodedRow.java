@@ -21,6 +21,7 @@ public final class DecodedRow {
     public final float[] label;
     /** The record's own event time (JSON {@code eventTime}), else its Kafka timestamp. */
     public long eventTimeMillis;
+
     public String topic;
     public int partition;
     public long offset;

@@ -97,8 +97,8 @@ public final class DecodedRowSerializer extends TypeSerializerSingleton<DecodedR
             }
             long timestamp = in.readLong();
             DeadLetterReason reason = DeadLetterReason.valueOf(in.readUTF());
-            row.deadLetter = new DeadLetter(value, row.topic, row.partition, row.offset, timestamp, reason,
-                    readNullableString(in));
+            row.deadLetter = new DeadLetter(
+                    value, row.topic, row.partition, row.offset, timestamp, reason, readNullableString(in));
         }
         return row;
     }

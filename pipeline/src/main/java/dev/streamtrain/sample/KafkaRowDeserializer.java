@@ -26,7 +26,8 @@ public class KafkaRowDeserializer implements KafkaRecordDeserializationSchema<De
         if (row == null) {
             row = new DecodedRow(decoder.schema().featureDim(), decoder.schema().labelWidth());
         }
-        decoder.decodeInto(record.value(), record.topic(), record.partition(), record.offset(), record.timestamp(), row);
+        decoder.decodeInto(
+                record.value(), record.topic(), record.partition(), record.offset(), record.timestamp(), row);
         if (row.deadLetter != null) {
             // only dead letters keep them: a valid row needs none, and copying them for every record costs
             row.deadLetter.originalHeaders = OriginalHeader.of(record.headers());

@@ -26,8 +26,8 @@ public class KafkaSampleDeserializer implements KafkaRecordDeserializationSchema
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedRecord> out) {
-        DecodedRecord decoded = decoder.decode(record.value(), record.topic(), record.partition(), record.offset(),
-                record.timestamp());
+        DecodedRecord decoded =
+                decoder.decode(record.value(), record.topic(), record.partition(), record.offset(), record.timestamp());
         if (decoded.deadLetter != null) {
             // only dead letters keep them: a Sample needs none, and copying them for every valid record costs
             decoded.deadLetter.originalHeaders = OriginalHeader.of(record.headers());

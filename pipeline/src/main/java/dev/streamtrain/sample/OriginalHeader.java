@@ -17,8 +17,7 @@ public class OriginalHeader {
     /** The header value byte for byte; null stays null. */
     public byte[] value;
 
-    public OriginalHeader() {
-    }
+    public OriginalHeader() {}
 
     public OriginalHeader(String key, byte[] value) {
         this.key = key;

@@ -31,8 +31,7 @@ public class Sample {
 
     public long offset;
 
-    public Sample() {
-    }
+    public Sample() {}
 
     public Sample(float[] features, float[] label, long eventTimeMillis) {
         this.features = features;

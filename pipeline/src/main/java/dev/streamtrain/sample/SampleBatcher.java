@@ -60,8 +60,10 @@ public class SampleBatcher extends AbstractStreamOperator<SampleBlock>
         logged = new EnumMap<>(DeadLetterReason.class);
         // registered up front so dashboards show a 0 rather than a missing series
         for (DeadLetterReason r : DeadLetterReason.values()) {
-            deadLetteredByReason.put(r, metrics.addGroup(SampleValidator.REASON_GROUP, r.name())
-                    .counter(SampleValidator.DEAD_LETTER_COUNTER));
+            deadLetteredByReason.put(
+                    r,
+                    metrics.addGroup(SampleValidator.REASON_GROUP, r.name())
+                            .counter(SampleValidator.DEAD_LETTER_COUNTER));
         }
         blockRecord = new StreamRecord<>(null);
         block = newBlock();
@@ -83,7 +85,8 @@ public class SampleBatcher extends AbstractStreamOperator<SampleBlock>
             LOG.warn("dead-lettering records; first of reason {}: {} (further ones are only counted)", d.reason, d);
         }
         // the dead letter keeps its record's element timestamp, as SampleValidator's side output does
-        output.collect(SampleValidator.DEAD_LETTERS,
+        output.collect(
+                SampleValidator.DEAD_LETTERS,
                 element.hasTimestamp() ? new StreamRecord<>(d, element.getTimestamp()) : new StreamRecord<>(d));
     }
 

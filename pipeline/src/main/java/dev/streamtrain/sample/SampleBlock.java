@@ -25,12 +25,28 @@ public final class SampleBlock {
     private int rows;
 
     public SampleBlock(int capacity, int featureDim, int labelWidth) {
-        this(featureDim, labelWidth, 0, new float[capacity * featureDim], new float[capacity * labelWidth],
-                new long[capacity], new String[capacity], new int[capacity], new long[capacity]);
+        this(
+                featureDim,
+                labelWidth,
+                0,
+                new float[capacity * featureDim],
+                new float[capacity * labelWidth],
+                new long[capacity],
+                new String[capacity],
+                new int[capacity],
+                new long[capacity]);
     }
 
-    SampleBlock(int featureDim, int labelWidth, int rows, float[] features, float[] labels, long[] eventTimes,
-                String[] topics, int[] partitions, long[] offsets) {
+    SampleBlock(
+            int featureDim,
+            int labelWidth,
+            int rows,
+            float[] features,
+            float[] labels,
+            long[] eventTimes,
+            String[] topics,
+            int[] partitions,
+            long[] offsets) {
         this.featureDim = featureDim;
         this.labelWidth = labelWidth;
         this.rows = rows;

@@ -47,7 +47,8 @@ public final class SampleDecoder implements Serializable {
             long eventTime = decodeOrReject(value, timestamp, features, label);
             return DecodedRecord.of(new Sample(features, label, eventTime).withSource(topic, partition, offset));
         } catch (Rejection r) {
-            return DecodedRecord.of(new DeadLetter(value, topic, partition, offset, timestamp, r.reason, r.getMessage()));
+            return DecodedRecord.of(
+                    new DeadLetter(value, topic, partition, offset, timestamp, r.reason, r.getMessage()));
         }
     }
 
@@ -78,8 +79,9 @@ public final class SampleDecoder implements Serializable {
             throw new Rejection(DeadLetterReason.EMPTY, "record value has no bytes");
         }
         if (value.length > schema.maxRecordBytes()) {
-            throw new Rejection(DeadLetterReason.OVERSIZE, "record value is " + value.length
-                    + " bytes, more than maxRecordBytes " + schema.maxRecordBytes());
+            throw new Rejection(
+                    DeadLetterReason.OVERSIZE,
+                    "record value is " + value.length + " bytes, more than maxRecordBytes " + schema.maxRecordBytes());
         }
         if (schema.format() == SampleFormat.JSON) {
             return decodeJson(value, timestamp, features, label);
@@ -93,10 +95,15 @@ public final class SampleDecoder implements Serializable {
     private void decodeBinary(byte[] value, float[] features, float[] label) throws Rejection {
         int expected = schema.binaryRecordBytes();
         if (value.length != expected) {
-            throw new Rejection(DeadLetterReason.WRONG_DIMENSION, "BINARY record is " + value.length
-                    + " bytes, expected exactly " + expected + " (" + schema.featureDim() + " float32 features + "
-                    + (schema.labelKind() == LabelKind.CLASS ? "1 int32 class index"
-                            : schema.labelDim() + " float32 label values") + ")");
+            throw new Rejection(
+                    DeadLetterReason.WRONG_DIMENSION,
+                    "BINARY record is " + value.length
+                            + " bytes, expected exactly " + expected + " (" + schema.featureDim()
+                            + " float32 features + "
+                            + (schema.labelKind() == LabelKind.CLASS
+                                    ? "1 int32 class index"
+                                    : schema.labelDim() + " float32 label values")
+                            + ")");
         }
         ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().get(features);
@@ -171,11 +178,12 @@ public final class SampleDecoder implements Serializable {
             throw unparseable("required field \"label\" is missing");
         }
         if (featureCount != features.length) {
-            throw new Rejection(DeadLetterReason.WRONG_DIMENSION,
-                    "expected " + features.length + " features, got " + featureCount);
+            throw new Rejection(
+                    DeadLetterReason.WRONG_DIMENSION, "expected " + features.length + " features, got " + featureCount);
         }
         if (label.count != schema.labelWidth()) {
-            throw new Rejection(DeadLetterReason.WRONG_DIMENSION,
+            throw new Rejection(
+                    DeadLetterReason.WRONG_DIMENSION,
                     "expected " + schema.labelWidth() + " label values, got " + label.count);
         }
         checkFinite(features, "features");
@@ -279,13 +287,15 @@ public final class SampleDecoder implements Serializable {
         }
         for (int i = 0; i < label.length; i++) {
             if (label[i] != 0f && label[i] != 1f) {
-                throw new Rejection(DeadLetterReason.INVALID_LABEL, "binary label[" + i + "] must be 0 or 1, got " + label[i]);
+                throw new Rejection(
+                        DeadLetterReason.INVALID_LABEL, "binary label[" + i + "] must be 0 or 1, got " + label[i]);
             }
         }
     }
 
     private Rejection classOutOfRange(String index) {
-        return new Rejection(DeadLetterReason.INVALID_LABEL,
+        return new Rejection(
+                DeadLetterReason.INVALID_LABEL,
                 "class index must be in 0.." + (schema.numClasses() - 1) + ", got " + index);
     }
 
@@ -298,15 +308,22 @@ public final class SampleDecoder implements Serializable {
             return "end of input";
         }
         switch (t) {
-            case START_OBJECT: return "an object";
-            case START_ARRAY: return "an array";
-            case VALUE_STRING: return "a string";
-            case VALUE_NULL: return "null";
+            case START_OBJECT:
+                return "an object";
+            case START_ARRAY:
+                return "an array";
+            case VALUE_STRING:
+                return "a string";
+            case VALUE_NULL:
+                return "null";
             case VALUE_TRUE:
-            case VALUE_FALSE: return "a boolean";
+            case VALUE_FALSE:
+                return "a boolean";
             case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT: return "a number";
-            default: return t.name();
+            case VALUE_NUMBER_FLOAT:
+                return "a number";
+            default:
+                return t.name();
         }
     }
 
@@ -328,8 +345,11 @@ public final class SampleDecoder implements Serializable {
         final DeadLetterReason reason;
 
         Rejection(DeadLetterReason reason, String message) {
-            super(message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message,
-                    null, false, false);
+            super(
+                    message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message,
+                    null,
+                    false,
+                    false);
             this.reason = reason;
         }
     }

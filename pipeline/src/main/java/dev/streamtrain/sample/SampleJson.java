@@ -35,6 +35,5 @@ final class SampleJson {
     /** The decoder works on the streaming API: no tree, no boxing, just floats into an array. */
     static final JsonFactory FACTORY = MAPPER.getFactory();
 
-    private SampleJson() {
-    }
+    private SampleJson() {}
 }

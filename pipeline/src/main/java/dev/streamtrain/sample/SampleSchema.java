@@ -133,8 +133,7 @@ public final class SampleSchema implements Serializable {
         private Integer numClasses;
         private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder format(SampleFormat format) {
             this.format = format;
@@ -187,8 +186,7 @@ public final class SampleSchema implements Serializable {
                 throw new IllegalArgumentException("sample schema: set labelKind to REGRESSION, BINARY or CLASS");
             }
             if (featureDim <= 0) {
-                throw new IllegalArgumentException(
-                        "sample schema: featureDim must be at least 1, got " + featureDim);
+                throw new IllegalArgumentException("sample schema: featureDim must be at least 1, got " + featureDim);
             }
             if (labelKind == LabelKind.CLASS) {
                 if (numClasses == null) {
@@ -208,8 +206,7 @@ public final class SampleSchema implements Serializable {
                             + " but labelKind is " + labelKind);
                 }
                 if (labelDim != null && labelDim <= 0) {
-                    throw new IllegalArgumentException(
-                            "sample schema: labelDim must be at least 1, got " + labelDim);
+                    throw new IllegalArgumentException("sample schema: labelDim must be at least 1, got " + labelDim);
                 }
             }
             if (maxRecordBytes <= 0) {

@@ -24,7 +24,8 @@ public final class ArtifactDeleter {
     }
 
     public void delete(long epoch) throws IOException {
-        for (String key : new String[] {layout.manifestKey(epoch), layout.modelKey(epoch), layout.optimizerKey(epoch)}) {
+        for (String key :
+                new String[] {layout.manifestKey(epoch), layout.modelKey(epoch), layout.optimizerKey(epoch)}) {
             URI uri = layout.uri(key);
             if (sink.exists(uri)) {
                 sink.delete(uri);

@@ -85,8 +85,7 @@ public final class ArtifactLayout implements Serializable {
     public static String epochFolderName(long epoch) {
         if (epoch < 0 || epoch > MAX_EPOCH) {
             throw new IllegalArgumentException(
-                    "epoch must be in [0, " + MAX_EPOCH + "] (six digits in the object layout),"
-                            + " got " + epoch);
+                    "epoch must be in [0, " + MAX_EPOCH + "] (six digits in the object layout)," + " got " + epoch);
         }
         return String.format("epoch-%06d", epoch);
     }
@@ -137,11 +136,9 @@ public final class ArtifactLayout implements Serializable {
     }
 
     static String requireName(String what, String value) {
-        if (value == null || !NAME.matcher(value).matches()
-                || value.equals(".") || value.equals("..")) {
-            throw new IllegalArgumentException(
-                    what + " must be 1-128 letters, digits, '.', '_' or '-' (and not '.' or"
-                            + " '..'), got '" + value + "'");
+        if (value == null || !NAME.matcher(value).matches() || value.equals(".") || value.equals("..")) {
+            throw new IllegalArgumentException(what + " must be 1-128 letters, digits, '.', '_' or '-' (and not '.' or"
+                    + " '..'), got '" + value + "'");
         }
         return value;
     }

@@ -51,15 +51,19 @@ public final class ArtifactReader {
      */
     public Manifest readManifest(LatestPointer pointer) throws IOException {
         byte[] json = get(pointer.manifest(), "the 'latest' pointer names a missing manifest: ");
-        verify(pointer.manifest(), ArtifactLayout.MANIFEST_FILE, -1, pointer.manifestSha256(),
-                json.length, HashingOutputStream.sha256Hex(json));
+        verify(
+                pointer.manifest(),
+                ArtifactLayout.MANIFEST_FILE,
+                -1,
+                pointer.manifestSha256(),
+                json.length,
+                HashingOutputStream.sha256Hex(json));
         return Manifest.fromJson(json);
     }
 
     /** The manifest at {@code s3://bucket/…/epoch-NNNNNN/manifest.json}. */
     public Manifest readManifest(URI manifestUri) throws IOException {
-        return Manifest.fromJson(get(manifestUri,
-                "no manifest (the epoch is not committed, or the URI is wrong): "));
+        return Manifest.fromJson(get(manifestUri, "no manifest (the epoch is not committed, or the URI is wrong): "));
     }
 
     /**
@@ -107,8 +111,8 @@ public final class ArtifactReader {
             bytes = in.transferTo(out);
         } catch (FileNotFoundException e) {
             Files.deleteIfExists(partial);
-            throw new FileNotFoundException(entry.name() + " is listed in the manifest but missing"
-                    + " from the bucket: " + uri);
+            throw new FileNotFoundException(
+                    entry.name() + " is listed in the manifest but missing" + " from the bucket: " + uri);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(partial);
             throw e;
@@ -120,18 +124,21 @@ public final class ArtifactReader {
             Files.deleteIfExists(partial);
             throw e;
         }
-        return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void verify(URI uri, String name, long expectedBytes, String expectedSha256,
-                               long actualBytes, String actualSha256)
+    private static void verify(
+            URI uri, String name, long expectedBytes, String expectedSha256, long actualBytes, String actualSha256)
             throws ArtifactVerificationException {
         boolean sizeOk = expectedBytes < 0 || expectedBytes == actualBytes;
         if (!sizeOk || !expectedSha256.equalsIgnoreCase(actualSha256)) {
-            throw new ArtifactVerificationException(uri, name,
-                    expectedBytes < 0 ? actualBytes : expectedBytes, actualBytes,
-                    expectedSha256, actualSha256);
+            throw new ArtifactVerificationException(
+                    uri,
+                    name,
+                    expectedBytes < 0 ? actualBytes : expectedBytes,
+                    actualBytes,
+                    expectedSha256,
+                    actualSha256);
         }
     }
 
@@ -144,7 +151,8 @@ public final class ArtifactReader {
     }
 
     private InputStream open(URI uri) throws IOException {
-        if (!"s3".equals(uri.getScheme()) || uri.getAuthority() == null
+        if (!"s3".equals(uri.getScheme())
+                || uri.getAuthority() == null
                 || uri.getPath().length() < 2) {
             throw new IllegalArgumentException("expected s3://<bucket>/<key>, got " + uri);
         }

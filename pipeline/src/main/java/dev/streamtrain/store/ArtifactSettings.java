@@ -9,16 +9,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Where and how the trainer writes its epoch artifacts. {@code s3} (endpoint and credentials for
  * the AWS SDK) is needed only in versioned-bucket mode, for the stable key's versionId.
  */
-public record ArtifactSettings(String bucket, RunKey key, boolean versioned, S3Endpoint s3)
-        implements Serializable {
+public record ArtifactSettings(String bucket, RunKey key, boolean versioned, S3Endpoint s3) implements Serializable {
     public ArtifactSettings {
         Objects.requireNonNull(key, "key");
         if (versioned && s3 == null) {
-            throw new IllegalArgumentException("versioned-bucket mode needs the S3 endpoint and credentials "
-                    + "(s3.endpoint, s3.access-key, s3.secret-key or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
+            throw new IllegalArgumentException(
+                    "versioned-bucket mode needs the S3 endpoint and credentials "
+                            + "(s3.endpoint, s3.access-key, s3.secret-key or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
         }
     }
-
 
     public String experiment() {
         return key.experiment();

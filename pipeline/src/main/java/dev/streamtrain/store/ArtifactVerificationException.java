@@ -11,8 +11,13 @@ public final class ArtifactVerificationException extends IOException {
     private final String expectedSha256;
     private final String actualSha256;
 
-    ArtifactVerificationException(URI uri, String fileName, long expectedBytes, long actualBytes,
-                                  String expectedSha256, String actualSha256) {
+    ArtifactVerificationException(
+            URI uri,
+            String fileName,
+            long expectedBytes,
+            long actualBytes,
+            String expectedSha256,
+            String actualSha256) {
         super(fileName + " (" + uri + ") does not match its manifest: expected " + expectedBytes
                 + " bytes with sha256 " + expectedSha256 + ", got " + actualBytes
                 + " bytes with sha256 " + actualSha256 + ". The file was corrupted or replaced"

@@ -60,8 +60,7 @@ public final class ArtifactWriter {
      * records the version. The caller owns (and closes) the client.
      */
     public ArtifactWriter(ArtifactLayout layout, S3Client s3) {
-        this(layout, Objects.requireNonNull(s3, "s3"), ObjectSink.FLINK_FILE_SYSTEM,
-                Clock.systemUTC());
+        this(layout, Objects.requireNonNull(s3, "s3"), ObjectSink.FLINK_FILE_SYSTEM, Clock.systemUTC());
     }
 
     ArtifactWriter(ArtifactLayout layout, S3Client stableKeyClient, ObjectSink sink, Clock clock) {
@@ -95,14 +94,19 @@ public final class ArtifactWriter {
 
         if (sink.exists(manifestUri)) {
             sink.delete(manifestUri);
-            LOG.info("{} already existed (a replay after a restore): uncommitted it before"
-                    + " rewriting epoch {}", manifestUri, epoch);
+            LOG.info(
+                    "{} already existed (a replay after a restore): uncommitted it before" + " rewriting epoch {}",
+                    manifestUri,
+                    epoch);
         }
         URI modelUri = layout.uri(layout.modelKey(epoch));
-        Written model = writeSafetensors(modelUri, TrainerStateTensors.weights(artifact.state()),
+        Written model = writeSafetensors(
+                modelUri,
+                TrainerStateTensors.weights(artifact.state()),
                 TrainerStateTensors.weightsMetadata(artifact.spec(), epoch));
         URI optimizerUri = layout.uri(layout.optimizerKey(epoch));
-        Written optimizer = writeSafetensors(optimizerUri,
+        Written optimizer = writeSafetensors(
+                optimizerUri,
                 TrainerStateTensors.optimizerTensors(artifact.state()),
                 TrainerStateTensors.optimizerMetadata(artifact.spec(), artifact.state()));
         Manifest.StableObject stable = versioned() ? copyToStableKey(epoch) : null;
@@ -111,8 +115,7 @@ public final class ArtifactWriter {
                 .modelConfig(Manifest.ModelConfig.of(artifact.spec()))
                 .files(List.of(
                         new Manifest.FileEntry(ArtifactLayout.MODEL_FILE, model.bytes, model.sha256),
-                        new Manifest.FileEntry(
-                                ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)))
+                        new Manifest.FileEntry(ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)))
                 .stableModel(stable)
                 .sampleCount(artifact.sampleCount())
                 .optimizerSteps(artifact.state().steps())
@@ -134,11 +137,23 @@ public final class ArtifactWriter {
 
         long millis = (System.nanoTime() - start) / 1_000_000;
         long bytes = model.bytes + optimizer.bytes + manifestJson.length + pointerBytes;
-        LOG.info("committed epoch {} to {} ({} bytes in {} ms{})", epoch, manifestUri, bytes,
-                millis, stable == null ? "" : ", stable key version " + stable.versionId());
-        return new ArtifactResult(epoch, model.stored(modelUri), optimizer.stored(optimizerUri),
+        LOG.info(
+                "committed epoch {} to {} ({} bytes in {} ms{})",
+                epoch,
+                manifestUri,
+                bytes,
+                millis,
+                stable == null ? "" : ", stable key version " + stable.versionId());
+        return new ArtifactResult(
+                epoch,
+                model.stored(modelUri),
+                optimizer.stored(optimizerUri),
                 new ArtifactResult.StoredObject(manifestUri, manifestJson.length, manifestSha256),
-                latestUri, stable, bytes, millis, manifest);
+                latestUri,
+                stable,
+                bytes,
+                millis,
+                manifest);
     }
 
     private record Written(long bytes, String sha256) {
@@ -147,8 +162,7 @@ public final class ArtifactWriter {
         }
     }
 
-    private Written writeSafetensors(URI uri, List<Tensor> tensors, Map<String, String> metadata)
-            throws IOException {
+    private Written writeSafetensors(URI uri, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
         HashingOutputStream hashing;
         try (OutputStream out = sink.create(uri)) {
             hashing = new HashingOutputStream(out);
@@ -164,16 +178,18 @@ public final class ArtifactWriter {
     }
 
     /** Writes the pointer unless a newer epoch already got it; returns the bytes written. */
-    private long pointLatestAt(long epoch, URI manifestUri, String manifestSha256, URI latestUri)
-            throws IOException {
+    private long pointLatestAt(long epoch, URI manifestUri, String manifestSha256, URI latestUri) throws IOException {
         synchronized (latestLock) {
             if (epoch < highestLatestEpoch) {
-                LOG.info("not pointing {} back at epoch {}: epoch {} is already committed",
-                        latestUri, epoch, highestLatestEpoch);
+                LOG.info(
+                        "not pointing {} back at epoch {}: epoch {} is already committed",
+                        latestUri,
+                        epoch,
+                        highestLatestEpoch);
                 return 0;
             }
-            byte[] pointer = LatestPointer.of(layout.key(), epoch, manifestUri, manifestSha256,
-                    clock.instant()).toJson();
+            byte[] pointer = LatestPointer.of(layout.key(), epoch, manifestUri, manifestSha256, clock.instant())
+                    .toJson();
             writeSmall(latestUri, pointer);
             highestLatestEpoch = epoch;
             return pointer.length;
@@ -184,15 +200,17 @@ public final class ArtifactWriter {
         String stableKey = layout.stableModelKey();
         CopyObjectResponse response;
         try {
-            response = stableKeyClient.copyObject(b -> b
-                    .sourceBucket(layout.bucket()).sourceKey(layout.modelKey(epoch))
-                    .destinationBucket(layout.bucket()).destinationKey(stableKey));
+            response = stableKeyClient.copyObject(b -> b.sourceBucket(layout.bucket())
+                    .sourceKey(layout.modelKey(epoch))
+                    .destinationBucket(layout.bucket())
+                    .destinationKey(stableKey));
         } catch (SdkException e) {
-            throw new IOException("could not copy the weights of epoch " + epoch + " to the"
-                    + " stable key " + layout.uri(stableKey) + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "could not copy the weights of epoch " + epoch + " to the" + " stable key " + layout.uri(stableKey)
+                            + ": " + e.getMessage(),
+                    e);
         }
-        if (response.versionId() == null || response.versionId().isEmpty()
-                || "null".equals(response.versionId())) {
+        if (response.versionId() == null || response.versionId().isEmpty() || "null".equals(response.versionId())) {
             throw new IOException("bucket " + layout.bucket() + " returned no object version for "
                     + layout.uri(stableKey) + ": versioning is not enabled on it. Enable it (aws"
                     + " s3api put-bucket-versioning --bucket " + layout.bucket()

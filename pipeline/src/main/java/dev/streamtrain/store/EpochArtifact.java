@@ -34,16 +34,29 @@ public record EpochArtifact(
         String device) {
 
     /** An artifact of attempt 1. */
-    public EpochArtifact(ModelSpec spec, TrainerState state, long epoch, long sampleCount,
-                         Map<String, Manifest.OffsetRange> kafkaOffsets, Manifest.EventTimeRange eventTime,
-                         Manifest.Metrics metrics, String flinkJobId) {
+    public EpochArtifact(
+            ModelSpec spec,
+            TrainerState state,
+            long epoch,
+            long sampleCount,
+            Map<String, Manifest.OffsetRange> kafkaOffsets,
+            Manifest.EventTimeRange eventTime,
+            Manifest.Metrics metrics,
+            String flinkJobId) {
         this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, 1);
     }
 
     /** An artifact without freshness and device. */
-    public EpochArtifact(ModelSpec spec, TrainerState state, long epoch, long sampleCount,
-                         Map<String, Manifest.OffsetRange> kafkaOffsets, Manifest.EventTimeRange eventTime,
-                         Manifest.Metrics metrics, String flinkJobId, int attempt) {
+    public EpochArtifact(
+            ModelSpec spec,
+            TrainerState state,
+            long epoch,
+            long sampleCount,
+            Map<String, Manifest.OffsetRange> kafkaOffsets,
+            Manifest.EventTimeRange eventTime,
+            Manifest.Metrics metrics,
+            String flinkJobId,
+            int attempt) {
         this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, attempt, null, null);
     }
 

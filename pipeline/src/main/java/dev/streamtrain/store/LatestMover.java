@@ -38,8 +38,8 @@ public final class LatestMover {
         }
         Manifest m = Manifest.fromJson(json);
         ArtifactLayout layout = new ArtifactLayout(bucket, m.runKey());
-        LatestPointer pointer = LatestPointer.of(m.runKey(), m.epoch(), manifestUri, HashingOutputStream.sha256Hex(json),
-                Instant.now());
+        LatestPointer pointer = LatestPointer.of(
+                m.runKey(), m.epoch(), manifestUri, HashingOutputStream.sha256Hex(json), Instant.now());
         try {
             s3.putObject(b -> b.bucket(bucket).key(layout.latestKey()), RequestBody.fromBytes(pointer.toJson()));
         } catch (SdkException e) {

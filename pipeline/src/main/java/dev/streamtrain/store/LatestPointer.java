@@ -27,8 +27,8 @@ public record LatestPointer(
 
     public static final int SCHEMA_VERSION = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public LatestPointer {
         Objects.requireNonNull(manifestUri, "manifestUri");
@@ -36,10 +36,17 @@ public record LatestPointer(
     }
 
     /** A pointer of {@link #SCHEMA_VERSION} at the committed {@code epoch} of {@code key}. */
-    public static LatestPointer of(RunKey key, long epoch, URI manifestUri, String manifestSha256,
-                                   Instant committedAt) {
-        return new LatestPointer(SCHEMA_VERSION, key.experiment(), key.run(), key.model(), epoch,
-                manifestUri.toString(), manifestSha256, committedAt.toString());
+    public static LatestPointer of(
+            RunKey key, long epoch, URI manifestUri, String manifestSha256, Instant committedAt) {
+        return new LatestPointer(
+                SCHEMA_VERSION,
+                key.experiment(),
+                key.run(),
+                key.model(),
+                epoch,
+                manifestUri.toString(),
+                manifestSha256,
+                committedAt.toString());
     }
 
     public URI manifest() {

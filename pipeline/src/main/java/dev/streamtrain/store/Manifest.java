@@ -76,8 +76,7 @@ public record Manifest(
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(modelConfig, "modelConfig");
         files = List.copyOf(Objects.requireNonNull(files, "files"));
-        kafkaOffsets = kafkaOffsets == null ? Map.of()
-                : Collections.unmodifiableMap(new TreeMap<>(kafkaOffsets));
+        kafkaOffsets = kafkaOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(kafkaOffsets));
         Objects.requireNonNull(createdAt, "createdAt");
     }
 
@@ -98,9 +97,8 @@ public record Manifest(
                 return f;
             }
         }
-        throw new IllegalArgumentException(
-                "manifest of epoch " + epoch + " lists no file named " + name + "; it has "
-                        + files.stream().map(FileEntry::name).toList());
+        throw new IllegalArgumentException("manifest of epoch " + epoch + " lists no file named " + name + "; it has "
+                + files.stream().map(FileEntry::name).toList());
     }
 
     public byte[] toJson() {
@@ -122,9 +120,8 @@ public record Manifest(
             throw new IOException("not a readable manifest.json: " + e.getMessage(), e);
         }
         if (manifest.schemaVersion() < 1 || manifest.schemaVersion() > SCHEMA_VERSION) {
-            throw new IOException(
-                    "manifest schemaVersion " + manifest.schemaVersion() + " is not supported by"
-                            + " this build (reads 1.." + SCHEMA_VERSION + "); upgrade the reader");
+            throw new IOException("manifest schemaVersion " + manifest.schemaVersion() + " is not supported by"
+                    + " this build (reads 1.." + SCHEMA_VERSION + "); upgrade the reader");
         }
         return manifest;
     }
@@ -149,8 +146,7 @@ public record Manifest(
     public record OffsetRange(long first, long last) {
         public OffsetRange {
             if (first > last) {
-                throw new IllegalArgumentException(
-                        "offset range first " + first + " > last " + last);
+                throw new IllegalArgumentException("offset range first " + first + " > last " + last);
             }
         }
     }
@@ -176,15 +172,33 @@ public record Manifest(
             ModelSpec.DeviceChoice device) {
 
         public static ModelConfig of(ModelSpec spec) {
-            return new ModelConfig(spec.kind(), spec.inputDim(), spec.hiddenSizes(),
-                    spec.outputDim(), spec.activation(), spec.loss(), spec.optimizer(),
-                    spec.learningRate(), spec.batchSize(), spec.seed(), spec.device());
+            return new ModelConfig(
+                    spec.kind(),
+                    spec.inputDim(),
+                    spec.hiddenSizes(),
+                    spec.outputDim(),
+                    spec.activation(),
+                    spec.loss(),
+                    spec.optimizer(),
+                    spec.learningRate(),
+                    spec.batchSize(),
+                    spec.seed(),
+                    spec.device());
         }
 
         public ModelSpec toSpec() {
-            return ModelSpec.builder().kind(kind).inputDim(inputDim).hiddenSizes(hiddenSizes)
-                    .outputDim(outputDim).activation(activation).loss(loss).optimizer(optimizer)
-                    .learningRate(learningRate).batchSize(batchSize).seed(seed).device(device)
+            return ModelSpec.builder()
+                    .kind(kind)
+                    .inputDim(inputDim)
+                    .hiddenSizes(hiddenSizes)
+                    .outputDim(outputDim)
+                    .activation(activation)
+                    .loss(loss)
+                    .optimizer(optimizer)
+                    .learningRate(learningRate)
+                    .batchSize(batchSize)
+                    .seed(seed)
+                    .device(device)
                     .build();
         }
     }
@@ -284,9 +298,25 @@ public record Manifest(
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
-            return new Manifest(SCHEMA_VERSION, key.experiment(), key.run(), key.model(), epoch,
-                    modelConfig, files, stableModel, sampleCount, optimizerSteps, kafkaOffsets,
-                    eventTime, metrics, flinkJobId, attempt, createdAt.toString(), eventTimeLagMillis, device);
+            return new Manifest(
+                    SCHEMA_VERSION,
+                    key.experiment(),
+                    key.run(),
+                    key.model(),
+                    epoch,
+                    modelConfig,
+                    files,
+                    stableModel,
+                    sampleCount,
+                    optimizerSteps,
+                    kafkaOffsets,
+                    eventTime,
+                    metrics,
+                    flinkJobId,
+                    attempt,
+                    createdAt.toString(),
+                    eventTimeLagMillis,
+                    device);
         }
     }
 }

@@ -71,25 +71,41 @@ public final class ObjectStorePreflight {
         String probeKey = probePrefix + ".streamtrain-preflight-" + UUID.randomUUID();
         String bucketRegion;
         try (S3Client client = S3Clients.create(s3, failFast)) {
-            call(s3, bucket, "list objects in", () -> client.listObjectsV2(
-                    b -> b.bucket(bucket).prefix(probePrefix).maxKeys(1)));
-            HeadBucketResponse head = call(s3, bucket, "read the bucket's metadata of",
-                    () -> client.headBucket(b -> b.bucket(bucket)));
-            bucketRegion = head.bucketRegion() != null ? head.bucketRegion()
+            call(
+                    s3,
+                    bucket,
+                    "list objects in",
+                    () -> client.listObjectsV2(
+                            b -> b.bucket(bucket).prefix(probePrefix).maxKeys(1)));
+            HeadBucketResponse head =
+                    call(s3, bucket, "read the bucket's metadata of", () -> client.headBucket(b -> b.bucket(bucket)));
+            bucketRegion = head.bucketRegion() != null
+                    ? head.bucketRegion()
                     : head.sdkHttpResponse().firstMatchingHeader(REGION_HEADER).orElse(null);
             if (bucketRegion != null && !sameRegion(bucketRegion, s3.region())) {
                 throw regionMismatch(s3, bucket, bucketRegion, null);
             }
-            call(s3, bucket, "write objects to", () -> client.putObject(
-                    b -> b.bucket(bucket).key(probeKey).contentType("text/plain"),
-                    RequestBody.fromString("streamtrain preflight probe; safe to delete")));
-            call(s3, bucket, "delete objects from", () -> client.deleteObject(
-                    b -> b.bucket(bucket).key(probeKey)));
+            call(
+                    s3,
+                    bucket,
+                    "write objects to",
+                    () -> client.putObject(
+                            b -> b.bucket(bucket).key(probeKey).contentType("text/plain"),
+                            RequestBody.fromString("streamtrain preflight probe; safe to delete")));
+            call(
+                    s3,
+                    bucket,
+                    "delete objects from",
+                    () -> client.deleteObject(b -> b.bucket(bucket).key(probeKey)));
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        LOG.info("object store OK: {} bucket {} (region {}), access key id {}, list/put/delete in"
-                        + " {} ms", s3.endpoint(), bucket, bucketRegion == null ? "not reported"
-                        : bucketRegion, s3.accessKey(), millis);
+        LOG.info(
+                "object store OK: {} bucket {} (region {}), access key id {}, list/put/delete in" + " {} ms",
+                s3.endpoint(),
+                bucket,
+                bucketRegion == null ? "not reported" : bucketRegion,
+                s3.accessKey(),
+                millis);
         return new Result(s3.endpoint(), bucket, bucketRegion, millis);
     }
 
@@ -108,48 +124,58 @@ public final class ObjectStorePreflight {
     private static void requireUsableEndpoint(S3Endpoint s3, String bucket) {
         URI endpoint = s3.endpoint();
         String scheme = endpoint == null ? null : endpoint.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+        if (scheme == null
+                || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || endpoint.getHost() == null) {
-            throw new ObjectStoreProblem(Kind.ENDPOINT_UNREACHABLE, endpoint, bucket,
-                    "The object store endpoint '" + endpoint + "' is not a URL with a protocol. "
-                            + endpointAdvice(), s3.secretKey(), null);
+            throw new ObjectStoreProblem(
+                    Kind.ENDPOINT_UNREACHABLE,
+                    endpoint,
+                    bucket,
+                    "The object store endpoint '" + endpoint + "' is not a URL with a protocol. " + endpointAdvice(),
+                    s3.secretKey(),
+                    null);
         }
     }
 
     /** Turns an SDK failure into the problem that explains it; package-private for tests. */
-    static ObjectStoreProblem classify(SdkException e, S3Endpoint s3, String bucket,
-                                       String operation) {
+    static ObjectStoreProblem classify(SdkException e, S3Endpoint s3, String bucket, String operation) {
         if (e instanceof S3Exception s3e) {
             return classifyResponse(s3e, s3, bucket, operation);
         }
         if (e instanceof SdkClientException) {
             Optional<String> unreachable = unreachableReason(e);
             if (unreachable.isPresent()) {
-                return new ObjectStoreProblem(Kind.ENDPOINT_UNREACHABLE, s3.endpoint(), bucket,
-                        "Cannot reach the object store at " + s3.endpoint() + " ("
-                                + unreachable.get() + "). " + endpointAdvice(),
-                        s3.secretKey(), e);
+                return new ObjectStoreProblem(
+                        Kind.ENDPOINT_UNREACHABLE,
+                        s3.endpoint(),
+                        bucket,
+                        "Cannot reach the object store at " + s3.endpoint() + " (" + unreachable.get() + "). "
+                                + endpointAdvice(),
+                        s3.secretKey(),
+                        e);
             }
         }
-        return unexpected(s3, bucket, operation, e.getClass().getSimpleName() + ": "
-                + e.getMessage(), e);
+        return unexpected(s3, bucket, operation, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
 
-    private static ObjectStoreProblem classifyResponse(S3Exception e, S3Endpoint s3, String bucket,
-                                                       String operation) {
+    private static ObjectStoreProblem classifyResponse(S3Exception e, S3Endpoint s3, String bucket, String operation) {
         AwsErrorDetails details = e.awsErrorDetails();
         String code = details == null || details.errorCode() == null ? "" : details.errorCode();
         int status = e.statusCode();
         String expectedRegion = expectedRegion(e).orElse(null);
 
-        if (status == 301 || code.equals("PermanentRedirect")
+        if (status == 301
+                || code.equals("PermanentRedirect")
                 || code.equals("AuthorizationHeaderMalformed")
                 || code.equals("IllegalLocationConstraintException")
                 || (expectedRegion != null && !sameRegion(expectedRegion, s3.region()))) {
             return regionMismatch(s3, bucket, expectedRegion, e);
         }
         if (status == 404 || code.equals("NoSuchBucket")) {
-            return new ObjectStoreProblem(Kind.BUCKET_MISSING, s3.endpoint(), bucket,
+            return new ObjectStoreProblem(
+                    Kind.BUCKET_MISSING,
+                    s3.endpoint(),
+                    bucket,
                     "Bucket '" + bucket + "' does not exist at " + s3.endpoint() + ". Create it"
                             + " (aws s3 mb s3://" + bucket + " --endpoint-url " + s3.endpoint()
                             + ", or mc mb) and enable versioning on it (aws s3api"
@@ -158,27 +184,34 @@ public final class ObjectStorePreflight {
                             + " so that every epoch's weights keep their own version — or point"
                             + " the job at an existing bucket. If the bucket does exist, check"
                             + " that s3.endpoint is the S3 server itself.",
-                    s3.secretKey(), e);
+                    s3.secretKey(),
+                    e);
         }
-        if (status == 403 || code.equals("InvalidAccessKeyId")
-                || code.equals("SignatureDoesNotMatch") || code.equals("AccessDenied")
-                || code.equals("InvalidToken") || code.equals("ExpiredToken")) {
-            return new ObjectStoreProblem(Kind.CREDENTIALS_REFUSED, s3.endpoint(), bucket,
-                    credentialsMessage(code, s3, bucket, operation), s3.secretKey(), e);
+        if (status == 403
+                || code.equals("InvalidAccessKeyId")
+                || code.equals("SignatureDoesNotMatch")
+                || code.equals("AccessDenied")
+                || code.equals("InvalidToken")
+                || code.equals("ExpiredToken")) {
+            return new ObjectStoreProblem(
+                    Kind.CREDENTIALS_REFUSED,
+                    s3.endpoint(),
+                    bucket,
+                    credentialsMessage(code, s3, bucket, operation),
+                    s3.secretKey(),
+                    e);
         }
-        return unexpected(s3, bucket, operation,
-                "HTTP " + status + (code.isEmpty() ? "" : " " + code), e);
+        return unexpected(s3, bucket, operation, "HTTP " + status + (code.isEmpty() ? "" : " " + code), e);
     }
 
-    private static String credentialsMessage(String code, S3Endpoint s3, String bucket,
-                                             String operation) {
+    private static String credentialsMessage(String code, S3Endpoint s3, String bucket, String operation) {
         String key = "access key id '" + s3.accessKey() + "'";
         String fix = " Check s3.access-key and s3.secret-key in the Flink configuration"
                 + " (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the command-line tools).";
         switch (code) {
             case "InvalidAccessKeyId":
-                return "The object store at " + s3.endpoint() + " does not know " + key
-                        + " (InvalidAccessKeyId)." + fix;
+                return "The object store at " + s3.endpoint() + " does not know " + key + " (InvalidAccessKeyId)."
+                        + fix;
             case "SignatureDoesNotMatch":
                 return "The object store at " + s3.endpoint() + " refused the secret key given"
                         + " for " + key + " (SignatureDoesNotMatch): the secret does not belong"
@@ -197,28 +230,35 @@ public final class ObjectStorePreflight {
         }
     }
 
-    private static ObjectStoreProblem regionMismatch(S3Endpoint s3, String bucket,
-                                                     String bucketRegion, Throwable cause) {
+    private static ObjectStoreProblem regionMismatch(
+            S3Endpoint s3, String bucket, String bucketRegion, Throwable cause) {
         String where = bucketRegion == null
                 ? "in another region than the configured '" + s3.region() + "'"
-                : "in region '" + bucketRegion + "', but the configured region is '"
-                        + s3.region() + "'";
+                : "in region '" + bucketRegion + "', but the configured region is '" + s3.region() + "'";
         String target = bucketRegion == null ? "the bucket's region" : bucketRegion;
-        return new ObjectStoreProblem(Kind.REGION_MISMATCH, s3.endpoint(), bucket,
+        return new ObjectStoreProblem(
+                Kind.REGION_MISMATCH,
+                s3.endpoint(),
+                bucket,
                 "Bucket '" + bucket + "' lives " + where + " (asked " + s3.endpoint() + ")."
                         + " Set the region (AWS_REGION) to " + target + " and point s3.endpoint"
-                        + " at that region's endpoint (https://s3." + (bucketRegion == null
-                        ? "<region>" : bucketRegion) + ".amazonaws.com on AWS).",
-                s3.secretKey(), cause);
+                        + " at that region's endpoint (https://s3." + (bucketRegion == null ? "<region>" : bucketRegion)
+                        + ".amazonaws.com on AWS).",
+                s3.secretKey(),
+                cause);
     }
 
-    private static ObjectStoreProblem unexpected(S3Endpoint s3, String bucket, String operation,
-                                                 String what, Throwable cause) {
-        return new ObjectStoreProblem(Kind.UNEXPECTED, s3.endpoint(), bucket,
+    private static ObjectStoreProblem unexpected(
+            S3Endpoint s3, String bucket, String operation, String what, Throwable cause) {
+        return new ObjectStoreProblem(
+                Kind.UNEXPECTED,
+                s3.endpoint(),
+                bucket,
                 "The object store at " + s3.endpoint() + " failed to " + operation + " bucket '"
                         + bucket + "' with an unexpected answer: " + what + ". Check that"
                         + " s3.endpoint is an S3-compatible server and that it is healthy.",
-                s3.secretKey(), cause);
+                s3.secretKey(),
+                cause);
     }
 
     private static String endpointAdvice() {
@@ -241,8 +281,7 @@ public final class ObjectStorePreflight {
             }
         }
         if (details.rawResponse() != null) {
-            Matcher m = REGION_ELEMENT.matcher(
-                    new String(details.rawResponse().asByteArray(), StandardCharsets.UTF_8));
+            Matcher m = REGION_ELEMENT.matcher(new String(details.rawResponse().asByteArray(), StandardCharsets.UTF_8));
             if (m.find()) {
                 return Optional.of(m.group(1).trim());
             }
@@ -272,8 +311,8 @@ public final class ObjectStorePreflight {
                 return Optional.of("no route to host");
             }
             if (t instanceof SSLException) {
-                return Optional.of("TLS handshake failed: is it http rather than https, or the"
-                        + " other way round? (" + t.getMessage() + ")");
+                return Optional.of("TLS handshake failed: is it http rather than https, or the" + " other way round? ("
+                        + t.getMessage() + ")");
             }
             if (t.getClass().getSimpleName().toLowerCase(Locale.ROOT).contains("timeout")) {
                 return Optional.of("timed out");

@@ -30,8 +30,7 @@ public final class ObjectStoreProblem extends RuntimeException {
     private final URI endpoint;
     private final String bucket;
 
-    ObjectStoreProblem(Kind kind, URI endpoint, String bucket, String message, String secretToHide,
-                       Throwable cause) {
+    ObjectStoreProblem(Kind kind, URI endpoint, String bucket, String message, String secretToHide, Throwable cause) {
         super(withoutSecret(message, secretToHide), cause);
         this.kind = kind;
         this.endpoint = endpoint;

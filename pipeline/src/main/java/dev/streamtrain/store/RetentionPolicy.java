@@ -35,12 +35,20 @@ public record RetentionPolicy(int keepLast, int keepBest) implements Serializabl
             return List.of();
         }
         Set<Long> keep = new HashSet<>(protectedEpochs);
-        committed.stream().sorted(Comparator.comparingLong(Epoch::epoch).reversed()).limit(keepLast)
+        committed.stream()
+                .sorted(Comparator.comparingLong(Epoch::epoch).reversed())
+                .limit(keepLast)
                 .forEach(e -> keep.add(e.epoch()));
-        committed.stream().filter(e -> Double.isFinite(e.meanLoss()))
-                .sorted(Comparator.comparingDouble(Epoch::meanLoss).thenComparingLong(Epoch::epoch)).limit(keepBest)
+        committed.stream()
+                .filter(e -> Double.isFinite(e.meanLoss()))
+                .sorted(Comparator.comparingDouble(Epoch::meanLoss).thenComparingLong(Epoch::epoch))
+                .limit(keepBest)
                 .forEach(e -> keep.add(e.epoch()));
-        return committed.stream().map(Epoch::epoch).filter(e -> !keep.contains(e)).sorted().toList();
+        return committed.stream()
+                .map(Epoch::epoch)
+                .filter(e -> !keep.contains(e))
+                .sorted()
+                .toList();
     }
 
     public String describe() {

@@ -28,8 +28,7 @@ public record RunKey(String experiment, String run, String model) implements Ser
     public static RunKey parse(String key) {
         String[] parts = key == null ? new String[0] : key.split("/", -1);
         if (parts.length != 3) {
-            throw new IllegalArgumentException(
-                    "a run key is <experiment>/<run>/<model>, got '" + key + "'");
+            throw new IllegalArgumentException("a run key is <experiment>/<run>/<model>, got '" + key + "'");
         }
         return new RunKey(parts[0], parts[1], parts[2]);
     }

@@ -1,5 +1,6 @@
 package dev.streamtrain.store;
 
+import java.io.Serializable;
 import java.net.URI;
 
 /**
@@ -7,7 +8,7 @@ import java.net.URI;
  *
  * @param endpoint with the protocol, like AWS_ENDPOINT_URL in conf/.env.example (http://127.0.0.1:9000)
  */
-public record S3Endpoint(URI endpoint, String accessKey, String secretKey, String region) implements java.io.Serializable {
+public record S3Endpoint(URI endpoint, String accessKey, String secretKey, String region) implements Serializable {
     @Override
     public String toString() {
         return "S3Endpoint[" + endpoint + ", accessKey=" + accessKey + ", region=" + region + "]";

@@ -59,7 +59,8 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(MAX_CONNECTIONS))
                     .multipartEnabled(true)
-                    .multipartConfiguration(m -> m.minimumPartSizeInBytes(PART_BYTES).thresholdInBytes(PART_BYTES)
+                    .multipartConfiguration(m -> m.minimumPartSizeInBytes(PART_BYTES)
+                            .thresholdInBytes(PART_BYTES)
                             .apiCallBufferSizeInBytes(PART_BYTES * MAX_CONNECTIONS))
                     .build();
         }
@@ -70,7 +71,8 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
     public OutputStream create(URI uri) throws IOException {
         Location at = Location.of(uri);
         BlockingOutputStreamAsyncRequestBody body = AsyncRequestBody.forBlockingOutputStream(null);
-        CompletableFuture<PutObjectResponse> upload = client().putObject(b -> b.bucket(at.bucket).key(at.key), body);
+        CompletableFuture<PutObjectResponse> upload =
+                client().putObject(b -> b.bucket(at.bucket).key(at.key), body);
         OutputStream parts = body.outputStream();
         return new OutputStream() {
             private boolean closed;
@@ -149,7 +151,9 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
 
     private record Location(String bucket, String key) {
         static Location of(URI uri) {
-            if (!"s3".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath().length() < 2) {
+            if (!"s3".equals(uri.getScheme())
+                    || uri.getHost() == null
+                    || uri.getPath().length() < 2) {
                 throw new IllegalArgumentException("not an s3://bucket/key URI: " + uri);
             }
             return new Location(uri.getHost(), uri.getPath().substring(1));

@@ -20,14 +20,20 @@ public final class S3Settings {
     public record Source(String endpoint, String accessKey, String secretKey, String region) {
         /** Flink's keys: {@code s3.endpoint}, {@code s3.access-key}, {@code s3.secret-key}, {@code s3.region}. */
         public static Source flink(Map<String, String> conf) {
-            return new Source(conf.get("s3.endpoint"), conf.get("s3.access-key"), conf.get("s3.secret-key"),
+            return new Source(
+                    conf.get("s3.endpoint"),
+                    conf.get("s3.access-key"),
+                    conf.get("s3.secret-key"),
                     conf.get("s3.region"));
         }
 
         /** {@code AWS_ENDPOINT_URL} (with the protocol), {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY}, {@code AWS_REGION}. */
         public static Source environment(Map<String, String> env) {
-            return new Source(env.get("AWS_ENDPOINT_URL"), env.get("AWS_ACCESS_KEY_ID"),
-                    env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_REGION"));
+            return new Source(
+                    env.get("AWS_ENDPOINT_URL"),
+                    env.get("AWS_ACCESS_KEY_ID"),
+                    env.get("AWS_SECRET_ACCESS_KEY"),
+                    env.get("AWS_REGION"));
         }
 
         /** This process's {@code AWS_*} environment. */
@@ -57,11 +63,11 @@ public final class S3Settings {
             return Optional.empty();
         }
         if (!endpoint.contains("://")) {
-            throw new IllegalArgumentException("the S3 endpoint '" + endpoint + "' needs its protocol, e.g. http://"
-                    + endpoint);
+            throw new IllegalArgumentException(
+                    "the S3 endpoint '" + endpoint + "' needs its protocol, e.g. http://" + endpoint);
         }
-        return Optional.of(new S3Endpoint(URI.create(endpoint), accessKey, secretKey,
-                region != null ? region : DEFAULT_REGION));
+        return Optional.of(
+                new S3Endpoint(URI.create(endpoint), accessKey, secretKey, region != null ? region : DEFAULT_REGION));
     }
 
     private static String given(String value) {

@@ -30,9 +30,11 @@ public final class SafetensorsReader {
         if (file.length < 8) {
             throw new IOException("not a safetensors file: " + file.length + " bytes");
         }
-        long headerLength = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > file.length) {
-            throw new IOException("not a safetensors file: header length " + headerLength + " in " + file.length + " bytes");
+            throw new IOException(
+                    "not a safetensors file: header length " + headerLength + " in " + file.length + " bytes");
         }
         JsonNode header = new ObjectMapper().readTree(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
         long dataStart = 8 + headerLength;
@@ -44,7 +46,8 @@ public final class SafetensorsReader {
             }
             JsonNode t = e.getValue();
             if (!"F32".equals(t.path("dtype").asText())) {
-                throw new IOException("tensor " + e.getKey() + " is " + t.path("dtype").asText() + ", only F32 is read");
+                throw new IOException(
+                        "tensor " + e.getKey() + " is " + t.path("dtype").asText() + ", only F32 is read");
             }
             long[] shape = new long[t.path("shape").size()];
             long elements = 1;
@@ -55,12 +58,14 @@ public final class SafetensorsReader {
             long begin = t.path("data_offsets").path(0).asLong(-1);
             long end = t.path("data_offsets").path(1).asLong(-1);
             if (begin < 0 || end < begin || dataStart + end > file.length || end - begin != elements * 4) {
-                throw new IOException("tensor " + e.getKey() + ": data_offsets [" + begin + ", " + end + ") do not hold "
-                        + elements + " floats inside the file");
+                throw new IOException("tensor " + e.getKey() + ": data_offsets [" + begin + ", " + end
+                        + ") do not hold " + elements + " floats inside the file");
             }
             float[] values = new float[(int) elements];
-            ByteBuffer.wrap(file, (int) (dataStart + begin), (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(values);
+            ByteBuffer.wrap(file, (int) (dataStart + begin), (int) (end - begin))
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(values);
             tensors.put(e.getKey(), new Tensor(shape, values));
         }
         return tensors;

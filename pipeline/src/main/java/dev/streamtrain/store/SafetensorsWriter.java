@@ -70,8 +70,7 @@ public final class SafetensorsWriter {
      * @throws IllegalArgumentException for empty or duplicate names, the reserved name
      *     {@value #METADATA_KEY}, or a shape that does not match the number of values
      */
-    public static long write(List<Tensor> tensors, Map<String, String> metadata, OutputStream out)
-            throws IOException {
+    public static long write(List<Tensor> tensors, Map<String, String> metadata, OutputStream out) throws IOException {
         byte[] header = header(tensors, metadata);
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         chunk.putLong(header.length);
@@ -120,8 +119,8 @@ public final class SafetensorsWriter {
         int padded = (raw.length + 7) & ~7;
         if (padded > MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(
-                    "safetensors header of " + padded + " bytes exceeds the format's limit of "
-                            + MAX_HEADER_BYTES + " bytes; use fewer tensors or less metadata");
+                    "safetensors header of " + padded + " bytes exceeds the format's limit of " + MAX_HEADER_BYTES
+                            + " bytes; use fewer tensors or less metadata");
         }
         byte[] header = Arrays.copyOf(raw, padded);
         Arrays.fill(header, raw.length, padded, (byte) ' ');
@@ -140,21 +139,18 @@ public final class SafetensorsWriter {
         for (long dim : tensor.shape()) {
             if (dim < 0) {
                 throw new IllegalArgumentException(
-                        "tensor " + name + " has a negative dimension: "
-                                + Arrays.toString(tensor.shape()));
+                        "tensor " + name + " has a negative dimension: " + Arrays.toString(tensor.shape()));
             }
             expected *= dim;
         }
         if (expected != tensor.elementCount()) {
-            throw new IllegalArgumentException(
-                    "tensor " + name + " has shape " + Arrays.toString(tensor.shape()) + " ("
-                            + expected + " values) but " + tensor.elementCount() + " values");
+            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(tensor.shape()) + " ("
+                    + expected + " values) but " + tensor.elementCount() + " values");
         }
     }
 
     /** Copies floats into the little-endian chunk and writes it, one chunk at a time. */
-    private static long writeData(FloatBuffer source, ByteBuffer chunk, OutputStream out)
-            throws IOException {
+    private static long writeData(FloatBuffer source, ByteBuffer chunk, OutputStream out) throws IOException {
         FloatBuffer target = chunk.clear().asFloatBuffer(); // inherits LITTLE_ENDIAN
         long written = 0;
         int end = source.limit();

@@ -55,8 +55,10 @@ public final class TrainerStateTensors {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
         metadata.put("streamtrain.epoch", Long.toString(epoch));
-        metadata.put("streamtrain.model", spec.kind() + " " + spec.inputDim() + "->"
-                + spec.hiddenSizes() + "->" + spec.outputDim() + " " + spec.activation());
+        metadata.put(
+                "streamtrain.model",
+                spec.kind() + " " + spec.inputDim() + "->" + spec.hiddenSizes() + "->" + spec.outputDim() + " "
+                        + spec.activation());
         return metadata;
     }
 
@@ -66,8 +68,7 @@ public final class TrainerStateTensors {
         for (ParameterState p : state.parameters()) {
             if (p.hasMoments()) {
                 tensors.add(new Tensor(p.name() + EXP_AVG_SUFFIX, p.shape(), p.firstMomentView()));
-                tensors.add(new Tensor(
-                        p.name() + EXP_AVG_SQ_SUFFIX, p.shape(), p.secondMomentView()));
+                tensors.add(new Tensor(p.name() + EXP_AVG_SQ_SUFFIX, p.shape(), p.secondMomentView()));
             }
         }
         return tensors;
@@ -101,23 +102,20 @@ public final class TrainerStateTensors {
     public static void requireMatches(ModelSpec spec, TrainerState state) {
         if (state.optimizer() != spec.optimizer()) {
             throw new IllegalArgumentException(
-                    "state has optimizer " + state.optimizer() + " but the spec says "
-                            + spec.optimizer());
+                    "state has optimizer " + state.optimizer() + " but the spec says " + spec.optimizer());
         }
         List<String> names = spec.torchParameterNames();
         if (!state.parameterNames().equals(names)) {
-            throw new IllegalArgumentException(
-                    "state holds parameters " + state.parameterNames() + " but the spec's torch"
-                            + " module has " + names);
+            throw new IllegalArgumentException("state holds parameters " + state.parameterNames()
+                    + " but the spec's torch" + " module has " + names);
         }
         List<long[]> shapes = spec.torchParameterShapes();
         for (int i = 0; i < names.size(); i++) {
             long[] actual = state.parameters().get(i).shape();
             if (!Arrays.equals(actual, shapes.get(i))) {
-                throw new IllegalArgumentException(
-                        "state parameter " + names.get(i) + " has shape "
-                                + Arrays.toString(actual) + " but the spec needs "
-                                + Arrays.toString(shapes.get(i)));
+                throw new IllegalArgumentException("state parameter " + names.get(i) + " has shape "
+                        + Arrays.toString(actual) + " but the spec needs "
+                        + Arrays.toString(shapes.get(i)));
             }
         }
     }

@@ -52,19 +52,21 @@ final class AdamUpdater implements ParameterUpdater {
         double sqrtBiasCorrection2 = Math.sqrt(1.0 - Math.pow(BETA2, step));
         float stepSize = (float) (learningRate * sqrtBiasCorrection2 / biasCorrection1);
         float scaledEpsilon = (float) (EPSILON * sqrtBiasCorrection2);
-        parameter.getNDArrayInternal().adamUpdate(
-                new NDList(parameter, gradient, firstMoments.get(index), secondMoments.get(index)),
-                new NDList(parameter),
-                learningRate, // only read for decoupled weight decay (AdamW), unused here
-                stepSize,
-                0f, // weight decay
-                1f, // rescale gradient: none
-                -1f, // clip gradient: negative disables clipping
-                (float) BETA1,
-                (float) BETA2,
-                scaledEpsilon,
-                false, // lazy update: not used by the PyTorch engine
-                false); // AdamW: no
+        parameter
+                .getNDArrayInternal()
+                .adamUpdate(
+                        new NDList(parameter, gradient, firstMoments.get(index), secondMoments.get(index)),
+                        new NDList(parameter),
+                        learningRate, // only read for decoupled weight decay (AdamW), unused here
+                        stepSize,
+                        0f, // weight decay
+                        1f, // rescale gradient: none
+                        -1f, // clip gradient: negative disables clipping
+                        (float) BETA1,
+                        (float) BETA2,
+                        scaledEpsilon,
+                        false, // lazy update: not used by the PyTorch engine
+                        false); // AdamW: no
     }
 
     @Override

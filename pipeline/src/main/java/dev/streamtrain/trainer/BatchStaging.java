@@ -50,8 +50,7 @@ final class BatchStaging {
 
         featureBytes = directBuffer((long) capacityRows * featureWidth * Float.BYTES);
         featureView = featureBytes.asFloatBuffer();
-        featureArray = manager.create(
-                featureBytes, new Shape(capacityRows, featureWidth), DataType.FLOAT32);
+        featureArray = manager.create(featureBytes, new Shape(capacityRows, featureWidth), DataType.FLOAT32);
 
         labelBytes = directBuffer((long) capacityRows * labelWidth * labelType.getNumOfBytes());
         labelFloatView = classLabels ? null : labelBytes.asFloatBuffer();
@@ -80,9 +79,8 @@ final class BatchStaging {
                 long index = (long) label;
                 // checked here: a bad index reaches gather() in native code otherwise
                 if (index != label || index < 0 || index >= classCount) {
-                    throw new IllegalArgumentException(
-                            "label of row " + (firstRow + r) + " must be a class index in [0, "
-                                    + classCount + "), got " + label);
+                    throw new IllegalArgumentException("label of row " + (firstRow + r)
+                            + " must be a class index in [0, " + classCount + "), got " + label);
                 }
                 labelIndexView.put(index);
             }

@@ -17,11 +17,10 @@ final class DeviceSelection {
                 // DJL reports 0 GPUs (and would silently use the CPU) when it cannot load
                 // libcudart or got the CPU build of libtorch; an explicit request must not.
                 if (gpus == 0) {
-                    throw new IllegalStateException(
-                            "device=GPU but DJL's " + engine.getEngineName() + " engine "
-                                    + engine.getVersion() + " sees no GPU: check that the CUDA"
-                                    + " libtorch is installed (PYTORCH_LIBRARY_PATH or DJL's"
-                                    + " download) and libcudart loads, or use device=AUTO/CPU");
+                    throw new IllegalStateException("device=GPU but DJL's " + engine.getEngineName() + " engine "
+                            + engine.getVersion() + " sees no GPU: check that the CUDA"
+                            + " libtorch is installed (PYTORCH_LIBRARY_PATH or DJL's"
+                            + " download) and libcudart loads, or use device=AUTO/CPU");
                 }
                 return Device.gpu();
             case AUTO:

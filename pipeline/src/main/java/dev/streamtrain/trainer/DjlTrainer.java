@@ -56,16 +56,15 @@ public final class DjlTrainer implements AutoCloseable {
         this.spec = spec;
         Engine engine = Engine.getEngine(ENGINE_NAME);
         this.device = DeviceSelection.resolve(spec.device(), engine);
-        this.deviceDescription = device + " (" + engine.getEngineName() + " "
-                + engine.getVersion() + ", requested " + spec.device() + ")";
+        this.deviceDescription = device + " (" + engine.getEngineName() + " " + engine.getVersion() + ", requested "
+                + spec.device() + ")";
         this.manager = engine.newBaseManager(device);
         try {
             this.block = ModelBlocks.sequential(spec);
             // Zeros, so that DJL's initializers never draw from the engine's global RNG; the
             // real values are written right after.
             block.setInitializer(Initializer.ZEROS, parameter -> true);
-            block.initialize(
-                    manager, DataType.FLOAT32, new Shape(spec.batchSize(), spec.inputDim()));
+            block.initialize(manager, DataType.FLOAT32, new Shape(spec.batchSize(), spec.inputDim()));
             this.parameters = parametersInTorchOrder(block, spec);
             this.parameterStore = new ParameterStore(manager, false);
             this.updater = ParameterUpdater.create(spec, manager, parameters);
@@ -211,8 +210,7 @@ public final class DjlTrainer implements AutoCloseable {
                     first = copyToHost(optimizerState[0], scratch);
                     second = copyToHost(optimizerState[1], scratch);
                 }
-                out.add(new TrainerState.ParameterState(
-                        names.get(i), shapes.get(i), values, first, second));
+                out.add(new TrainerState.ParameterState(names.get(i), shapes.get(i), values, first, second));
             }
         }
         return new TrainerState(updater.kind(), steps, out);
@@ -313,16 +311,14 @@ public final class DjlTrainer implements AutoCloseable {
         List<long[]> expected = spec.torchParameterShapes();
         if (arrays.size() != expected.size()) {
             throw new IllegalStateException(
-                    "DJL block has " + arrays.size() + " parameters, expected "
-                            + expected.size() + " for " + spec);
+                    "DJL block has " + arrays.size() + " parameters, expected " + expected.size() + " for " + spec);
         }
         for (int i = 0; i < arrays.size(); i++) {
             long[] actual = arrays.get(i).getShape().getShape();
             if (!Arrays.equals(actual, expected.get(i))) {
-                throw new IllegalStateException(
-                        "DJL parameter " + i + " has shape " + Arrays.toString(actual)
-                                + " but torch's " + spec.torchParameterNames().get(i) + " has "
-                                + Arrays.toString(expected.get(i)));
+                throw new IllegalStateException("DJL parameter " + i + " has shape " + Arrays.toString(actual)
+                        + " but torch's " + spec.torchParameterNames().get(i) + " has "
+                        + Arrays.toString(expected.get(i)));
             }
         }
         return arrays;
@@ -330,24 +326,21 @@ public final class DjlTrainer implements AutoCloseable {
 
     private static void checkCompatible(ModelSpec spec, TrainerState state) {
         if (state.optimizer() != spec.optimizer()) {
-            throw new IllegalArgumentException(
-                    "state was trained with optimizer=" + state.optimizer() + " but the spec says "
-                            + spec.optimizer() + "; restore with the original optimizer");
+            throw new IllegalArgumentException("state was trained with optimizer=" + state.optimizer()
+                    + " but the spec says " + spec.optimizer() + "; restore with the original optimizer");
         }
         List<String> names = spec.torchParameterNames();
         List<long[]> shapes = spec.torchParameterShapes();
         if (!state.parameterNames().equals(names)) {
             throw new IllegalArgumentException(
-                    "state holds parameters " + state.parameterNames() + " but the spec needs "
-                            + names);
+                    "state holds parameters " + state.parameterNames() + " but the spec needs " + names);
         }
         for (int i = 0; i < names.size(); i++) {
             long[] actual = state.parameters().get(i).shapeRef();
             if (!Arrays.equals(actual, shapes.get(i))) {
-                throw new IllegalArgumentException(
-                        "state parameter " + names.get(i) + " has shape "
-                                + Arrays.toString(actual) + " but the spec needs "
-                                + Arrays.toString(shapes.get(i)));
+                throw new IllegalArgumentException("state parameter " + names.get(i) + " has shape "
+                        + Arrays.toString(actual) + " but the spec needs "
+                        + Arrays.toString(shapes.get(i)));
             }
         }
     }
@@ -361,20 +354,17 @@ public final class DjlTrainer implements AutoCloseable {
         }
     }
 
-    private static void requireLength(
-            float[] array, long needed, String what, int rows, String perRow) {
+    private static void requireLength(float[] array, long needed, String what, int rows, String perRow) {
         if (array == null || array.length < needed) {
-            throw new IllegalArgumentException(
-                    what + " must hold at least " + needed + " values (" + rows + " rows x "
-                            + perRow + "), got "
-                            + (array == null ? "null" : String.valueOf(array.length)));
+            throw new IllegalArgumentException(what + " must hold at least " + needed + " values (" + rows + " rows x "
+                    + perRow + "), got "
+                    + (array == null ? "null" : String.valueOf(array.length)));
         }
     }
 
     private static void checkRows(int rows, int max, String method) {
         if (rows < 1 || rows > max) {
-            throw new IllegalArgumentException(
-                    method + ": rows must be in [1, " + max + "], got " + rows);
+            throw new IllegalArgumentException(method + ": rows must be in [1, " + max + "], got " + rows);
         }
     }
 

@@ -51,12 +51,14 @@ public final class InferenceModel implements AutoCloseable {
         List<String> names = spec.torchParameterNames();
         List<long[]> shapes = spec.torchParameterShapes();
         if (!tensors.keySet().equals(new HashSet<>(names))) {
-            throw new IllegalArgumentException("the weights hold " + tensors.keySet() + " but the model config needs " + names);
+            throw new IllegalArgumentException(
+                    "the weights hold " + tensors.keySet() + " but the model config needs " + names);
         }
         for (int i = 0; i < names.size(); i++) {
             if (!Arrays.equals(tensors.get(names.get(i)).shape(), shapes.get(i))) {
-                throw new IllegalArgumentException(names.get(i) + " has shape " + Arrays.toString(tensors.get(names.get(i))
-                        .shape()) + " but the model config needs " + Arrays.toString(shapes.get(i)));
+                throw new IllegalArgumentException(names.get(i) + " has shape "
+                        + Arrays.toString(tensors.get(names.get(i)).shape()) + " but the model config needs "
+                        + Arrays.toString(shapes.get(i)));
             }
         }
         Engine engine = Engine.getEngine("PyTorch");

@@ -232,8 +232,17 @@ public final class ModelSpec implements Serializable {
     @Override
     public int hashCode() {
         return Objects.hash(
-                kind, inputDim, hiddenSizes, outputDim, activation, loss, optimizer,
-                learningRate, batchSize, seed, device);
+                kind,
+                inputDim,
+                hiddenSizes,
+                outputDim,
+                activation,
+                loss,
+                optimizer,
+                learningRate,
+                batchSize,
+                seed,
+                device);
     }
 
     @Override

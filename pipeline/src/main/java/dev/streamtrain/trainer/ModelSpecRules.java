@@ -21,14 +21,12 @@ final class ModelSpecRules {
         } else {
             require(
                     hiddenSizes.isEmpty(),
-                    "hiddenSizes must be empty for kind=" + kind
-                            + " (got " + hiddenSizes + "); use kind=MLP for hidden layers");
+                    "hiddenSizes must be empty for kind=" + kind + " (got " + hiddenSizes
+                            + "); use kind=MLP for hidden layers");
         }
         for (int i = 0; i < hiddenSizes.size(); i++) {
             Integer size = hiddenSizes.get(i);
-            require(
-                    size != null && size > 0,
-                    "hiddenSizes[" + i + "] must be > 0, got " + size);
+            require(size != null && size > 0, "hiddenSizes[" + i + "] must be > 0, got " + size);
         }
     }
 
@@ -53,8 +51,8 @@ final class ModelSpecRules {
         if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
             require(
                     outputDim >= 2,
-                    "outputDim is the number of classes for loss=SOFTMAX_CROSS_ENTROPY and"
-                            + " must be >= 2, got " + outputDim);
+                    "outputDim is the number of classes for loss=SOFTMAX_CROSS_ENTROPY and" + " must be >= 2, got "
+                            + outputDim);
         }
     }
 

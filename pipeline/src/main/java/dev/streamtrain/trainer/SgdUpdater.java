@@ -26,15 +26,17 @@ final class SgdUpdater implements ParameterUpdater {
 
     @Override
     public void update(int index, NDArray parameter, NDArray gradient, long step) {
-        parameter.getNDArrayInternal().sgdUpdate(
-                new NDList(parameter, gradient),
-                new NDList(parameter),
-                learningRate,
-                0f, // weight decay
-                1f, // rescale gradient: none
-                -1f, // clip gradient: negative disables clipping
-                0f, // momentum
-                false);
+        parameter
+                .getNDArrayInternal()
+                .sgdUpdate(
+                        new NDList(parameter, gradient),
+                        new NDList(parameter),
+                        learningRate,
+                        0f, // weight decay
+                        1f, // rescale gradient: none
+                        -1f, // clip gradient: negative disables clipping
+                        0f, // momentum
+                        false);
     }
 
     @Override

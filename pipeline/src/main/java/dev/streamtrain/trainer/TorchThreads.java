@@ -103,7 +103,8 @@ public final class TorchThreads {
         public static SlotShare of(Configuration taskManager) {
             int slots = Math.max(1, taskManager.get(TaskManagerOptions.NUM_TASK_SLOTS));
             int processors = Runtime.getRuntime().availableProcessors();
-            return taskManager.getOptional(TaskManagerOptions.CPU_CORES)
+            return taskManager
+                    .getOptional(TaskManagerOptions.CPU_CORES)
                     .filter(c -> c > 0 && c <= processors)
                     .map(c -> new SlotShare(c, slots, TaskManagerOptions.CPU_CORES.key()))
                     .orElseGet(() -> new SlotShare(processors, slots, "available processors"));
@@ -111,8 +112,13 @@ public final class TorchThreads {
     }
 
     /** The pool sizes chosen, and why (for the log and the bench). */
-    public record Choice(int intraOp, String intraOpReason, int interOp, String interOpReason,
-                         boolean intraOpFromProperty, boolean interOpFromProperty) {
+    public record Choice(
+            int intraOp,
+            String intraOpReason,
+            int interOp,
+            String interOpReason,
+            boolean intraOpFromProperty,
+            boolean interOpFromProperty) {
         public String describe() {
             return intraOp + " intra-op (" + intraOpReason + "), " + interOp + " inter-op (" + interOpReason + ")";
         }
@@ -131,8 +137,13 @@ public final class TorchThreads {
         String intraProperty = systemProperties.apply(NUM_THREADS_PROPERTY);
         String interProperty = systemProperties.apply(NUM_INTEROP_THREADS_PROPERTY);
         int autoIntra = Math.max(1, (int) Math.floor(share.perSlot() - REST_OF_CHAIN_CORES));
-        String autoReason = String.format(Locale.ROOT, "AUTO: %.1f cores (%s) / %d slots - %.0f for the rest of the chain",
-                share.cores(), share.coresSource(), share.slots(), REST_OF_CHAIN_CORES);
+        String autoReason = String.format(
+                Locale.ROOT,
+                "AUTO: %.1f cores (%s) / %d slots - %.0f for the rest of the chain",
+                share.cores(),
+                share.coresSource(),
+                share.slots(),
+                REST_OF_CHAIN_CORES);
         int intra;
         String intraReason;
         boolean intraFromProperty = false;

@@ -30,8 +30,7 @@ public final class TrainerState implements Serializable {
      * @param steps optimizer steps taken so far (Adam's bias correction depends on it)
      * @param parameters in {@link ModelSpec#torchParameterNames()} order
      */
-    public TrainerState(
-            ModelSpec.Optimizer optimizer, long steps, List<ParameterState> parameters) {
+    public TrainerState(ModelSpec.Optimizer optimizer, long steps, List<ParameterState> parameters) {
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         if (steps < 0) {
             throw new IllegalArgumentException("steps must be >= 0, got " + steps);
@@ -41,9 +40,8 @@ public final class TrainerState implements Serializable {
         boolean needsMoments = optimizer == ModelSpec.Optimizer.ADAM;
         for (ParameterState p : this.parameters) {
             if (p.hasMoments() != needsMoments) {
-                throw new IllegalArgumentException(
-                        "parameter " + p.name() + (needsMoments ? " lacks" : " has")
-                                + " Adam moments, but the optimizer is " + optimizer);
+                throw new IllegalArgumentException("parameter " + p.name() + (needsMoments ? " lacks" : " has")
+                        + " Adam moments, but the optimizer is " + optimizer);
             }
         }
     }
@@ -92,9 +90,7 @@ public final class TrainerState implements Serializable {
             return false;
         }
         TrainerState other = (TrainerState) o;
-        return optimizer == other.optimizer
-                && steps == other.steps
-                && parameters.equals(other.parameters);
+        return optimizer == other.optimizer && steps == other.steps && parameters.equals(other.parameters);
     }
 
     @Override
@@ -104,10 +100,7 @@ public final class TrainerState implements Serializable {
 
     @Override
     public String toString() {
-        return "TrainerState{optimizer=" + optimizer
-                + ", steps=" + steps
-                + ", parameters=" + parameterNames()
-                + '}';
+        return "TrainerState{optimizer=" + optimizer + ", steps=" + steps + ", parameters=" + parameterNames() + '}';
     }
 
     /**
@@ -132,17 +125,12 @@ public final class TrainerState implements Serializable {
 
         /** A parameter with Adam's first and second moments. */
         public static ParameterState withMoments(
-                String name, long[] shape, float[] values, float[] firstMoment,
-                float[] secondMoment) {
-            return new ParameterState(
-                    name, shape.clone(), values.clone(), firstMoment.clone(),
-                    secondMoment.clone());
+                String name, long[] shape, float[] values, float[] firstMoment, float[] secondMoment) {
+            return new ParameterState(name, shape.clone(), values.clone(), firstMoment.clone(), secondMoment.clone());
         }
 
         /** Takes ownership of the arrays; for the trainer and the codec, which made them. */
-        ParameterState(
-                String name, long[] shape, float[] values, float[] firstMoment,
-                float[] secondMoment) {
+        ParameterState(String name, long[] shape, float[] values, float[] firstMoment, float[] secondMoment) {
             this.name = Objects.requireNonNull(name, "name");
             this.shape = Objects.requireNonNull(shape, "shape");
             this.values = Objects.requireNonNull(values, "values");
@@ -150,26 +138,20 @@ public final class TrainerState implements Serializable {
             for (long dim : shape) {
                 if (dim < 0) {
                     throw new IllegalArgumentException(
-                            "parameter " + name + " has a negative dimension: "
-                                    + Arrays.toString(shape));
+                            "parameter " + name + " has a negative dimension: " + Arrays.toString(shape));
                 }
                 size *= dim;
             }
             if (size != values.length) {
-                throw new IllegalArgumentException(
-                        "parameter " + name + " has shape " + Arrays.toString(shape) + " ("
-                                + size + " values) but " + values.length + " values");
+                throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(shape) + " ("
+                        + size + " values) but " + values.length + " values");
             }
             if ((firstMoment == null) != (secondMoment == null)) {
-                throw new IllegalArgumentException(
-                        "parameter " + name + " needs both Adam moments or neither");
+                throw new IllegalArgumentException("parameter " + name + " needs both Adam moments or neither");
             }
-            if (firstMoment != null
-                    && (firstMoment.length != values.length
-                            || secondMoment.length != values.length)) {
+            if (firstMoment != null && (firstMoment.length != values.length || secondMoment.length != values.length)) {
                 throw new IllegalArgumentException(
-                        "parameter " + name + " has moments of a different size than its "
-                                + values.length + " values");
+                        "parameter " + name + " has moments of a different size than its " + values.length + " values");
             }
             this.firstMoment = firstMoment;
             this.secondMoment = secondMoment;
@@ -241,8 +223,7 @@ public final class TrainerState implements Serializable {
 
         private float[] requireMoments(float[] moment) {
             if (moment == null) {
-                throw new IllegalStateException(
-                        "parameter " + name + " has no optimizer moments (SGD state)");
+                throw new IllegalStateException("parameter " + name + " has no optimizer moments (SGD state)");
             }
             return moment;
         }

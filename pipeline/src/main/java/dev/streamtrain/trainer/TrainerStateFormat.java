@@ -55,9 +55,8 @@ final class TrainerStateFormat {
         }
         size += 4;
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException(
-                    "TrainerState of " + size + " bytes does not fit one byte[]; the model is"
-                            + " too large for this state format");
+            throw new IllegalStateException("TrainerState of " + size + " bytes does not fit one byte[]; the model is"
+                    + " too large for this state format");
         }
 
         ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
@@ -85,11 +84,13 @@ final class TrainerStateFormat {
     }
 
     static TrainerState read(byte[] bytes) {
-        if (bytes == null || bytes.length < MAGIC.length + 8
-                || bytes[0] != MAGIC[0] || bytes[1] != MAGIC[1]
-                || bytes[2] != MAGIC[2] || bytes[3] != MAGIC[3]) {
-            throw new IllegalArgumentException(
-                    "not a streamtrain TrainerState (missing the STTS magic bytes)");
+        if (bytes == null
+                || bytes.length < MAGIC.length + 8
+                || bytes[0] != MAGIC[0]
+                || bytes[1] != MAGIC[1]
+                || bytes[2] != MAGIC[2]
+                || bytes[3] != MAGIC[3]) {
+            throw new IllegalArgumentException("not a streamtrain TrainerState (missing the STTS magic bytes)");
         }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         in.position(MAGIC.length);
@@ -101,11 +102,11 @@ final class TrainerStateFormat {
                             + (version > VERSION ? " (state written by a newer build)" : ""));
         }
         int storedCrc = ByteBuffer.wrap(bytes, bytes.length - 4, 4)
-                .order(ByteOrder.LITTLE_ENDIAN).getInt();
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getInt();
         if (storedCrc != (int) crc(bytes, bytes.length - 4)) {
             throw new IllegalArgumentException(
-                    "TrainerState is corrupted or truncated (CRC-32 mismatch over "
-                            + bytes.length + " bytes)");
+                    "TrainerState is corrupted or truncated (CRC-32 mismatch over " + bytes.length + " bytes)");
         }
         // Only the bytes before the checksum are payload.
         in.limit(bytes.length - 4);
@@ -134,8 +135,7 @@ final class TrainerStateFormat {
             for (int d = 0; d < rank; d++) {
                 shape[d] = in.getLong();
                 if (shape[d] < 0 || (shape[d] > 0 && n > Integer.MAX_VALUE / shape[d])) {
-                    throw new IllegalArgumentException(
-                            "TrainerState has an invalid dimension " + shape[d]);
+                    throw new IllegalArgumentException("TrainerState has an invalid dimension " + shape[d]);
                 }
                 n *= shape[d];
             }
@@ -155,8 +155,7 @@ final class TrainerStateFormat {
                     new String(name, StandardCharsets.UTF_8), shape, values, first, second));
         }
         if (in.hasRemaining()) {
-            throw new IllegalArgumentException(
-                    "TrainerState has " + in.remaining() + " unexpected trailing bytes");
+            throw new IllegalArgumentException("TrainerState has " + in.remaining() + " unexpected trailing bytes");
         }
         return new TrainerState(optimizer, steps, params);
     }
@@ -179,8 +178,7 @@ final class TrainerStateFormat {
             case CODE_SGD:
                 return ModelSpec.Optimizer.SGD;
             default:
-                throw new IllegalArgumentException(
-                        "TrainerState names an unknown optimizer code " + code);
+                throw new IllegalArgumentException("TrainerState names an unknown optimizer code " + code);
         }
     }
 
@@ -205,8 +203,7 @@ final class TrainerStateFormat {
 
     private static void checkRange(int value, int min, int max, String what) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    "TrainerState has an invalid " + what + ": " + value);
+            throw new IllegalArgumentException("TrainerState has an invalid " + what + ": " + value);
         }
     }
 }

@@ -6,6 +6,7 @@ public class TrainingCounters {
     public long batches;
     /** Sum and count of batch losses since the last report. */
     public double lossSinceReport;
+
     public long batchesSinceReport;
     /** Samples trained at the last report (reports are due every N samples). */
     public long samplesAtLastReport;

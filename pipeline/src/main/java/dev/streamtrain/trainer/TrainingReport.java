@@ -29,7 +29,8 @@ public class TrainingReport {
 
     @Override
     public String toString() {
-        return String.format("samples=%d batches=%d meanLoss=%.6f samples/s=%.0f pending=%d%s", samplesTrained, batches,
-                meanLoss, samplesPerSecond, pendingSamples, last ? " (end of input)" : "");
+        return String.format(
+                "samples=%d batches=%d meanLoss=%.6f samples/s=%.0f pending=%d%s",
+                samplesTrained, batches, meanLoss, samplesPerSecond, pendingSamples, last ? " (end of input)" : "");
     }
 }

@@ -34,8 +34,10 @@ public final class LocalStackExtension implements BeforeAllCallback, ParameterRe
     }
 
     private static LocalStack stack(ExtensionContext context) {
-        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(Resource.class, k -> new Resource(), Resource.class).stack;
+        return context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(Resource.class, k -> new Resource(), Resource.class)
+                .stack;
     }
 
     private static final class Resource implements ExtensionContext.Store.CloseableResource {

@@ -60,14 +60,17 @@ class LocalStackTest {
         String in = run + "-in";
         String out = run + "-out";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(in, 2, (short) 1), new NewTopic(out, 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(in, 2, (short) 1), new NewTopic(out, 1, (short) 1)))
+                    .all()
+                    .get();
         }
         produce(stack.bootstrapServers(), in);
 
         String checkpoints = "s3://" + stack.bucket() + "/" + run + "/checkpoints";
         Configuration conf = FlinkS3.apply(new Configuration(), stack.s3());
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints);
-        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         FlinkS3.initializeInThisJvm(conf);
 
@@ -121,9 +124,15 @@ class LocalStackTest {
         maxCountPerKey.values().forEach(c -> assertEquals(RECORDS / KEYS, c, "keyed state counted every record once"));
 
         try (S3Client s3 = S3Clients.create(stack.s3())) {
-            List<String> metadata = s3.listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(run + "/checkpoints/"))
-                    .contents().stream().map(o -> o.key()).filter(k -> k.endsWith("/_metadata")).toList();
-            assertFalse(metadata.isEmpty(), "checkpoint _metadata in s3://" + stack.bucket() + "/" + run + "/checkpoints");
+            List<String> metadata = s3
+                    .listObjectsV2Paginator(b -> b.bucket(stack.bucket()).prefix(run + "/checkpoints/"))
+                    .contents()
+                    .stream()
+                    .map(o -> o.key())
+                    .filter(k -> k.endsWith("/_metadata"))
+                    .toList();
+            assertFalse(
+                    metadata.isEmpty(), "checkpoint _metadata in s3://" + stack.bucket() + "/" + run + "/checkpoints");
             assertTrue(metadata.stream().allMatch(k -> k.matches(".*/chk-\\d+/_metadata")), metadata.toString());
         }
     }

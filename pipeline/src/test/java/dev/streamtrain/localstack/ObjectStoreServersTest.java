@@ -1,12 +1,12 @@
 package dev.streamtrain.localstack;
 
-import dev.streamtrain.store.S3Endpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.store.S3Endpoint;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,10 +24,14 @@ class ObjectStoreServersTest {
     void theStackBucketKeepsOneVersionPerPut(LocalStack stack) {
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             String key = "versioning-check/model.safetensors";
-            String v1 = s3.putObject(b -> b.bucket(stack.bucket()).key(key), RequestBody.fromString("epoch 1")).versionId();
-            String v2 = s3.putObject(b -> b.bucket(stack.bucket()).key(key), RequestBody.fromString("epoch 2")).versionId();
+            String v1 = s3.putObject(b -> b.bucket(stack.bucket()).key(key), RequestBody.fromString("epoch 1"))
+                    .versionId();
+            String v2 = s3.putObject(b -> b.bucket(stack.bucket()).key(key), RequestBody.fromString("epoch 2"))
+                    .versionId();
             assertTrue(v1 != null && v2 != null && !v1.equals(v2), "distinct version ids: " + v1 + ", " + v2);
-            String first = s3.getObjectAsBytes(b -> b.bucket(stack.bucket()).key(key).versionId(v1)).asUtf8String();
+            String first = s3.getObjectAsBytes(
+                            b -> b.bucket(stack.bucket()).key(key).versionId(v1))
+                    .asUtf8String();
             assertEquals("epoch 1", first);
         }
     }
@@ -41,12 +45,17 @@ class ObjectStoreServersTest {
             pid = pidOf(server.description());
             S3Endpoint right = server.endpoint();
             S3Endpoint wrong = new S3Endpoint(right.endpoint(), right.accessKey(), "not-the-secret", right.region());
-            try (S3Client ok = S3Clients.create(right); S3Client bad = S3Clients.create(wrong)) {
+            try (S3Client ok = S3Clients.create(right);
+                    S3Client bad = S3Clients.create(wrong)) {
                 LocalStack.createBucket(server, "creds", false);
                 ok.putObject(b -> b.bucket("creds").key("x"), RequestBody.fromString("x"));
                 S3Exception refused = assertThrows(S3Exception.class, () -> bad.listObjectsV2(b -> b.bucket("creds")));
                 assertEquals(403, refused.statusCode());
-                assertEquals(List.of("x"), ok.listObjectsV2(b -> b.bucket("creds")).contents().stream().map(o -> o.key()).toList());
+                assertEquals(
+                        List.of("x"),
+                        ok.listObjectsV2(b -> b.bucket("creds")).contents().stream()
+                                .map(o -> o.key())
+                                .toList());
             }
         } finally {
             server.close();

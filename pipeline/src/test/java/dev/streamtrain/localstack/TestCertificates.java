@@ -32,22 +32,127 @@ public record TestCertificates(Path serverKeyStore, Path trustStore, Path caCert
         Path csr = dir.resolve("server.csr");
         Path serverPem = dir.resolve("server.pem");
         String san = "SAN=ip:127.0.0.1,dns:localhost";
-        keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=streamtrain test CA",
-                "-ext", "bc:c", "-validity", "2", "-keystore", ca.toString(), "-storetype", "PKCS12", "-storepass", password);
-        keytool(dir, "-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass", password,
-                "-file", caPem.toString());
-        keytool(dir, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", san, "-validity", "2", "-keystore", server.toString(), "-storetype", "PKCS12", "-storepass", password);
-        keytool(dir, "-certreq", "-alias", "server", "-keystore", server.toString(), "-storepass", password, "-file", csr.toString());
-        keytool(dir, "-gencert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass", password,
-                "-infile", csr.toString(), "-outfile", serverPem.toString(), "-ext", san, "-validity", "2");
+        keytool(
+                dir,
+                "-genkeypair",
+                "-alias",
+                "ca",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=streamtrain test CA",
+                "-ext",
+                "bc:c",
+                "-validity",
+                "2",
+                "-keystore",
+                ca.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password);
+        keytool(
+                dir,
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                ca.toString(),
+                "-storepass",
+                password,
+                "-file",
+                caPem.toString());
+        keytool(
+                dir,
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                san,
+                "-validity",
+                "2",
+                "-keystore",
+                server.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password);
+        keytool(
+                dir,
+                "-certreq",
+                "-alias",
+                "server",
+                "-keystore",
+                server.toString(),
+                "-storepass",
+                password,
+                "-file",
+                csr.toString());
+        keytool(
+                dir,
+                "-gencert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                ca.toString(),
+                "-storepass",
+                password,
+                "-infile",
+                csr.toString(),
+                "-outfile",
+                serverPem.toString(),
+                "-ext",
+                san,
+                "-validity",
+                "2");
         // the CA first, so that the signed certificate's reply installs as a chain under the server's key
-        keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", caPem.toString(), "-keystore", server.toString(),
-                "-storepass", password);
-        keytool(dir, "-importcert", "-alias", "server", "-file", serverPem.toString(), "-keystore", server.toString(),
-                "-storepass", password);
-        keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", caPem.toString(), "-keystore", trust.toString(),
-                "-storetype", "PKCS12", "-storepass", password);
+        keytool(
+                dir,
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caPem.toString(),
+                "-keystore",
+                server.toString(),
+                "-storepass",
+                password);
+        keytool(
+                dir,
+                "-importcert",
+                "-alias",
+                "server",
+                "-file",
+                serverPem.toString(),
+                "-keystore",
+                server.toString(),
+                "-storepass",
+                password);
+        keytool(
+                dir,
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caPem.toString(),
+                "-keystore",
+                trust.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password);
         return new TestCertificates(server, trust, caPem, password);
     }
 
@@ -58,8 +163,10 @@ public record TestCertificates(Path serverKeyStore, Path trustStore, Path caCert
         command.add("-J-XX:TieredStopAtLevel=1");
         command.addAll(List.of(args));
         Path log = dir.resolve("keytool.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IOException("keytool " + args[0] + " did not finish within 60 s");

@@ -78,20 +78,24 @@ class EpochLedgerTest {
         ledger.committed(4, 0.0625, null);
         String json = new String(ledger.toJson(), StandardCharsets.UTF_8);
         // the committed-epochs state of earlier builds has this exact shape: it must keep reading
-        assertEquals("[{\"epoch\":1,\"meanLoss\":0.25,\"checkpointId\":7,\"deleted\":true},"
-                + "{\"epoch\":2,\"meanLoss\":0.5,\"checkpointId\":8,\"deleted\":false},"
-                + "{\"epoch\":3,\"meanLoss\":0.125,\"checkpointId\":9,\"deleted\":false},"
-                + "{\"epoch\":4,\"meanLoss\":0.0625,\"checkpointId\":null,\"deleted\":false}]", json);
+        assertEquals(
+                "[{\"epoch\":1,\"meanLoss\":0.25,\"checkpointId\":7,\"deleted\":true},"
+                        + "{\"epoch\":2,\"meanLoss\":0.5,\"checkpointId\":8,\"deleted\":false},"
+                        + "{\"epoch\":3,\"meanLoss\":0.125,\"checkpointId\":9,\"deleted\":false},"
+                        + "{\"epoch\":4,\"meanLoss\":0.0625,\"checkpointId\":null,\"deleted\":false}]",
+                json);
         EpochLedger restored = EpochLedger.fromJson(new RetentionPolicy(1, 0), 1, ledger.toJson());
         assertEquals(List.of(2L, 3L, 4L), restored.liveEpochs());
         assertEquals(Set.of(2L, 3L, 4L), restored.protectedEpochs(), "newest, and the newest of checkpoints 9 and 8");
-        assertEquals(List.of(), EpochLedger.fromJson(RetentionPolicy.keepAll(), 1, null).liveEpochs());
+        assertEquals(
+                List.of(),
+                EpochLedger.fromJson(RetentionPolicy.keepAll(), 1, null).liveEpochs());
     }
 
     @Test
     void refusesFewerThanOneRetainedCheckpoint() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> empty(RetentionPolicy.keepAll(), 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> empty(RetentionPolicy.keepAll(), 0));
         assertEquals("retainedCheckpoints must be >= 1, got 0", e.getMessage());
     }
 }

@@ -1,6 +1,5 @@
 package dev.streamtrain.operator;
 
-import dev.streamtrain.store.RunKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,6 +19,7 @@ import dev.streamtrain.store.InMemoryObjectStore;
 import dev.streamtrain.store.LatestPointer;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.store.RetentionPolicy;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
@@ -43,20 +43,35 @@ import org.junit.jupiter.api.Test;
  */
 class ModelTrainerOperatorArtifactsTest {
     private static final ModelSpec SPEC = ModelSpec.builder()
-            .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(16).outputDim(1)
-            .optimizer(ModelSpec.Optimizer.ADAM).learningRate(1e-2f).batchSize(16).seed(7)
-            .device(ModelSpec.DeviceChoice.CPU).build();
-    private static final ArtifactSettings ARTIFACTS = new ArtifactSettings("bucket", new RunKey("exp", "run-1", "m"), false, null);
+            .kind(ModelSpec.Kind.MLP)
+            .inputDim(8)
+            .hiddenSizes(16)
+            .outputDim(1)
+            .optimizer(ModelSpec.Optimizer.ADAM)
+            .learningRate(1e-2f)
+            .batchSize(16)
+            .seed(7)
+            .device(ModelSpec.DeviceChoice.CPU)
+            .build();
+    private static final ArtifactSettings ARTIFACTS =
+            new ArtifactSettings("bucket", new RunKey("exp", "run-1", "m"), false, null);
     private static final ArtifactLayout LAYOUT = ARTIFACTS.layout();
     private static final String CHECKPOINTS = "s3://bucket/checkpoints";
 
     private final InMemoryObjectStore store = new InMemoryObjectStore();
-    private final TeacherStream teacher =
-            TeacherStream.builder().format(SampleFormat.BINARY).featureDim(8).regression(1).seed(3).build();
+    private final TeacherStream teacher = TeacherStream.builder()
+            .format(SampleFormat.BINARY)
+            .featureDim(8)
+            .regression(1)
+            .seed(3)
+            .build();
     private long nextOffset;
 
     private TrainerSettings.Builder settings() {
-        return TrainerSettings.builder(SPEC).reportEverySamples(1_000).artifacts(ARTIFACTS).objectSink(store)
+        return TrainerSettings.builder(SPEC)
+                .reportEverySamples(1_000)
+                .artifacts(ARTIFACTS)
+                .objectSink(store)
                 .lineage(new RunLineage(2, CHECKPOINTS, true));
     }
 
@@ -102,7 +117,9 @@ class ModelTrainerOperatorArtifactsTest {
     }
 
     private boolean epochExists(long epoch) {
-        return store.keys().stream().anyMatch(k -> k.startsWith(LAYOUT.uri(LAYOUT.epochPrefix(epoch)).toString()));
+        return store.keys().stream()
+                .anyMatch(
+                        k -> k.startsWith(LAYOUT.uri(LAYOUT.epochPrefix(epoch)).toString()));
     }
 
     private static List<String> typesAndEpochs(List<CheckpointEvent> events) {
@@ -110,10 +127,12 @@ class ModelTrainerOperatorArtifactsTest {
     }
 
     @Test
-    void windowsBecomeArtifactsWhoseEventsCommitWithTheNextCheckpointAndRetentionDeletesTheOldOnes()
-            throws Exception {
-        TrainerSettings settings = settings().epochPolicy(EpochPolicy.everySamples(32))
-                .retention(new RetentionPolicy(2, 0)).retainedCheckpoints(1).build();
+    void windowsBecomeArtifactsWhoseEventsCommitWithTheNextCheckpointAndRetentionDeletesTheOldOnes() throws Exception {
+        TrainerSettings settings = settings()
+                .epochPolicy(EpochPolicy.everySamples(32))
+                .retention(new RetentionPolicy(2, 0))
+                .retainedCheckpoints(1)
+                .build();
         String committed = CheckpointEvent.EPOCH_COMMITTED + " ";
         String deleted = CheckpointEvent.EPOCH_DELETED + " ";
         OperatorSubtaskState snapshot;
@@ -138,21 +157,31 @@ class ModelTrainerOperatorArtifactsTest {
                 assertEquals(TrainingReports.sha256(model), e.modelSha256());
             }
             assertEquals(32, manifest(1).sampleCount());
-            assertEquals(Map.of("samples-0", new Manifest.OffsetRange(0, 31)), manifest(1).kafkaOffsets());
-            assertEquals(Map.of("samples-0", new Manifest.OffsetRange(32, 63)), manifest(2).kafkaOffsets());
+            assertEquals(
+                    Map.of("samples-0", new Manifest.OffsetRange(0, 31)),
+                    manifest(1).kafkaOffsets());
+            assertEquals(
+                    Map.of("samples-0", new Manifest.OffsetRange(32, 63)),
+                    manifest(2).kafkaOffsets());
             assertEquals(2, manifest(1).attempt());
-            assertEquals(2, LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey()))).epoch());
+            assertEquals(
+                    2,
+                    LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey())))
+                            .epoch());
 
             feed(h, 32, 1_000); // epoch 3
             h.prepareSnapshotPreBarrier(2);
-            assertEquals(List.of(committed + 3), typesAndEpochs(takeEvents(h)),
+            assertEquals(
+                    List.of(committed + 3),
+                    typesAndEpochs(takeEvents(h)),
                     "keep-last 2 starts deleting epoch 1 now; its event comes with the next checkpoint");
 
             feed(h, 32, 1_000); // epoch 4
             h.prepareSnapshotPreBarrier(3);
             List<CheckpointEvent> third = takeEvents(h);
             assertEquals(List.of(deleted + 1, committed + 4), typesAndEpochs(third));
-            assertEquals(LAYOUT.uri(LAYOUT.epochPrefix(1)).toString(), third.get(0).artifactUri());
+            assertEquals(
+                    LAYOUT.uri(LAYOUT.epochPrefix(1)).toString(), third.get(0).artifactUri());
             assertNull(third.get(0).manifest());
             assertEquals(3L, third.get(0).checkpointId());
             assertFalse(epochExists(1), "epoch 1's objects are gone: " + store.keys());
@@ -169,12 +198,17 @@ class ModelTrainerOperatorArtifactsTest {
             assertEquals(List.of(committed + 5), typesAndEpochs(takeEvents(h)));
             h.endInput();
             List<CheckpointEvent> last = takeEvents(h);
-            assertEquals(List.of(deleted + 2, deleted + 3), typesAndEpochs(last),
+            assertEquals(
+                    List.of(deleted + 2, deleted + 3),
+                    typesAndEpochs(last),
                     "end of input announces the deletions it started (checkpoints 4 and 3 keep 5 and 4)");
             assertNull(last.get(0).checkpointId(), "no checkpoint follows the end of input");
             assertFalse(epochExists(2) || epochExists(3), store.keys().toString());
             assertTrue(epochExists(4) && epochExists(5));
-            assertEquals(5, LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey()))).epoch());
+            assertEquals(
+                    5,
+                    LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey())))
+                            .epoch());
             List<TrainingReport> reports = h.extractOutputValues();
             assertTrue(reports.get(reports.size() - 1).last);
         }
@@ -182,7 +216,9 @@ class ModelTrainerOperatorArtifactsTest {
 
     @Test
     void eventTimeWindowsCloseWhenTheWatermarkPassesTheirEnd() throws Exception {
-        TrainerSettings settings = settings().epochPolicy(EpochPolicy.eventTime(Duration.ofSeconds(10))).build();
+        TrainerSettings settings = settings()
+                .epochPolicy(EpochPolicy.eventTime(Duration.ofSeconds(10)))
+                .build();
         try (var h = harness(settings)) {
             h.open();
             feed(h, 32, 3_000); // window [0, 10 s)
@@ -196,10 +232,14 @@ class ModelTrainerOperatorArtifactsTest {
             h.processWatermark(new Watermark(40_000)); // closes epoch 2; the empty span [20 s, 30 s) closes nothing
             h.prepareSnapshotPreBarrier(2);
             List<CheckpointEvent> events = takeEvents(h);
-            assertEquals(List.of(1L, 2L), events.stream().map(CheckpointEvent::epoch).toList());
-            assertEquals(List.of(32L, 16L), List.of(manifest(1).sampleCount(), manifest(2).sampleCount()));
+            assertEquals(
+                    List.of(1L, 2L), events.stream().map(CheckpointEvent::epoch).toList());
+            assertEquals(
+                    List.of(32L, 16L),
+                    List.of(manifest(1).sampleCount(), manifest(2).sampleCount()));
             assertEquals(new Manifest.EventTimeRange(3_000, 3_000), manifest(1).eventTime());
-            assertEquals(new Manifest.EventTimeRange(15_000, 15_000), manifest(2).eventTime());
+            assertEquals(
+                    new Manifest.EventTimeRange(15_000, 15_000), manifest(2).eventTime());
 
             h.processWatermark(new Watermark(Long.MAX_VALUE)); // no window is open: nothing closes
             h.endInput();
@@ -210,7 +250,8 @@ class ModelTrainerOperatorArtifactsTest {
 
     @Test
     void aFailedUploadFailsTheNextSampleOnTheTaskThread() throws Exception {
-        TrainerSettings settings = settings().epochPolicy(EpochPolicy.everySamples(16)).build();
+        TrainerSettings settings =
+                settings().epochPolicy(EpochPolicy.everySamples(16)).build();
         store.failWritesTo(ArtifactLayout.OPTIMIZER_FILE);
         String expected = "writing the artifact of epoch 1 failed: injected failure writing "
                 + LAYOUT.uri(LAYOUT.optimizerKey(1));
@@ -233,14 +274,21 @@ class ModelTrainerOperatorArtifactsTest {
 
     @Test
     void settingsAreValidatedWhenBuilt() {
-        IllegalArgumentException noReports = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException noReports = assertThrows(
+                IllegalArgumentException.class,
                 () -> TrainerSettings.builder(SPEC).reportEverySamples(0).build());
         assertEquals("reportEverySamples must be positive, got 0", noReports.getMessage());
-        IllegalArgumentException nothingToDelete = assertThrows(IllegalArgumentException.class,
-                () -> TrainerSettings.builder(SPEC).retention(new RetentionPolicy(2, 0)).build());
-        assertEquals("retention (keep-last 2, keep-best 0 by meanLoss) needs artifacts to delete",
+        IllegalArgumentException nothingToDelete = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainerSettings.builder(SPEC)
+                        .retention(new RetentionPolicy(2, 0))
+                        .build());
+        assertEquals(
+                "retention (keep-last 2, keep-best 0 by meanLoss) needs artifacts to delete",
                 nothingToDelete.getMessage());
-        assertEquals(1, TrainerSettings.builder(SPEC).retainedCheckpoints(0).build().retainedCheckpoints(),
+        assertEquals(
+                1,
+                TrainerSettings.builder(SPEC).retainedCheckpoints(0).build().retainedCheckpoints(),
                 "below 1 counts as 1, as in Flink");
     }
 }

@@ -38,20 +38,34 @@ import org.junit.jupiter.api.Test;
  */
 class ModelTrainerOperatorGuardTest {
     private static final ModelSpec SPEC = ModelSpec.builder()
-            .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(16).outputDim(1)
-            .optimizer(ModelSpec.Optimizer.ADAM).learningRate(1e-2f).batchSize(16).seed(7)
-            .device(ModelSpec.DeviceChoice.CPU).build();
-    private static final ArtifactSettings ARTIFACTS = new ArtifactSettings("bucket", new RunKey("exp", "run-1", "m"), false, null);
+            .kind(ModelSpec.Kind.MLP)
+            .inputDim(8)
+            .hiddenSizes(16)
+            .outputDim(1)
+            .optimizer(ModelSpec.Optimizer.ADAM)
+            .learningRate(1e-2f)
+            .batchSize(16)
+            .seed(7)
+            .device(ModelSpec.DeviceChoice.CPU)
+            .build();
+    private static final ArtifactSettings ARTIFACTS =
+            new ArtifactSettings("bucket", new RunKey("exp", "run-1", "m"), false, null);
     private static final ArtifactLayout LAYOUT = ARTIFACTS.layout();
     /** Fires after 3 suspect batches in a row; the ratio test starts after 10 accepted batches. */
     private static final GuardSettings GUARD = new GuardSettings(true, 10.0, 3, 10, null);
+
     private static final int CLEAN_BEFORE = 800;
     private static final int POISONED = 80;
     private static final int TOTAL = 1_280;
 
     /** Teacher samples at offsets 0..1279; offsets 800..879 carry the label 1e4 (loss ~1e8 against ~1). */
     private static List<Sample> stream() {
-        TeacherStream teacher = TeacherStream.builder().format(SampleFormat.BINARY).featureDim(8).regression(1).seed(3).build();
+        TeacherStream teacher = TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(8)
+                .regression(1)
+                .seed(3)
+                .build();
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < TOTAL; i++) {
             Sample s = teacher.next();
@@ -69,23 +83,32 @@ class ModelTrainerOperatorGuardTest {
 
     private static OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> harness(InMemoryObjectStore store)
             throws Exception {
-        TrainerSettings settings = TrainerSettings.builder(SPEC).reportEverySamples(10_000).artifacts(ARTIFACTS)
-                .objectSink(store).epochPolicy(EpochPolicy.everySamples(64)).guard(GUARD).build();
+        TrainerSettings settings = TrainerSettings.builder(SPEC)
+                .reportEverySamples(10_000)
+                .artifacts(ARTIFACTS)
+                .objectSink(store)
+                .epochPolicy(EpochPolicy.everySamples(64))
+                .guard(GUARD)
+                .build();
         return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(settings));
     }
 
     /** What a run leaves behind. */
     private record Outcome(TrainingReport last, List<DeadLetter> deadLetters, List<CheckpointEvent> events) {}
 
-    private static void feed(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h, List<Sample> samples,
-                             int... blockSizes) throws Exception {
+    private static void feed(
+            OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h, List<Sample> samples, int... blockSizes)
+            throws Exception {
         for (SampleBlock b : SampleBlocks.cut(samples, blockSizes)) {
             h.processElement(b, 0L);
         }
     }
 
-    private static Outcome finish(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h,
-                                  List<DeadLetter> earlierDeadLetters, List<CheckpointEvent> earlierEvents) throws Exception {
+    private static Outcome finish(
+            OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h,
+            List<DeadLetter> earlierDeadLetters,
+            List<CheckpointEvent> earlierEvents)
+            throws Exception {
         h.endInput();
         List<DeadLetter> deadLetters = new ArrayList<>(earlierDeadLetters);
         deadLetters.addAll(deadLetters(h));
@@ -97,7 +120,9 @@ class ModelTrainerOperatorGuardTest {
 
     private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h) {
         var records = h.getSideOutput(ModelTrainerOperator.DIVERGED_SAMPLES);
-        return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
+        return records == null
+                ? List.of()
+                : records.stream().map(StreamRecord::getValue).toList();
     }
 
     private static List<CheckpointEvent> events(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h)
@@ -134,11 +159,14 @@ class ModelTrainerOperatorGuardTest {
             assertEquals(DeadLetterReason.DIVERGED, d.reason);
             assertEquals("samples", d.topic);
             assertEquals(CLEAN_BEFORE + i, d.offset);
-            assertTrue(Arrays.equals(SampleEncoder.binary(original.features, original.label), d.originalValue),
+            assertTrue(
+                    Arrays.equals(SampleEncoder.binary(original.features, original.label), d.originalValue),
                     "a BINARY sample's value is its record's bytes");
         }
 
-        List<CheckpointEvent> diverged = run.events().stream().filter(e -> e.type().equals(CheckpointEvent.DIVERGED)).toList();
+        List<CheckpointEvent> diverged = run.events().stream()
+                .filter(e -> e.type().equals(CheckpointEvent.DIVERGED))
+                .toList();
         assertEquals(1, diverged.size(), "one episode, one event: " + run.events());
         CheckpointEvent event = diverged.get(0);
         // epochs of 64 samples: epoch 12 closed at sample 768, epoch 13 had 32 clean samples when the poison came
@@ -148,21 +176,27 @@ class ModelTrainerOperatorGuardTest {
         assertEquals("LOSS_SPIKE", d.trigger());
         assertEquals(3, d.firings(), "3 suspect batches in a row, then each of the 2 poisoned batches while alert");
         assertEquals(POISONED, d.skippedSamples());
-        assertEquals(new Manifest.OffsetRange(CLEAN_BEFORE, CLEAN_BEFORE + POISONED - 1), d.skippedOffsets().get("samples-0"));
+        assertEquals(
+                new Manifest.OffsetRange(CLEAN_BEFORE, CLEAN_BEFORE + POISONED - 1),
+                d.skippedOffsets().get("samples-0"));
         assertEquals(32 + POISONED, d.discardedSamples(), "epoch 13's clean head was undone with the poison");
         assertTrue(d.loss() > 10 * d.runningMean(), d.loss() + " vs " + d.runningMean());
 
         // the events stay in order: the diverged one between epoch 12's and epoch 13's commits
-        List<String> order = run.events().stream().map(e -> e.type() + " " + e.epoch()).toList();
+        List<String> order =
+                run.events().stream().map(e -> e.type() + " " + e.epoch()).toList();
         assertEquals(order.indexOf("epoch-committed 12") + 1, order.indexOf("diverged 12"), order.toString());
-        // the model holds every clean sample once: the undone head of epoch 13 is not replayed (it was trained, then undone)
+        // the model holds every clean sample once: the undone head of epoch 13 is not replayed (it was trained, then
+        // undone)
         assertEquals(TOTAL - POISONED - 32, run.last().samplesTrained);
 
         // no artifact holds poisoned weights: every manifest's loss is of the clean scale, every weight finite
         for (CheckpointEvent e : run.events()) {
             if (e.type().equals(CheckpointEvent.EPOCH_COMMITTED)) {
                 Manifest m = e.manifest();
-                assertTrue(m.metrics().meanLoss() < 100, "epoch " + m.epoch() + " mean loss " + m.metrics().meanLoss());
+                assertTrue(
+                        m.metrics().meanLoss() < 100,
+                        "epoch " + m.epoch() + " mean loss " + m.metrics().meanLoss());
                 assertEquals("cpu()", m.device());
                 assertNotNull(m.eventTimeLagMillis(), "the samples carried event times");
                 assertTrue(m.eventTimeLagMillis() > 0, "the event times are from 1970");
@@ -212,13 +246,19 @@ class ModelTrainerOperatorGuardTest {
     }
 
     private static List<CheckpointEvent.Divergence> divergences(List<CheckpointEvent> events) {
-        return events.stream().filter(e -> e.type().equals(CheckpointEvent.DIVERGED)).map(CheckpointEvent::divergence).toList();
+        return events.stream()
+                .filter(e -> e.type().equals(CheckpointEvent.DIVERGED))
+                .map(CheckpointEvent::divergence)
+                .toList();
     }
 
     @Test
     void withTheGuardOffThePoisonReachesTheModel() throws Exception {
-        TrainerSettings settings = TrainerSettings.builder(SPEC).reportEverySamples(10_000)
-                .epochPolicy(EpochPolicy.everySamples(64)).guard(GuardSettings.disabled()).build();
+        TrainerSettings settings = TrainerSettings.builder(SPEC)
+                .reportEverySamples(10_000)
+                .epochPolicy(EpochPolicy.everySamples(64))
+                .guard(GuardSettings.disabled())
+                .build();
         try (var h = new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(settings))) {
             h.open();
             feed(h, stream(), 16);

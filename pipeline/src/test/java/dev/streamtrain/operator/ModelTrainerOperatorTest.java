@@ -27,13 +27,25 @@ class ModelTrainerOperatorTest {
      * a CUDA build would train other bits, so AUTO could make the bitwise comparison fail for no fault.
      */
     private static final ModelSpec SPEC = ModelSpec.builder()
-            .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(16, 16).outputDim(1)
-            .optimizer(ModelSpec.Optimizer.ADAM).learningRate(1e-2f).batchSize(16).seed(7)
-            .device(ModelSpec.DeviceChoice.CPU).build();
+            .kind(ModelSpec.Kind.MLP)
+            .inputDim(8)
+            .hiddenSizes(16, 16)
+            .outputDim(1)
+            .optimizer(ModelSpec.Optimizer.ADAM)
+            .learningRate(1e-2f)
+            .batchSize(16)
+            .seed(7)
+            .device(ModelSpec.DeviceChoice.CPU)
+            .build();
 
     /** 203 samples: 12 full batches and a partial one of 11, so the pending batch is exercised too. */
     private static List<Sample> samples() {
-        TeacherStream teacher = TeacherStream.builder().format(SampleFormat.BINARY).featureDim(8).regression(1).seed(3).build();
+        TeacherStream teacher = TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(8)
+                .regression(1)
+                .seed(3)
+                .build();
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < 203; i++) {
             out.add(teacher.next());
@@ -45,9 +57,10 @@ class ModelTrainerOperatorTest {
         return harness(SPEC);
     }
 
-    private static OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> harness(ModelSpec spec) throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(
-                new ModelTrainerOperator(TrainerSettings.builder(spec).reportEverySamples(64).build()));
+    private static OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> harness(ModelSpec spec)
+            throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(new ModelTrainerOperator(
+                TrainerSettings.builder(spec).reportEverySamples(64).build()));
     }
 
     /** A fresh operator, restored from {@code state} unless null, trains {@code samples} to the end of input. */
@@ -69,8 +82,9 @@ class ModelTrainerOperatorTest {
         }
     }
 
-    private static void feed(OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h,
-                             Iterable<SampleBlock> blocks) throws Exception {
+    private static void feed(
+            OneInputStreamOperatorTestHarness<SampleBlock, TrainingReport> h, Iterable<SampleBlock> blocks)
+            throws Exception {
         for (SampleBlock b : blocks) {
             h.processElement(b, 0L);
         }
@@ -92,7 +106,9 @@ class ModelTrainerOperatorTest {
     void stateOfAnEarlierBuildRestoresAndTrainsOn() throws Exception {
         List<Sample> samples = samples();
         List<Sample> rest = samples.subList(100, samples.size());
-        String fixturePath = Path.of(getClass().getResource("/state-fixtures/model-trainer-712dd9d.snapshot").toURI())
+        String fixturePath = Path.of(getClass()
+                        .getResource("/state-fixtures/model-trainer-712dd9d.snapshot")
+                        .toURI())
                 .toString();
         OperatorSubtaskState fixture = OperatorSnapshotUtil.readStateHandle(fixturePath);
         TrainingReport resumed = trainToTheEnd(fixture, rest);
@@ -104,19 +120,25 @@ class ModelTrainerOperatorTest {
             h.open();
             rewritten = h.snapshot(1, 1);
         }
-        assertEquals(resumed.stateSha256, trainToTheEnd(rewritten, rest).stateSha256,
+        assertEquals(
+                resumed.stateSha256,
+                trainToTheEnd(rewritten, rest).stateSha256,
                 "the fixture and this build's snapshot of it train on bitwise alike");
 
         // and it is the model of those 100 samples: counters, the pending batch, the weights
         TrainingReport uninterrupted = trainToTheEnd(null, samples);
-        assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained, "the restored counter goes on from 96 trained");
+        assertEquals(
+                uninterrupted.samplesTrained, resumed.samplesTrained, "the restored counter goes on from 96 trained");
         assertEquals(uninterrupted.batches, resumed.batches);
         assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
         TrainerState expected = TrainerState.fromBytes(uninterrupted.state);
         TrainerState actual = TrainerState.fromBytes(resumed.state);
         assertEquals(expected.steps(), actual.steps());
         for (int i = 0; i < expected.parameters().size(); i++) {
-            assertArrayEquals(expected.parameters().get(i).values(), actual.parameters().get(i).values(), 1e-6f,
+            assertArrayEquals(
+                    expected.parameters().get(i).values(),
+                    actual.parameters().get(i).values(),
+                    1e-6f,
                     "parameter " + expected.parameters().get(i).name() + " as trained here, up to rounding");
         }
     }
@@ -146,7 +168,9 @@ class ModelTrainerOperatorTest {
         TrainerState a = TrainerState.fromBytes(uninterrupted.state);
         TrainerState b = TrainerState.fromBytes(resumed.state);
         for (int i = 0; i < a.parameters().size(); i++) {
-            assertArrayEquals(a.parameters().get(i).values(), b.parameters().get(i).values(),
+            assertArrayEquals(
+                    a.parameters().get(i).values(),
+                    b.parameters().get(i).values(),
                     "parameter " + a.parameters().get(i).name() + " bitwise equal");
         }
         assertEquals(a, b, "parameters and Adam moments bitwise equal");
@@ -175,16 +199,21 @@ class ModelTrainerOperatorTest {
             feed(first, SampleBlocks.cut(samples.subList(100, 140), 40)); // lost with the failure
         }
         // the replay starts mid-batch: 12 rows complete the pending batch, then aligned 16-row runs
-        TrainingReport resumed = trainToTheEnd(snapshot, SampleBlocks.cut(samples.subList(100, samples.size()), 28, 64, 9));
+        TrainingReport resumed =
+                trainToTheEnd(snapshot, SampleBlocks.cut(samples.subList(100, samples.size()), 28, 64, 9));
 
         assertEquals(4, restoredPending(snapshot), "the snapshot holds part of a block as pending rows");
         assertEquals(uninterrupted.samplesTrained, resumed.samplesTrained);
         assertEquals(uninterrupted.batches, resumed.batches);
         assertEquals(uninterrupted.pendingSamples, resumed.pendingSamples);
-        assertEquals(TrainerState.fromBytes(uninterrupted.state), TrainerState.fromBytes(resumed.state),
+        assertEquals(
+                TrainerState.fromBytes(uninterrupted.state),
+                TrainerState.fromBytes(resumed.state),
                 "parameters and Adam moments bitwise equal");
         assertEquals(uninterrupted.stateSha256, resumed.stateSha256);
-        assertEquals(trainToTheEnd(null, samples).stateSha256, uninterrupted.stateSha256,
+        assertEquals(
+                trainToTheEnd(null, samples).stateSha256,
+                uninterrupted.stateSha256,
                 "block sizes do not change the result");
     }
 
@@ -200,7 +229,9 @@ class ModelTrainerOperatorTest {
             feed(h, SampleBlocks.cut(samples(), 5));
             List<TrainingReport> reports = h.extractOutputValues();
             // reports after 64, 128 and 192 trained samples (batches of 16)
-            assertEquals(List.of(64L, 128L, 192L), reports.stream().map(r -> r.samplesTrained).toList());
+            assertEquals(
+                    List.of(64L, 128L, 192L),
+                    reports.stream().map(r -> r.samplesTrained).toList());
             assertTrue(reports.stream().allMatch(r -> Double.isFinite(r.meanLoss) && r.state == null));
         }
     }
@@ -215,8 +246,11 @@ class ModelTrainerOperatorTest {
         }
         ModelSpec wider = SPEC.toBuilder().hiddenSizes(32, 16).build();
         try (var h = harness(wider)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.initializeState(snapshot));
-            assertEquals("state parameter 0.weight has shape [16, 8] but the spec needs [32, 8]", e.getMessage(),
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> h.initializeState(snapshot));
+            assertEquals(
+                    "state parameter 0.weight has shape [16, 8] but the spec needs [32, 8]",
+                    e.getMessage(),
                     "names the parameter and both shapes");
         }
     }

@@ -47,6 +47,7 @@ class FlinkRestTest {
     private FlinkRest rest;
     /** "METHOD /path" → the answers, in turn; the last one repeats. */
     private final Map<String, Deque<Answer>> answers = new HashMap<>();
+
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeEach
@@ -68,11 +69,17 @@ class FlinkRestTest {
 
     private void answer(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
-        requests.add(new Request(exchange.getRequestMethod(), path, exchange.getRequestBody().readAllBytes(),
+                + (exchange.getRequestURI().getRawQuery() == null
+                        ? ""
+                        : "?" + exchange.getRequestURI().getRawQuery());
+        requests.add(new Request(
+                exchange.getRequestMethod(),
+                path,
+                exchange.getRequestBody().readAllBytes(),
                 exchange.getRequestHeaders().getFirst("Content-Type")));
         Deque<Answer> queue = answers.get(exchange.getRequestMethod() + " " + path);
-        Answer a = queue == null ? new Answer(404, "{\"errors\":[\"Not found: " + path + "\"]}")
+        Answer a = queue == null
+                ? new Answer(404, "{\"errors\":[\"Not found: " + path + "\"]}")
                 : queue.size() > 1 ? queue.poll() : queue.peek();
         byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -88,28 +95,38 @@ class FlinkRestTest {
 
     @Test
     void activeJobsAreThoseOfTheNameThatAreNotTerminal() throws Exception {
-        on("GET /jobs/overview", 200, "{\"jobs\":[{\"jid\":\"j1\",\"name\":\"streamtrain e/r/m\",\"state\":\"RUNNING\"},"
-                + "{\"jid\":\"j2\",\"name\":\"streamtrain e/r/m\",\"state\":\"CANCELED\"},"
-                + "{\"jid\":\"j3\",\"name\":\"streamtrain e/r/m\",\"state\":\"RESTARTING\"},"
-                + "{\"jid\":\"j4\",\"name\":\"streamtrain e/r/other\",\"state\":\"RUNNING\"}]}");
+        on(
+                "GET /jobs/overview",
+                200,
+                "{\"jobs\":[{\"jid\":\"j1\",\"name\":\"streamtrain e/r/m\",\"state\":\"RUNNING\"},"
+                        + "{\"jid\":\"j2\",\"name\":\"streamtrain e/r/m\",\"state\":\"CANCELED\"},"
+                        + "{\"jid\":\"j3\",\"name\":\"streamtrain e/r/m\",\"state\":\"RESTARTING\"},"
+                        + "{\"jid\":\"j4\",\"name\":\"streamtrain e/r/other\",\"state\":\"RUNNING\"}]}");
         assertEquals(List.of("j1", "j3"), rest.activeJobsNamed("streamtrain e/r/m"));
     }
 
     @Test
     void aJobsStateAndParametersOrEmptyWhenTheClusterDoesNotKnowIt() throws Exception {
         on("GET /jobs/" + JOB, 200, "{\"jid\":\"" + JOB + "\",\"state\":\"RUNNING\"}");
-        on("GET /jobs/" + JOB + "/config", 200, "{\"jid\":\"" + JOB + "\",\"execution-config\":{\"user-config\":"
-                + "{\"kafka.topic\":\"samples\",\"s3.secret-key\":\"******\"}}}");
+        on(
+                "GET /jobs/" + JOB + "/config",
+                200,
+                "{\"jid\":\"" + JOB + "\",\"execution-config\":{\"user-config\":"
+                        + "{\"kafka.topic\":\"samples\",\"s3.secret-key\":\"******\"}}}");
         assertEquals(Optional.of("RUNNING"), rest.state(JOB));
-        assertEquals(Optional.of(Map.of("kafka.topic", "samples", "s3.secret-key", "******")), rest.globalParameters(JOB));
+        assertEquals(
+                Optional.of(Map.of("kafka.topic", "samples", "s3.secret-key", "******")), rest.globalParameters(JOB));
         assertEquals(Optional.empty(), rest.state("ffffffffffffffffffffffffffffffff"));
         assertEquals(Optional.empty(), rest.globalParameters("ffffffffffffffffffffffffffffffff"));
     }
 
     @Test
     void oneKeyOfTheJobManagersConfiguration() throws Exception {
-        on("GET /jobmanager/config", 200, "[{\"key\":\"rest.port\",\"value\":\"8081\"},"
-                + "{\"key\":\"execution.checkpointing.savepoint-dir\",\"value\":\"s3://b/savepoints\"}]");
+        on(
+                "GET /jobmanager/config",
+                200,
+                "[{\"key\":\"rest.port\",\"value\":\"8081\"},"
+                        + "{\"key\":\"execution.checkpointing.savepoint-dir\",\"value\":\"s3://b/savepoints\"}]");
         assertEquals(Optional.of("s3://b/savepoints"), rest.clusterConfig("execution.checkpointing.savepoint-dir"));
         assertEquals(Optional.empty(), rest.clusterConfig("state.backend.type"));
     }
@@ -118,9 +135,12 @@ class FlinkRestTest {
     void cancelWithSavepointTriggersWithCancelJobAndPollsUntilTheLocation() throws Exception {
         on("POST /jobs/" + JOB + "/savepoints", 202, "{\"request-id\":\"trigger-1\"}");
         on("GET /jobs/" + JOB + "/savepoints/trigger-1", 200, "{\"status\":{\"id\":\"IN_PROGRESS\"}}");
-        on("GET /jobs/" + JOB + "/savepoints/trigger-1", 200,
+        on(
+                "GET /jobs/" + JOB + "/savepoints/trigger-1",
+                200,
                 "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{\"location\":\"s3://b/sp/savepoint-a1b2c3-0001\"}}");
-        assertEquals("s3://b/sp/savepoint-a1b2c3-0001", rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(10)));
+        assertEquals(
+                "s3://b/sp/savepoint-a1b2c3-0001", rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(10)));
         JsonNode trigger = requests.get(0).json();
         assertEquals("s3://b/sp", trigger.path("target-directory").asText());
         assertTrue(trigger.path("cancel-job").asBoolean(), "cancel, not stop: " + trigger);
@@ -130,27 +150,40 @@ class FlinkRestTest {
     @Test
     void aFailedSavepointSaysWhyInOneLine() throws Exception {
         on("POST /jobs/" + JOB + "/savepoints", 202, "{\"request-id\":\"trigger-2\"}");
-        on("GET /jobs/" + JOB + "/savepoints/trigger-2", 200, "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{"
-                + "\"failure-cause\":{\"class\":\"java.util.concurrent.CompletionException\",\"stack-trace\":"
-                + "\"org.apache.flink.runtime.checkpoint.CheckpointException: Task is not running\\n\\tat org.apache.flink.X\"}}}");
-        IOException e = assertThrows(IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(10)));
-        assertEquals("the savepoint of job " + JOB + " failed: org.apache.flink.runtime.checkpoint.CheckpointException: Task is "
-                + "not running", e.getMessage());
+        on(
+                "GET /jobs/" + JOB + "/savepoints/trigger-2",
+                200,
+                "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{"
+                        + "\"failure-cause\":{\"class\":\"java.util.concurrent.CompletionException\",\"stack-trace\":"
+                        + "\"org.apache.flink.runtime.checkpoint.CheckpointException: Task is not running\\n\\tat org.apache.flink.X\"}}}");
+        IOException e = assertThrows(
+                IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(10)));
+        assertEquals(
+                "the savepoint of job " + JOB
+                        + " failed: org.apache.flink.runtime.checkpoint.CheckpointException: Task is " + "not running",
+                e.getMessage());
     }
 
     @Test
     void aSavepointThatDoesNotCompleteInTimeIsAnError() {
         on("POST /jobs/" + JOB + "/savepoints", 202, "{\"request-id\":\"trigger-3\"}");
         on("GET /jobs/" + JOB + "/savepoints/trigger-3", 200, "{\"status\":{\"id\":\"IN_PROGRESS\"}}");
-        IOException e = assertThrows(IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofMillis(300)));
+        IOException e = assertThrows(
+                IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofMillis(300)));
         assertEquals("the savepoint of job " + JOB + " did not complete within PT0.3S", e.getMessage());
     }
 
     @Test
     void anErrorAnswerNamesTheCallAndFlinksFirstError() {
-        on("POST /jobs/" + JOB + "/savepoints", 500, "{\"errors\":[\"Internal server error.\\nline 2\\nline 3\\nline 4\"]}");
-        IOException e = assertThrows(IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(1)));
-        assertEquals("POST /jobs/" + JOB + "/savepoints answered 500: Internal server error. | line 2 | line 3", e.getMessage());
+        on(
+                "POST /jobs/" + JOB + "/savepoints",
+                500,
+                "{\"errors\":[\"Internal server error.\\nline 2\\nline 3\\nline 4\"]}");
+        IOException e = assertThrows(
+                IOException.class, () -> rest.cancelWithSavepoint(JOB, "s3://b/sp", Duration.ofSeconds(1)));
+        assertEquals(
+                "POST /jobs/" + JOB + "/savepoints answered 500: Internal server error. | line 2 | line 3",
+                e.getMessage());
     }
 
     @Test
@@ -158,7 +191,8 @@ class FlinkRestTest {
         on("GET /jobs/" + JOB, 200, "{\"state\":\"CANCELLING\"}");
         on("GET /jobs/" + JOB, 200, "{\"state\":\"CANCELED\"}");
         assertEquals("CANCELED", rest.awaitState(JOB, FlinkJobs.TERMINAL, Duration.ofSeconds(10)));
-        IOException e = assertThrows(IOException.class, () -> rest.awaitState(JOB, Set.of("RUNNING"), Duration.ofMillis(300)));
+        IOException e =
+                assertThrows(IOException.class, () -> rest.awaitState(JOB, Set.of("RUNNING"), Duration.ofMillis(300)));
         assertEquals("job " + JOB + " did not reach [RUNNING] within PT0.3S (it is CANCELED)", e.getMessage());
     }
 
@@ -178,7 +212,9 @@ class FlinkRestTest {
         String multipart = new String(upload.body(), StandardCharsets.ISO_8859_1);
         assertTrue(multipart.contains("name=\"jarfile\"; filename=\"job.jar\""), multipart);
         int start = multipart.indexOf("\r\n\r\n") + 4;
-        assertArrayEquals(Files.readAllBytes(jar), multipart.substring(start, start + 6).getBytes(StandardCharsets.ISO_8859_1),
+        assertArrayEquals(
+                Files.readAllBytes(jar),
+                multipart.substring(start, start + 6).getBytes(StandardCharsets.ISO_8859_1),
                 "the jar's bytes, unchanged");
         JsonNode run = requests.get(1).json();
         assertEquals("dev.test.Job", run.path("entryClass").asText());
@@ -197,7 +233,9 @@ class FlinkRestTest {
         }
         FlinkRest nowhere = new FlinkRest("http://127.0.0.1:" + closedPort);
         IOException e = assertThrows(IOException.class, () -> nowhere.activeJobsNamed("streamtrain e/r/m"));
-        assertEquals("Flink's REST API at http://127.0.0.1:" + closedPort + " is unreachable: is the cluster up? (--rest-url)",
+        assertEquals(
+                "Flink's REST API at http://127.0.0.1:" + closedPort
+                        + " is unreachable: is the cluster up? (--rest-url)",
                 e.getMessage());
     }
 }

@@ -1,8 +1,8 @@
 package dev.streamtrain.rollback;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.LatestPointer;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,15 +21,32 @@ final class RollbackFakes {
     static final String JOB_1 = "11111111111111111111111111111111";
     static final String JOB_2 = "22222222222222222222222222222222";
 
-    private RollbackFakes() {
-    }
+    private RollbackFakes() {}
 
     /** Epoch {@code epoch} of {@code job}, committed by checkpoint {@code checkpointId} at {@code s3://b/cp/<job>/chk-N}. */
     static CheckpointEvent committed(long epoch, int attempt, String job, long checkpointId) {
         String folder = "s3://b/e/r/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(1, CheckpointEvent.EPOCH_COMMITTED, "e", "r", "m", epoch, folder, folder + "manifest.json",
-                folder + "model.safetensors", null, 10, "0".repeat(64), epoch * 100, checkpointId, job, attempt,
-                "s3://b/cp/" + job + "/chk-" + checkpointId, "2026-11-26T00:00:00Z", null, null);
+        return new CheckpointEvent(
+                1,
+                CheckpointEvent.EPOCH_COMMITTED,
+                "e",
+                "r",
+                "m",
+                epoch,
+                folder,
+                folder + "manifest.json",
+                folder + "model.safetensors",
+                null,
+                10,
+                "0".repeat(64),
+                epoch * 100,
+                checkpointId,
+                job,
+                attempt,
+                "s3://b/cp/" + job + "/chk-" + checkpointId,
+                "2026-11-26T00:00:00Z",
+                null,
+                null);
     }
 
     /** A cluster whose jobs change state only when the rollback asks. */
@@ -39,16 +56,18 @@ final class RollbackFakes {
         final Map<String, String> states = new LinkedHashMap<>();
         final Map<String, String> names = new LinkedHashMap<>();
         final Map<String, Map<String, String>> parameters = new LinkedHashMap<>();
-        final Map<String, String> config = new LinkedHashMap<>(Map.of("execution.checkpointing.savepoint-dir", "s3://b/sp"));
+        final Map<String, String> config =
+                new LinkedHashMap<>(Map.of("execution.checkpointing.savepoint-dir", "s3://b/sp"));
         final List<String> cancelled = new ArrayList<>();
         final List<Run> runs = new ArrayList<>();
         final List<String> deletedJars = new ArrayList<>();
         /** When set, the savepoint fails with this message and the job runs on. */
         String savepointFailure;
         /** What happens while the job is being stopped (the cluster subsumes a checkpoint, the job commits an epoch). */
-        Runnable whileStopping = () -> { };
+        Runnable whileStopping = () -> {};
         /** The state a submitted job reaches. */
         String submittedJobsReach = "RUNNING";
+
         private int jars;
 
         /** A running job of the run with the parameters it reported. */
@@ -71,7 +90,8 @@ final class RollbackFakes {
 
         @Override
         public List<String> activeJobsNamed(String name) {
-            return states.keySet().stream().filter(id -> name.equals(names.get(id)) && !TERMINAL.contains(states.get(id)))
+            return states.keySet().stream()
+                    .filter(id -> name.equals(names.get(id)) && !TERMINAL.contains(states.get(id)))
                     .toList();
         }
 
@@ -175,7 +195,8 @@ final class RollbackFakes {
         @Override
         public LatestPointer pointLatestAt(URI manifestUri) {
             latestMoves.add(manifestUri);
-            return new LatestPointer(1, "e", "r", "m", 0, manifestUri.toString(), "0".repeat(64), "2026-11-26T00:00:00Z");
+            return new LatestPointer(
+                    1, "e", "r", "m", 0, manifestUri.toString(), "0".repeat(64), "2026-11-26T00:00:00Z");
         }
     }
 

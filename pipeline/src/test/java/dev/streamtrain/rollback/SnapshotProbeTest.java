@@ -30,8 +30,8 @@ class SnapshotProbeTest {
             // chk-6 has its state files but lost its _metadata: Flink cannot restore it
             put(s3, bucket, prefix + "/cp/" + job + "/chk-6/shared-state");
             SnapshotProbe probe = new SnapshotProbe(s3);
-            RunHistory history = RunHistory.of(List.of(committed(bucket, 1, job, 4), committed(bucket, 2, job, 6),
-                    committed(bucket, 3, job, 8)));
+            RunHistory history = RunHistory.of(
+                    List.of(committed(bucket, 1, job, 4), committed(bucket, 2, job, 6), committed(bucket, 3, job, 8)));
 
             assertTrue(probe.restorable(history.restorePointFor(1)));
             assertFalse(probe.restorable(history.restorePointFor(2)));
@@ -61,8 +61,26 @@ class SnapshotProbeTest {
 
     private CheckpointEvent committed(String bucket, long epoch, String job, long checkpointId) {
         String folder = "s3://" + bucket + "/" + prefix + "/e/r/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(1, CheckpointEvent.EPOCH_COMMITTED, "e", "r", "m", epoch, folder, folder + "manifest.json",
-                folder + "model.safetensors", null, 10, "0".repeat(64), epoch * 100, checkpointId, job, 1,
-                "s3://" + bucket + "/" + prefix + "/cp/" + job + "/chk-" + checkpointId, "2026-11-26T00:00:00Z", null, null);
+        return new CheckpointEvent(
+                1,
+                CheckpointEvent.EPOCH_COMMITTED,
+                "e",
+                "r",
+                "m",
+                epoch,
+                folder,
+                folder + "manifest.json",
+                folder + "model.safetensors",
+                null,
+                10,
+                "0".repeat(64),
+                epoch * 100,
+                checkpointId,
+                job,
+                1,
+                "s3://" + bucket + "/" + prefix + "/cp/" + job + "/chk-" + checkpointId,
+                "2026-11-26T00:00:00Z",
+                null,
+                null);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,8 +18,14 @@ class DeadLetterSerializerTest {
     @Test
     void writesTheOriginalBytesWithoutKeyAndTheDiagnosisInHeaders() {
         byte[] original = "{\"features\":[1,2,3],\"label\":1}".getBytes(StandardCharsets.UTF_8);
-        DeadLetter d = new DeadLetter(original, "samples", 4, 987_654_321_012L, 1_700_000_000_000L,
-                DeadLetterReason.WRONG_DIMENSION, "expected 2 features, got 3 — ü");
+        DeadLetter d = new DeadLetter(
+                original,
+                "samples",
+                4,
+                987_654_321_012L,
+                1_700_000_000_000L,
+                DeadLetterReason.WRONG_DIMENSION,
+                "expected 2 features, got 3 — ü");
 
         ProducerRecord<byte[], byte[]> r = new DeadLetterSerializer("samples-dlq").serialize(d, null, 55L);
 
@@ -52,14 +59,20 @@ class DeadLetterSerializerTest {
     @Test
     void aValueOverTheLimitIsCutAndSaysItsOriginalSize() {
         byte[] original = new byte[2000];
-        java.util.Arrays.fill(original, (byte) 7);
+        Arrays.fill(original, (byte) 7);
         DeadLetter d = new DeadLetter(original, "samples", 0, 9, 1, DeadLetterReason.OVERSIZE, "too big");
         ProducerRecord<byte[], byte[]> r = new DeadLetterSerializer("dlq", 1500).serialize(d, null, null);
-        assertArrayEquals(java.util.Arrays.copyOf(original, 1500), r.value());
-        assertEquals("2000", new String(r.headers().lastHeader(DeadLetterSerializer.HEADER_ORIGINAL_SIZE).value(),
-                StandardCharsets.UTF_8));
+        assertArrayEquals(Arrays.copyOf(original, 1500), r.value());
+        assertEquals(
+                "2000",
+                new String(
+                        r.headers()
+                                .lastHeader(DeadLetterSerializer.HEADER_ORIGINAL_SIZE)
+                                .value(),
+                        StandardCharsets.UTF_8));
         ProducerRecord<byte[], byte[]> small = new DeadLetterSerializer("dlq", 1500)
-                .serialize(new DeadLetter(new byte[1500], "samples", 0, 9, 1, DeadLetterReason.OVERSIZE, "x"), null, null);
+                .serialize(
+                        new DeadLetter(new byte[1500], "samples", 0, 9, 1, DeadLetterReason.OVERSIZE, "x"), null, null);
         assertNull(small.headers().lastHeader(DeadLetterSerializer.HEADER_ORIGINAL_SIZE), "only cut values say so");
     }
 

@@ -20,6 +20,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,7 +33,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,14 +40,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalStackExtension.class)
 class DeadLetterTest {
 
-    private static final SampleSchema SCHEMA = SampleSchema.builder().format(SampleFormat.BINARY).featureDim(2).build();
+    private static final SampleSchema SCHEMA =
+            SampleSchema.builder().format(SampleFormat.BINARY).featureDim(2).build();
 
     @Test
     void aRejectedRecordReachesTheDlqWithItsHeadersInOrderThenTheReasonHeaders(LocalStack stack) throws Exception {
         String samples = "dlq-headers-" + UUID.randomUUID();
         String dlq = samples + "-dlq";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(samples, 1, (short) 1), new NewTopic(dlq, 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(samples, 1, (short) 1), new NewTopic(dlq, 1, (short) 1)))
+                    .all()
+                    .get();
         }
         List<Header> original = List.of(
                 new RecordHeader("trace-id", "abc-123".getBytes(StandardCharsets.UTF_8)),
@@ -56,9 +59,16 @@ class DeadLetterTest {
                 new RecordHeader("empty", null));
         byte[] badValue = new byte[] {1, 2, 3}; // not a BINARY record of 2 features
         try (KafkaProducer<byte[], byte[]> producer = producer(stack)) {
-            producer.send(new ProducerRecord<>(samples, 0, null, null, badValue, original)).get();
-            producer.send(new ProducerRecord<>(samples, 0, null, null,
-                    SampleEncoder.binary(new float[] {1, 2}, new float[] {3}), original)).get();
+            producer.send(new ProducerRecord<>(samples, 0, null, null, badValue, original))
+                    .get();
+            producer.send(new ProducerRecord<>(
+                            samples,
+                            0,
+                            null,
+                            null,
+                            SampleEncoder.binary(new float[] {1, 2}, new float[] {3}),
+                            original))
+                    .get();
         }
 
         List<DecodedRecord> decoded = new ArrayList<>();
@@ -90,7 +100,8 @@ class DeadLetterTest {
         assertEquals(letter, shipped);
 
         try (KafkaProducer<byte[], byte[]> producer = producer(stack)) {
-            producer.send(new DeadLetterSerializer(dlq).serialize(shipped, null, null)).get();
+            producer.send(new DeadLetterSerializer(dlq).serialize(shipped, null, null))
+                    .get();
         }
         ConsumerRecord<byte[], byte[]> dead = readAll(stack, dlq, 1).get(0);
         assertArrayEquals(badValue, dead.value());
@@ -109,19 +120,33 @@ class DeadLetterTest {
     @Test
     void aRecordWithoutHeadersGivesOnlyTheReasonHeadersAndTheTypesStayPojos() {
         List<DecodedRecord> out = new ArrayList<>();
-        new KafkaSampleDeserializer(SCHEMA).deserialize(new ConsumerRecord<>("samples", 0, 7L, null, null), new ListCollector<>(out));
+        new KafkaSampleDeserializer(SCHEMA)
+                .deserialize(new ConsumerRecord<>("samples", 0, 7L, null, null), new ListCollector<>(out));
         DeadLetter letter = out.get(0).deadLetter;
         assertEquals(0, letter.originalHeaders.length);
-        assertEquals(6, new DeadLetterSerializer("dlq").serialize(letter, null, null).headers().toArray().length);
+        assertEquals(
+                6,
+                new DeadLetterSerializer("dlq")
+                        .serialize(letter, null, null)
+                        .headers()
+                        .toArray()
+                        .length);
         assertTrue(TypeInformation.of(DeadLetter.class) instanceof PojoTypeInfo, "no Kryo fallback for the new field");
         assertTrue(TypeInformation.of(OriginalHeader.class) instanceof PojoTypeInfo);
         DeadLetter noSource = new DeadLetter(null, "t", 0, 0, 0, DeadLetterReason.EMPTY, "x");
         assertNull(noSource.originalHeaders);
-        assertEquals(6, new DeadLetterSerializer("dlq").serialize(noSource, null, null).headers().toArray().length);
+        assertEquals(
+                6,
+                new DeadLetterSerializer("dlq")
+                        .serialize(noSource, null, null)
+                        .headers()
+                        .toArray()
+                        .length);
     }
 
     private static DeadLetter throughFlinksSerializer(DeadLetter letter) throws Exception {
-        TypeSerializer<DeadLetter> serializer = TypeInformation.of(DeadLetter.class).createSerializer(new SerializerConfigImpl());
+        TypeSerializer<DeadLetter> serializer =
+                TypeInformation.of(DeadLetter.class).createSerializer(new SerializerConfigImpl());
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(letter, out);
         return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
@@ -132,20 +157,29 @@ class DeadLetterTest {
     }
 
     private static KafkaProducer<byte[], byte[]> producer(LocalStack stack) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(LocalStack stack, String topic, int expected) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                topic + "-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (records.size() < expected) {
-                assertTrue(System.nanoTime() < deadline, "only " + records.size() + " of " + expected + " records in " + topic);
+                assertTrue(
+                        System.nanoTime() < deadline,
+                        "only " + records.size() + " of " + expected + " records in " + topic);
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }

@@ -17,14 +17,16 @@ import org.junit.jupiter.api.Test;
 
 class KafkaSampleDeserializerTest {
 
-    private static final SampleSchema SCHEMA = SampleSchema.builder().format(SampleFormat.BINARY).featureDim(2).build();
+    private static final SampleSchema SCHEMA =
+            SampleSchema.builder().format(SampleFormat.BINARY).featureDim(2).build();
 
     @Test
     void everyRecordBecomesExactlyOneDecodedRecordAndTheSchemaSurvivesJavaSerialization() throws Exception {
         // Flink ships the deserializer to the tasks with Java serialization
         KafkaSampleDeserializer d = InstantiationUtil.clone(new KafkaSampleDeserializer(SCHEMA));
         List<DecodedRecord> out = new ArrayList<>();
-        d.deserialize(record(5, 1_000L, SampleEncoder.binary(new float[] {1, 2}, new float[] {3})), new ListCollector<>(out));
+        d.deserialize(
+                record(5, 1_000L, SampleEncoder.binary(new float[] {1, 2}, new float[] {3})), new ListCollector<>(out));
         d.deserialize(record(6, 2_000L, null), new ListCollector<>(out));
 
         assertEquals(2, out.size());
@@ -46,7 +48,17 @@ class KafkaSampleDeserializerTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> record(long offset, long timestamp, byte[] value) {
-        return new ConsumerRecord<>("samples", 1, offset, timestamp, TimestampType.CREATE_TIME, 0,
-                value == null ? 0 : value.length, null, value, new RecordHeaders(), Optional.empty());
+        return new ConsumerRecord<>(
+                "samples",
+                1,
+                offset,
+                timestamp,
+                TimestampType.CREATE_TIME,
+                0,
+                value == null ? 0 : value.length,
+                null,
+                value,
+                new RecordHeaders(),
+                Optional.empty());
     }
 }

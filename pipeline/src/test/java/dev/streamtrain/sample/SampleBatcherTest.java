@@ -24,12 +24,18 @@ import org.junit.jupiter.api.Test;
 class SampleBatcherTest {
     private static final int BLOCK = 4;
 
-    private final TeacherStream teacher = TeacherStream.builder().format(SampleFormat.JSON).featureDim(3).regression(2)
-            .seed(5).maxRecordBytes(4096).build();
+    private final TeacherStream teacher = TeacherStream.builder()
+            .format(SampleFormat.JSON)
+            .featureDim(3)
+            .regression(2)
+            .seed(5)
+            .maxRecordBytes(4096)
+            .build();
     private final SampleSchema schema = teacher.schema();
     private final SampleDecoder decoder = new SampleDecoder(schema);
     /** One row for every record, as {@link KafkaRowDeserializer} does. */
     private final DecodedRow row = new DecodedRow(schema.featureDim(), schema.labelWidth());
+
     private long offset;
 
     private OneInputStreamOperatorTestHarness<DecodedRow, SampleBlock> harness() throws Exception {
@@ -66,10 +72,15 @@ class SampleBatcherTest {
             assertEquals(List.of(4, 4, 2), rows(blocks));
             assertEquals(expected, samplesOf(blocks), "every valid row, in order, with its source and event time");
 
-            List<DeadLetter> dead = h.getSideOutput(SampleValidator.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
+            List<DeadLetter> dead = h.getSideOutput(SampleValidator.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue)
+                    .toList();
             assertEquals(expectedDead, dead, "the decoder's dead letters: original bytes, reason, message, source");
-            assertEquals(List.copyOf(invalid.keySet()), dead.stream().map(d -> d.reason).toList());
-            assertArrayEquals(invalid.get(DeadLetterReason.NON_FINITE),
+            assertEquals(
+                    List.copyOf(invalid.keySet()),
+                    dead.stream().map(d -> d.reason).toList());
+            assertArrayEquals(
+                    invalid.get(DeadLetterReason.NON_FINITE),
                     dead.get(List.copyOf(invalid.keySet()).indexOf(DeadLetterReason.NON_FINITE)).originalValue);
         }
     }
@@ -119,8 +130,7 @@ class SampleBatcherTest {
         assertEquals(expected, roundTrip(DecodedRowSerializer.INSTANCE, row).deadLetter);
     }
 
-    private static <T> T roundTrip(TypeSerializer<T> serializer, T value)
-            throws Exception {
+    private static <T> T roundTrip(TypeSerializer<T> serializer, T value) throws Exception {
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(value, out);
         return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
@@ -143,7 +153,8 @@ class SampleBatcherTest {
                 float[] l = new float[b.labelWidth()];
                 System.arraycopy(b.features(), r * f.length, f, 0, f.length);
                 System.arraycopy(b.labels(), r * l.length, l, 0, l.length);
-                out.add(new Sample(f, l, b.eventTimes()[r]).withSource(b.topics()[r], b.partitions()[r], b.offsets()[r]));
+                out.add(new Sample(f, l, b.eventTimes()[r])
+                        .withSource(b.topics()[r], b.partitions()[r], b.offsets()[r]));
             }
         }
         return out;

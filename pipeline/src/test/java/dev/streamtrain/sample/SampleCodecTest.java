@@ -7,16 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class SampleCodecTest {
 
     private static final float[] FEATURES = {0.1f, -2.5f, 3.4028235e38f, Float.MIN_VALUE, -0f, 1e-7f};
 
     private static SampleSchema schema(SampleFormat format, LabelKind kind, int labelDimOrClasses) {
-        SampleSchema.Builder b = SampleSchema.builder().format(format).featureDim(FEATURES.length).labelKind(kind);
+        SampleSchema.Builder b = SampleSchema.builder()
+                .format(format)
+                .featureDim(FEATURES.length)
+                .labelKind(kind);
         return (kind == LabelKind.CLASS ? b.numClasses(labelDimOrClasses) : b.labelDim(labelDimOrClasses)).build();
     }
 
@@ -62,9 +66,10 @@ class SampleCodecTest {
     void jsonRoundTripsArbitraryFloatBitPatternsExactly() {
         // guards the fast number parser: every finite float must come back bit for bit
         int dim = 1000;
-        SampleSchema schema = SampleSchema.builder().format(SampleFormat.JSON).featureDim(dim).build();
+        SampleSchema schema =
+                SampleSchema.builder().format(SampleFormat.JSON).featureDim(dim).build();
         SampleDecoder decoder = new SampleDecoder(schema);
-        java.util.Random random = new java.util.Random(1);
+        Random random = new Random(1);
         for (int round = 0; round < 20; round++) {
             float[] features = new float[dim];
             for (int i = 0; i < dim; i++) {
@@ -77,7 +82,9 @@ class SampleCodecTest {
             Sample in = new Sample(features, new float[] {features[0]}, 0);
             Sample out = decoder.decode(new SampleEncoder(schema).encode(in), "t", 0, 0, 0).sample;
             for (int i = 0; i < dim; i++) {
-                assertEquals(Float.floatToRawIntBits(features[i]), Float.floatToRawIntBits(out.features[i]),
+                assertEquals(
+                        Float.floatToRawIntBits(features[i]),
+                        Float.floatToRawIntBits(out.features[i]),
                         "features[" + i + "] = " + features[i]);
             }
             assertEquals(Float.floatToRawIntBits(features[0]), Float.floatToRawIntBits(out.label[0]));
@@ -93,7 +100,8 @@ class SampleCodecTest {
 
     @Test
     void jsonAcceptsScalarOrArrayLabelIgnoresUnknownFieldsAndFallsBackToRecordTime() {
-        SampleSchema schema = SampleSchema.builder().format(SampleFormat.JSON).featureDim(2).build();
+        SampleSchema schema =
+                SampleSchema.builder().format(SampleFormat.JSON).featureDim(2).build();
         SampleDecoder d = new SampleDecoder(schema);
         String[] variants = {
             "{\"features\":[1,2],\"label\":0.5}",
@@ -114,6 +122,7 @@ class SampleCodecTest {
         SampleEncoder e = new SampleEncoder(schema(SampleFormat.BINARY, LabelKind.CLASS, 4));
         assertThrows(IllegalArgumentException.class, () -> e.encode(new Sample(new float[2], new float[] {1}, 0)));
         assertThrows(IllegalArgumentException.class, () -> e.encode(new Sample(FEATURES.clone(), new float[2], 0)));
-        assertThrows(IllegalArgumentException.class, () -> e.encode(new Sample(FEATURES.clone(), new float[] {1.5f}, 0)));
+        assertThrows(
+                IllegalArgumentException.class, () -> e.encode(new Sample(FEATURES.clone(), new float[] {1.5f}, 0)));
     }
 }

@@ -17,13 +17,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SampleDecoderRejectsTest {
 
     private static final SampleSchema JSON_REG = SampleSchema.builder()
-            .format(SampleFormat.JSON).featureDim(2).maxRecordBytes(200).build();
-    private static final SampleSchema JSON_BIN = JSON_REG.toBuilder().labelKind(LabelKind.BINARY).build();
+            .format(SampleFormat.JSON)
+            .featureDim(2)
+            .maxRecordBytes(200)
+            .build();
+    private static final SampleSchema JSON_BIN =
+            JSON_REG.toBuilder().labelKind(LabelKind.BINARY).build();
     private static final SampleSchema JSON_CLASS = SampleSchema.builder()
-            .format(SampleFormat.JSON).featureDim(2).classes(3).maxRecordBytes(200).build();
-    private static final SampleSchema BIN_REG = JSON_REG.toBuilder().format(SampleFormat.BINARY).build();
-    private static final SampleSchema BIN_BIN = JSON_BIN.toBuilder().format(SampleFormat.BINARY).build();
-    private static final SampleSchema BIN_CLASS = JSON_CLASS.toBuilder().format(SampleFormat.BINARY).build();
+            .format(SampleFormat.JSON)
+            .featureDim(2)
+            .classes(3)
+            .maxRecordBytes(200)
+            .build();
+    private static final SampleSchema BIN_REG =
+            JSON_REG.toBuilder().format(SampleFormat.BINARY).build();
+    private static final SampleSchema BIN_BIN =
+            JSON_BIN.toBuilder().format(SampleFormat.BINARY).build();
+    private static final SampleSchema BIN_CLASS =
+            JSON_CLASS.toBuilder().format(SampleFormat.BINARY).build();
 
     static Stream<Arguments> badRecords() {
         return Stream.of(
@@ -38,7 +49,10 @@ class SampleDecoderRejectsTest {
                 bad(JSON_REG, json("{\"label\":1}"), DeadLetterReason.UNPARSEABLE),
                 bad(JSON_REG, json("{\"features\":[1,\"2\"],\"label\":1}"), DeadLetterReason.UNPARSEABLE),
                 bad(JSON_REG, json("{\"features\":[1,2],\"label\":true}"), DeadLetterReason.UNPARSEABLE),
-                bad(JSON_REG, json("{\"features\":[1,2],\"label\":1,\"eventTime\":\"today\"}"), DeadLetterReason.UNPARSEABLE),
+                bad(
+                        JSON_REG,
+                        json("{\"features\":[1,2],\"label\":1,\"eventTime\":\"today\"}"),
+                        DeadLetterReason.UNPARSEABLE),
                 bad(JSON_REG, json("{\"features\":[1,2],\"label\":1} {}"), DeadLetterReason.UNPARSEABLE),
                 bad(JSON_REG, new byte[] {(byte) 0xff, (byte) 0xfe, 0}, DeadLetterReason.UNPARSEABLE),
                 // a syntax error after a wrong dimension is still UNPARSEABLE: the whole record is parsed first
@@ -48,14 +62,23 @@ class SampleDecoderRejectsTest {
                 bad(JSON_REG, json("{\"features\":[1,2],\"label\":[1,2]}"), DeadLetterReason.WRONG_DIMENSION),
                 bad(JSON_REG, json("{\"features\":[1,2],\"label\":[]}"), DeadLetterReason.WRONG_DIMENSION),
                 bad(BIN_REG, SampleEncoder.binary(new float[3], new float[1]), DeadLetterReason.WRONG_DIMENSION),
-                bad(BIN_CLASS, SampleEncoder.binary(new float[2], new float[] {0, 0}), DeadLetterReason.WRONG_DIMENSION),
+                bad(
+                        BIN_CLASS,
+                        SampleEncoder.binary(new float[2], new float[] {0, 0}),
+                        DeadLetterReason.WRONG_DIMENSION),
                 bad(JSON_REG, json("{\"features\":[NaN,2],\"label\":1}"), DeadLetterReason.NON_FINITE),
                 bad(JSON_REG, json("{\"features\":[1,-Infinity],\"label\":1}"), DeadLetterReason.NON_FINITE),
                 bad(JSON_REG, json("{\"features\":[1,1e39],\"label\":1}"), DeadLetterReason.NON_FINITE),
                 bad(JSON_REG, json("{\"features\":[1,2],\"label\":NaN}"), DeadLetterReason.NON_FINITE),
                 bad(JSON_CLASS, json("{\"features\":[1,2],\"label\":Infinity}"), DeadLetterReason.NON_FINITE),
-                bad(BIN_REG, SampleEncoder.binary(new float[] {Float.NaN, 0}, new float[1]), DeadLetterReason.NON_FINITE),
-                bad(BIN_REG, SampleEncoder.binary(new float[2], new float[] {Float.POSITIVE_INFINITY}), DeadLetterReason.NON_FINITE),
+                bad(
+                        BIN_REG,
+                        SampleEncoder.binary(new float[] {Float.NaN, 0}, new float[1]),
+                        DeadLetterReason.NON_FINITE),
+                bad(
+                        BIN_REG,
+                        SampleEncoder.binary(new float[2], new float[] {Float.POSITIVE_INFINITY}),
+                        DeadLetterReason.NON_FINITE),
                 bad(JSON_CLASS, json("{\"features\":[1,2],\"label\":3}"), DeadLetterReason.INVALID_LABEL),
                 bad(JSON_CLASS, json("{\"features\":[1,2],\"label\":-1}"), DeadLetterReason.INVALID_LABEL),
                 bad(JSON_CLASS, json("{\"features\":[1,2],\"label\":1.5}"), DeadLetterReason.INVALID_LABEL),

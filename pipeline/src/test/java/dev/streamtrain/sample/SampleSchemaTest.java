@@ -12,7 +12,8 @@ class SampleSchemaTest {
 
     @Test
     void defaultsToOneRegressionTargetAndOneMebibyte() {
-        SampleSchema s = SampleSchema.builder().format(SampleFormat.BINARY).featureDim(8).build();
+        SampleSchema s =
+                SampleSchema.builder().format(SampleFormat.BINARY).featureDim(8).build();
         assertEquals(LabelKind.REGRESSION, s.labelKind());
         assertEquals(1, s.labelWidth());
         assertEquals(SampleSchema.DEFAULT_MAX_RECORD_BYTES, s.maxRecordBytes());
@@ -21,7 +22,11 @@ class SampleSchemaTest {
 
     @Test
     void classLabelsAreOneValueWide() {
-        SampleSchema s = SampleSchema.builder().format(SampleFormat.JSON).featureDim(3).classes(10).build();
+        SampleSchema s = SampleSchema.builder()
+                .format(SampleFormat.JSON)
+                .featureDim(3)
+                .classes(10)
+                .build();
         assertEquals(1, s.labelWidth());
         assertEquals(10, s.numClasses());
         assertEquals(s, s.toBuilder().build());
@@ -30,21 +35,58 @@ class SampleSchemaTest {
     @Test
     void messagesNameTheSettingToFix() {
         assertMessage("format", () -> SampleSchema.builder().featureDim(1).build());
-        assertMessage("featureDim", () -> SampleSchema.builder().format(SampleFormat.JSON).build());
-        assertMessage("numClasses", () -> SampleSchema.builder().format(SampleFormat.JSON).featureDim(1)
-                .labelKind(LabelKind.CLASS).build());
-        assertMessage("numClasses", () -> SampleSchema.builder().format(SampleFormat.JSON).featureDim(1)
-                .classes(1).build());
-        assertMessage("numClasses", () -> SampleSchema.builder().format(SampleFormat.JSON).featureDim(1)
-                .numClasses(3).build());
-        assertMessage("labelDim", () -> SampleSchema.builder().format(SampleFormat.JSON).featureDim(1)
-                .classes(3).labelDim(2).build());
-        assertMessage("labelDim", () -> SampleSchema.builder().format(SampleFormat.JSON).featureDim(1)
-                .regression(0).build());
-        assertMessage("maxRecordBytes", () -> SampleSchema.builder().format(SampleFormat.BINARY).featureDim(100)
-                .maxRecordBytes(100).build());
-        assertMessage("maxRecordBytes", () -> SampleSchema.builder().format(SampleFormat.BINARY)
-                .featureDim(Integer.MAX_VALUE).build());
+        assertMessage(
+                "featureDim",
+                () -> SampleSchema.builder().format(SampleFormat.JSON).build());
+        assertMessage(
+                "numClasses",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.JSON)
+                        .featureDim(1)
+                        .labelKind(LabelKind.CLASS)
+                        .build());
+        assertMessage(
+                "numClasses",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.JSON)
+                        .featureDim(1)
+                        .classes(1)
+                        .build());
+        assertMessage(
+                "numClasses",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.JSON)
+                        .featureDim(1)
+                        .numClasses(3)
+                        .build());
+        assertMessage(
+                "labelDim",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.JSON)
+                        .featureDim(1)
+                        .classes(3)
+                        .labelDim(2)
+                        .build());
+        assertMessage(
+                "labelDim",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.JSON)
+                        .featureDim(1)
+                        .regression(0)
+                        .build());
+        assertMessage(
+                "maxRecordBytes",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.BINARY)
+                        .featureDim(100)
+                        .maxRecordBytes(100)
+                        .build());
+        assertMessage(
+                "maxRecordBytes",
+                () -> SampleSchema.builder()
+                        .format(SampleFormat.BINARY)
+                        .featureDim(Integer.MAX_VALUE)
+                        .build());
     }
 
     @Test
@@ -56,6 +98,7 @@ class SampleSchemaTest {
 
     private static void assertMessage(String mustMention, Runnable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::run);
-        assertTrue(e.getMessage().contains(mustMention), () -> "'" + e.getMessage() + "' should mention " + mustMention);
+        assertTrue(
+                e.getMessage().contains(mustMention), () -> "'" + e.getMessage() + "' should mention " + mustMention);
     }
 }

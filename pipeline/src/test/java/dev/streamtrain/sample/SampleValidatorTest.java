@@ -31,8 +31,8 @@ class SampleValidatorTest {
         TestingMetricRegistry registry = TestingMetricRegistry.builder()
                 .setRegisterConsumer((metric, name, group) -> metrics.put(group.getMetricIdentifier(name), metric))
                 .build();
-        TaskMetricGroup taskMetrics = TaskManagerMetricGroup
-                .createTaskManagerMetricGroup(registry, "host", ResourceID.generate())
+        TaskMetricGroup taskMetrics = TaskManagerMetricGroup.createTaskManagerMetricGroup(
+                        registry, "host", ResourceID.generate())
                 .addJob(new JobID(), "job")
                 .addTask(ExecutionAttemptID.randomId(), "task");
 
@@ -40,7 +40,8 @@ class SampleValidatorTest {
         DeadLetter empty = new DeadLetter(new byte[0], "samples", 0, 2, 20L, DeadLetterReason.EMPTY, "no bytes");
         DeadLetter nan = new DeadLetter(new byte[] {1}, "samples", 0, 3, 30L, DeadLetterReason.NON_FINITE, "NaN");
 
-        try (MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(taskMetrics).build();
+        try (MockEnvironment env =
+                        new MockEnvironmentBuilder().setMetricGroup(taskMetrics).build();
                 OneInputStreamOperatorTestHarness<DecodedRecord, Sample> harness =
                         new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new SampleValidator()), env)) {
             harness.open();
@@ -51,11 +52,15 @@ class SampleValidatorTest {
 
             assertEquals(List.of(good), harness.extractOutputValues());
             List<DeadLetter> dead = harness.getSideOutput(SampleValidator.DEAD_LETTERS).stream()
-                    .map(StreamRecord::getValue).collect(Collectors.toList());
+                    .map(StreamRecord::getValue)
+                    .collect(Collectors.toList());
             assertEquals(List.of(empty, nan, empty), dead);
             // the dead letters keep the element timestamps of their records
-            assertEquals(List.of(20L, 30L, 40L), harness.getSideOutput(SampleValidator.DEAD_LETTERS).stream()
-                    .map(StreamRecord::getTimestamp).collect(Collectors.toList()));
+            assertEquals(
+                    List.of(20L, 30L, 40L),
+                    harness.getSideOutput(SampleValidator.DEAD_LETTERS).stream()
+                            .map(StreamRecord::getTimestamp)
+                            .collect(Collectors.toList()));
 
             assertEquals(1, count(metrics, ".validSamples"));
             assertEquals(3, count(metrics, ".deadLettered"));

@@ -18,7 +18,8 @@ class WiringExampleTest {
 
     @Test
     void sourceValidatorAndDeadLetterSinkFormAGraph() {
-        SampleSchema schema = SampleSchema.builder().format(SampleFormat.JSON).featureDim(4).build();
+        SampleSchema schema =
+                SampleSchema.builder().format(SampleFormat.JSON).featureDim(4).build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaSource<DecodedRecord> source = KafkaSource.<DecodedRecord>builder()
                 .setBootstrapServers("localhost:9092")
@@ -27,9 +28,11 @@ class WiringExampleTest {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new KafkaSampleDeserializer(schema))
                 .build();
-        SingleOutputStreamOperator<Sample> samples = env
-                .fromSource(source, WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(Duration.ofSeconds(5))
-                        .withTimestampAssigner(KafkaSampleDeserializer.eventTimeAssigner()), "samples")
+        SingleOutputStreamOperator<Sample> samples = env.fromSource(
+                        source,
+                        WatermarkStrategy.<DecodedRecord>forBoundedOutOfOrderness(Duration.ofSeconds(5))
+                                .withTimestampAssigner(KafkaSampleDeserializer.eventTimeAssigner()),
+                        "samples")
                 .process(new SampleValidator())
                 .name("validate samples");
         samples.getSideOutput(SampleValidator.DEAD_LETTERS)

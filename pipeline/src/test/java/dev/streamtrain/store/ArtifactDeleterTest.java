@@ -7,8 +7,8 @@ import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.trainer.TrainerState;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.TreeSet;
+import java.util.UUID;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,10 +47,13 @@ class ArtifactDeleterTest {
 
         new ArtifactDeleter(layout).delete(1);
 
-        assertEquals(Set.of(layout.modelKey(2), layout.optimizerKey(2), layout.manifestKey(2), layout.latestKey()),
-                present(layout, 1, 2), "epoch 1 gone, epoch 2 and the pointer untouched");
-        assertEquals(2, new ArtifactReader(s3, layout.bucket())
-                .readLatest(layout.key()).epoch());
+        assertEquals(
+                Set.of(layout.modelKey(2), layout.optimizerKey(2), layout.manifestKey(2), layout.latestKey()),
+                present(layout, 1, 2),
+                "epoch 1 gone, epoch 2 and the pointer untouched");
+        assertEquals(
+                2,
+                new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()).epoch());
     }
 
     @Test
@@ -70,7 +73,11 @@ class ArtifactDeleterTest {
     }
 
     private static ArtifactLayout freshLayout() {
-        return new ArtifactLayout(stack.bucket(), "deleter-test", "run-" + UUID.randomUUID().toString().substring(0, 8), "mlp");
+        return new ArtifactLayout(
+                stack.bucket(),
+                "deleter-test",
+                "run-" + UUID.randomUUID().toString().substring(0, 8),
+                "mlp");
     }
 
     /**

@@ -21,7 +21,8 @@ class ArtifactLayoutTest {
         assertEquals("churn/run-7/mlp_v2.1/epoch-000042/manifest.json", layout.manifestKey(42));
         assertEquals("churn/run-7/mlp_v2.1/latest", layout.latestKey());
         assertEquals("churn/run-7/mlp_v2.1/model.safetensors", layout.stableModelKey());
-        assertEquals(URI.create("s3://models/churn/run-7/mlp_v2.1/epoch-000000/manifest.json"),
+        assertEquals(
+                URI.create("s3://models/churn/run-7/mlp_v2.1/epoch-000000/manifest.json"),
                 layout.uri(layout.manifestKey(0)));
         assertEquals("epoch-999999", ArtifactLayout.epochFolderName(999_999));
     }
@@ -37,16 +38,15 @@ class ArtifactLayoutTest {
     @Test
     void epochsOutsideSixDigitsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> ArtifactLayout.epochFolderName(-1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> layout.modelKey(1_000_000));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> layout.modelKey(1_000_000));
         assertTrue(e.getMessage().contains("six digits"), e.getMessage());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "..", "a/b", "a b", "ü", "run:1", "x\\y"})
     void namesOutsideTheAllowedCharactersAreRefused(String bad) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ArtifactLayout("models", "exp", bad, "model"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new ArtifactLayout("models", "exp", bad, "model"));
         assertTrue(e.getMessage().startsWith("run must be"), e.getMessage());
     }
 

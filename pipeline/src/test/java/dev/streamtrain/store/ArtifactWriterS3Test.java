@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.trainer.TrainerState;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.FilterOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +60,11 @@ class ArtifactWriterS3Test {
     }
 
     private static ArtifactLayout freshLayout() {
-        return new ArtifactLayout(stack.bucket(), "writer-test", "run-" + UUID.randomUUID().toString().substring(0, 8), "mlp");
+        return new ArtifactLayout(
+                stack.bucket(),
+                "writer-test",
+                "run-" + UUID.randomUUID().toString().substring(0, 8),
+                "mlp");
     }
 
     @Test
@@ -71,15 +75,30 @@ class ArtifactWriterS3Test {
 
         ArtifactResult result = writer.write(TrainedStates.artifact(states.get(0), 1));
 
-        assertEquals(List.of("closed " + layout.modelKey(1),
-                "closed " + layout.optimizerKey(1), "closed " + layout.manifestKey(1), "closed " + layout.latestKey()),
-                sink.events(layout), "manifest after the data files, pointer after the manifest");
+        assertEquals(
+                List.of(
+                        "closed " + layout.modelKey(1),
+                        "closed " + layout.optimizerKey(1),
+                        "closed " + layout.manifestKey(1),
+                        "closed " + layout.latestKey()),
+                sink.events(layout),
+                "manifest after the data files, pointer after the manifest");
 
-        Map<String, S3Object> objects = s3.listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.modelPrefix()))
-                .contents().stream().collect(Collectors.toMap(S3Object::key, o -> o));
-        assertEquals(Set.of(layout.modelKey(1), layout.optimizerKey(1), layout.manifestKey(1), layout.latestKey()), objects.keySet());
-        assertFalse(objects.get(layout.manifestKey(1)).lastModified().isBefore(objects.get(layout.modelKey(1)).lastModified()));
-        assertFalse(objects.get(layout.latestKey()).lastModified().isBefore(objects.get(layout.manifestKey(1)).lastModified()));
+        Map<String, S3Object> objects =
+                s3
+                        .listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.modelPrefix()))
+                        .contents()
+                        .stream()
+                        .collect(Collectors.toMap(S3Object::key, o -> o));
+        assertEquals(
+                Set.of(layout.modelKey(1), layout.optimizerKey(1), layout.manifestKey(1), layout.latestKey()),
+                objects.keySet());
+        assertFalse(objects.get(layout.manifestKey(1))
+                .lastModified()
+                .isBefore(objects.get(layout.modelKey(1)).lastModified()));
+        assertFalse(objects.get(layout.latestKey())
+                .lastModified()
+                .isBefore(objects.get(layout.manifestKey(1)).lastModified()));
 
         byte[] model = get(layout.modelKey(1));
         byte[] optimizer = get(layout.optimizerKey(1));
@@ -91,19 +110,23 @@ class ArtifactWriterS3Test {
         assertEquals(optimizer.length, manifest.file("optimizer.safetensors").sizeBytes());
         assertEquals(result.modelSha256(), sha256(model));
         assertEquals(result.manifestSha256(), sha256(manifestJson));
-        assertEquals(model.length + optimizer.length + manifestJson.length + get(layout.latestKey()).length, result.bytesWritten());
+        assertEquals(
+                model.length + optimizer.length + manifestJson.length + get(layout.latestKey()).length,
+                result.bytesWritten());
         assertNull(result.versionId());
         assertNull(manifest.stableModel());
         assertEquals(3, manifest.optimizerSteps());
         assertEquals(new Manifest.OffsetRange(100, 147), manifest.kafkaOffsets().get("samples-0"));
         assertEquals("job-1", manifest.flinkJobId());
         assertEquals(TrainedStates.SPEC, manifest.modelConfig().toSpec());
-        assertArrayEquals(states.get(0).parameters().get(0).values(),
+        assertArrayEquals(
+                states.get(0).parameters().get(0).values(),
                 SafetensorsTestReader.parse(model).tensors().get("0.weight"));
 
         String secret = stack.s3().secretKey();
         assertFalse(new String(manifestJson, StandardCharsets.UTF_8).contains(secret), "no secret in the manifest");
-        assertFalse(new String(get(layout.latestKey()), StandardCharsets.UTF_8).contains(secret), "no secret in latest");
+        assertFalse(
+                new String(get(layout.latestKey()), StandardCharsets.UTF_8).contains(secret), "no secret in latest");
 
         ArtifactReader reader = new ArtifactReader(s3, layout.bucket());
         LatestPointer latest = reader.readLatest(layout.key());
@@ -124,7 +147,8 @@ class ArtifactWriterS3Test {
         optimizer[optimizer.length - 1] ^= 1; // one flipped bit in the last moment
         s3.putObject(b -> b.bucket(layout.bucket()).key(layout.optimizerKey(4)), RequestBody.fromBytes(optimizer));
 
-        ArtifactVerificationException e = assertThrows(ArtifactVerificationException.class,
+        ArtifactVerificationException e = assertThrows(
+                ArtifactVerificationException.class,
                 () -> new ArtifactReader(s3, layout.bucket()).fetch(result.manifestUri(), tmp));
         assertEquals("optimizer.safetensors", e.fileName());
         assertTrue(e.getMessage().startsWith("optimizer.safetensors"), e.getMessage());
@@ -148,11 +172,16 @@ class ArtifactWriterS3Test {
         ArtifactWriter writer = new ArtifactWriter(layout, null, failOnOptimizer, Clock.systemUTC());
         assertThrows(IOException.class, () -> writer.write(TrainedStates.artifact(states.get(0), 2)));
 
-        List<String> keys = s3.listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.modelPrefix()))
-                .contents().stream().map(S3Object::key).toList();
+        List<String> keys =
+                s3
+                        .listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(layout.modelPrefix()))
+                        .contents()
+                        .stream()
+                        .map(S3Object::key)
+                        .toList();
         assertEquals(List.of(layout.modelKey(2)), keys, "weights only: no manifest, no pointer");
-        IOException notCommitted = assertThrows(IOException.class,
-                () -> new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()));
+        IOException notCommitted =
+                assertThrows(IOException.class, () -> new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()));
         assertTrue(notCommitted.getMessage().contains("no committed artifact yet"), notCommitted.getMessage());
     }
 
@@ -166,8 +195,12 @@ class ArtifactWriterS3Test {
         int before = sink.events(layout).size();
         ArtifactResult replayOfFirst = writer.write(TrainedStates.artifact(states.get(0), 1)); // finishes late
 
-        assertEquals(List.of("delete " + layout.manifestKey(1), "closed " + layout.modelKey(1),
-                "closed " + layout.optimizerKey(1), "closed " + layout.manifestKey(1)),
+        assertEquals(
+                List.of(
+                        "delete " + layout.manifestKey(1),
+                        "closed " + layout.modelKey(1),
+                        "closed " + layout.optimizerKey(1),
+                        "closed " + layout.manifestKey(1)),
                 sink.events(layout).subList(before, sink.events(layout).size()),
                 "a rewrite un-commits the folder first, and leaves latest on the newer epoch");
 
@@ -175,7 +208,8 @@ class ArtifactWriterS3Test {
         LatestPointer latest = reader.readLatest(layout.key());
         assertEquals(2, latest.epoch());
         assertEquals(second.manifestUri(), latest.manifest());
-        assertEquals(replayOfFirst.manifestSha256(), sha256(get(layout.manifestKey(1))), "the replay re-committed epoch 1");
+        assertEquals(
+                replayOfFirst.manifestSha256(), sha256(get(layout.manifestKey(1))), "the replay re-committed epoch 1");
     }
 
     private static byte[] get(String key) {

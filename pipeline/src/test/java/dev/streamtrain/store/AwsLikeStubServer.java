@@ -61,7 +61,9 @@ final class AwsLikeStubServer implements AutoCloseable {
 
     /** AWS: a global/other-region endpoint asked for a bucket elsewhere (301, with the region header). */
     static Answer permanentRedirect(String bucket, String region) {
-        return new Answer(301, Map.of("x-amz-bucket-region", region),
+        return new Answer(
+                301,
+                Map.of("x-amz-bucket-region", region),
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PermanentRedirect</Code>"
                         + "<Message>The bucket you are attempting to access must be addressed using the specified"
                         + " endpoint. Please send all future requests to this endpoint.</Message>"
@@ -71,7 +73,9 @@ final class AwsLikeStubServer implements AutoCloseable {
 
     /** AWS: a request signed for the wrong region (400, the expected region in the body). */
     static Answer authorizationHeaderMalformed(String configured, String expected) {
-        return new Answer(400, Map.of(),
+        return new Answer(
+                400,
+                Map.of(),
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>"
                         + "<Message>The authorization header is malformed; the region '" + configured
                         + "' is wrong; expecting '" + expected + "'</Message><Region>" + expected
@@ -80,7 +84,9 @@ final class AwsLikeStubServer implements AutoCloseable {
 
     /** An empty ListObjectsV2 result. */
     static Answer emptyListing(String bucket) {
-        return new Answer(200, Map.of(),
+        return new Answer(
+                200,
+                Map.of(),
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                         + "<Name>" + bucket + "</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys>"
                         + "<IsTruncated>false</IsTruncated></ListBucketResult>");

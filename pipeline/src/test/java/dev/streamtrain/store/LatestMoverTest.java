@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.trainer.TrainerState;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -47,7 +46,11 @@ class LatestMoverTest {
 
     @Test
     void pointsLatestBackAtAnOlderEpochSoThatReadersVerifyAgainstIt() throws Exception {
-        ArtifactLayout layout = new ArtifactLayout(stack.bucket(), "mover-test", "run-" + UUID.randomUUID().toString().substring(0, 8), "mlp");
+        ArtifactLayout layout = new ArtifactLayout(
+                stack.bucket(),
+                "mover-test",
+                "run-" + UUID.randomUUID().toString().substring(0, 8),
+                "mlp");
         ArtifactWriter writer = new ArtifactWriter(layout);
         ArtifactResult first = writer.write(TrainedStates.artifact(states.get(0), 1));
         writer.write(TrainedStates.artifact(states.get(1), 2));
@@ -62,21 +65,33 @@ class LatestMoverTest {
         assertEquals(first.manifestUri(), read.manifest());
         assertEquals(first.manifestSha256(), read.manifestSha256(), "the sha256 of the manifest's bytes in the bucket");
         assertEquals(first.manifest(), reader.readManifest(read), "readers accept the moved pointer (sha256 checked)");
-        assertEquals(List.of(layout.experiment(), layout.run(), layout.model()),
-                List.of(read.experiment(), read.run(), read.model()), "taken from the manifest");
+        assertEquals(
+                List.of(layout.experiment(), layout.run(), layout.model()),
+                List.of(read.experiment(), read.run(), read.model()),
+                "taken from the manifest");
     }
 
     @Test
     void aDeletedEpochIsFileNotFoundAndLatestStaysPut() throws Exception {
-        ArtifactLayout layout = new ArtifactLayout(stack.bucket(), "mover-test", "run-" + UUID.randomUUID().toString().substring(0, 8), "mlp");
+        ArtifactLayout layout = new ArtifactLayout(
+                stack.bucket(),
+                "mover-test",
+                "run-" + UUID.randomUUID().toString().substring(0, 8),
+                "mlp");
         ArtifactWriter writer = new ArtifactWriter(layout);
         ArtifactResult first = writer.write(TrainedStates.artifact(states.get(0), 1));
         writer.write(TrainedStates.artifact(states.get(1), 2));
         new ArtifactDeleter(layout).delete(1);
 
-        FileNotFoundException e = assertThrows(FileNotFoundException.class, () -> new LatestMover(s3).pointAt(first.manifestUri()));
-        assertTrue(e.getMessage().contains(first.manifestUri().toString()) && e.getMessage().contains("deleted"), e.getMessage());
-        assertEquals(2, new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()).epoch());
+        FileNotFoundException e =
+                assertThrows(FileNotFoundException.class, () -> new LatestMover(s3).pointAt(first.manifestUri()));
+        assertTrue(
+                e.getMessage().contains(first.manifestUri().toString())
+                        && e.getMessage().contains("deleted"),
+                e.getMessage());
+        assertEquals(
+                2,
+                new ArtifactReader(s3, layout.bucket()).readLatest(layout.key()).epoch());
     }
 
     @Test
@@ -85,11 +100,18 @@ class LatestMoverTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        S3Endpoint down = new S3Endpoint(URI.create("http://127.0.0.1:" + closedPort), stack.s3().accessKey(),
-                stack.s3().secretKey(), stack.s3().region());
+        S3Endpoint down = new S3Endpoint(
+                URI.create("http://127.0.0.1:" + closedPort),
+                stack.s3().accessKey(),
+                stack.s3().secretKey(),
+                stack.s3().region());
         URI manifest = URI.create("s3://" + stack.bucket() + "/mover-test/r/m/epoch-000001/manifest.json");
-        try (S3Client unreachable = S3Clients.create(down, ClientOverrideConfiguration.builder()
-                .retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(10)).build())) {
+        try (S3Client unreachable = S3Clients.create(
+                down,
+                ClientOverrideConfiguration.builder()
+                        .retryStrategy(RetryMode.STANDARD)
+                        .apiCallTimeout(Duration.ofSeconds(10))
+                        .build())) {
             IOException e = assertThrows(IOException.class, () -> new LatestMover(unreachable).pointAt(manifest));
             assertFalse(e instanceof FileNotFoundException, "unreachable is not 'deleted': " + e);
             assertTrue(e.getMessage().contains(manifest.toString()), e.getMessage());

@@ -6,17 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.localstack.LocalStack;
-import dev.streamtrain.localstack.S3Credentials;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.localstack.ObjectStoreService;
+import dev.streamtrain.localstack.S3Credentials;
 import dev.streamtrain.localstack.S3ProxyServer;
 import dev.streamtrain.store.ObjectStoreProblem.Kind;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,9 +40,10 @@ class ObjectStorePreflightTest {
 
     @TempDir
     static Path dir;
+
     private static ObjectStoreService s3proxy;
     private static S3Endpoint good;
-    private static final List<ObjectStoreProblem> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    private static final List<ObjectStoreProblem> seen = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void startS3Proxy() throws Exception {
@@ -68,19 +70,30 @@ class ObjectStorePreflightTest {
     void fourKindsGiveFourRemediesAndNoMessageHoldsTheSecret() throws Exception {
         List<ObjectStoreProblem> problems = new ArrayList<>();
         problems.add(expectProblem(Kind.ENDPOINT_UNREACHABLE, closedPortEndpoint(), BUCKET));
-        problems.add(expectProblem(Kind.CREDENTIALS_REFUSED,
-                new S3Endpoint(good.endpoint(), good.accessKey(), WRONG_SECRET, good.region()), BUCKET));
+        problems.add(expectProblem(
+                Kind.CREDENTIALS_REFUSED,
+                new S3Endpoint(good.endpoint(), good.accessKey(), WRONG_SECRET, good.region()),
+                BUCKET));
         problems.add(expectProblem(Kind.BUCKET_MISSING, good, "no-such-bucket"));
         try (AwsLikeStubServer aws = AwsLikeStubServer.start(
-                AwsLikeStubServer.headWithRegion(301, "eu-west-1"), AwsLikeStubServer.permanentRedirect(BUCKET, "eu-west-1"))) {
+                AwsLikeStubServer.headWithRegion(301, "eu-west-1"),
+                AwsLikeStubServer.permanentRedirect(BUCKET, "eu-west-1"))) {
             problems.add(expectProblem(Kind.REGION_MISMATCH, at(aws), BUCKET));
         }
-        Map<Kind, String> remedy = Map.of(Kind.ENDPOINT_UNREACHABLE, "AWS_ENDPOINT_URL",
-                Kind.CREDENTIALS_REFUSED, "s3.secret-key", Kind.BUCKET_MISSING, "Create it",
-                Kind.REGION_MISMATCH, "AWS_REGION");
+        Map<Kind, String> remedy = Map.of(
+                Kind.ENDPOINT_UNREACHABLE,
+                "AWS_ENDPOINT_URL",
+                Kind.CREDENTIALS_REFUSED,
+                "s3.secret-key",
+                Kind.BUCKET_MISSING,
+                "Create it",
+                Kind.REGION_MISMATCH,
+                "AWS_REGION");
         for (ObjectStoreProblem p : problems) {
             // each message names its own fix and no other kind's
-            remedy.forEach((kind, phrase) -> assertEquals(kind == p.kind(), p.getMessage().contains(phrase),
+            remedy.forEach((kind, phrase) -> assertEquals(
+                    kind == p.kind(),
+                    p.getMessage().contains(phrase),
                     p.kind() + " message vs the " + kind + " remedy '" + phrase + "': " + p.getMessage()));
             StringWriter trace = new StringWriter();
             p.printStackTrace(new PrintWriter(trace));
@@ -91,7 +104,8 @@ class ObjectStorePreflightTest {
     }
 
     private static ObjectStoreProblem expectProblem(Kind kind, S3Endpoint s3, String bucket) {
-        ObjectStoreProblem p = assertThrows(ObjectStoreProblem.class, () -> ObjectStorePreflight.check(s3, bucket, PREFIX));
+        ObjectStoreProblem p =
+                assertThrows(ObjectStoreProblem.class, () -> ObjectStorePreflight.check(s3, bucket, PREFIX));
         seen.add(p);
         assertEquals(kind, p.kind(), p.getMessage());
         assertFalse(p.getMessage().contains(s3.secretKey()), "secret in message: " + p.getMessage());
@@ -140,19 +154,27 @@ class ObjectStorePreflightTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000, "fails fast");
         assertTrue(p.getMessage().contains(endpoint.toString()), p.getMessage());
         assertTrue(p.getMessage().contains("connection refused"), p.getMessage());
-        assertTrue(p.getMessage().contains("s3.endpoint") && p.getMessage().contains("AWS_ENDPOINT_URL"), p.getMessage());
+        assertTrue(
+                p.getMessage().contains("s3.endpoint") && p.getMessage().contains("AWS_ENDPOINT_URL"), p.getMessage());
         assertTrue(p.getMessage().contains("protocol"), p.getMessage());
     }
 
     @Test
     void anEndpointWithoutProtocolOrResolvableHostIsUnreachable() {
-        ObjectStoreProblem noProtocol = expectProblem(Kind.ENDPOINT_UNREACHABLE,
-                new S3Endpoint(URI.create("minio:9000"), good.accessKey(), good.secretKey(), good.region()), BUCKET);
+        ObjectStoreProblem noProtocol = expectProblem(
+                Kind.ENDPOINT_UNREACHABLE,
+                new S3Endpoint(URI.create("minio:9000"), good.accessKey(), good.secretKey(), good.region()),
+                BUCKET);
         assertTrue(noProtocol.getMessage().contains("with a protocol"), noProtocol.getMessage());
 
-        ObjectStoreProblem unknownHost = expectProblem(Kind.ENDPOINT_UNREACHABLE,
-                new S3Endpoint(URI.create("http://no-such-host.invalid:9000"), good.accessKey(), good.secretKey(),
-                        good.region()), BUCKET);
+        ObjectStoreProblem unknownHost = expectProblem(
+                Kind.ENDPOINT_UNREACHABLE,
+                new S3Endpoint(
+                        URI.create("http://no-such-host.invalid:9000"),
+                        good.accessKey(),
+                        good.secretKey(),
+                        good.region()),
+                BUCKET);
         assertTrue(unknownHost.getMessage().contains("unknown host"), unknownHost.getMessage());
     }
 
@@ -160,21 +182,25 @@ class ObjectStorePreflightTest {
     @Test
     void s3proxyCannotProvokeARegionMismatch() {
         S3Endpoint otherRegion = new S3Endpoint(good.endpoint(), good.accessKey(), good.secretKey(), "eu-west-1");
-        assertEquals(BUCKET, ObjectStorePreflight.check(otherRegion, BUCKET, PREFIX).bucket());
+        assertEquals(
+                BUCKET, ObjectStorePreflight.check(otherRegion, BUCKET, PREFIX).bucket());
     }
 
     @Test
     void awsPermanentRedirectIsRegionMismatchNamingTheBucketsRegion() throws Exception {
         try (AwsLikeStubServer aws = AwsLikeStubServer.start(
-                AwsLikeStubServer.headWithRegion(301, "eu-west-1"), AwsLikeStubServer.permanentRedirect(BUCKET, "eu-west-1"))) {
+                AwsLikeStubServer.headWithRegion(301, "eu-west-1"),
+                AwsLikeStubServer.permanentRedirect(BUCKET, "eu-west-1"))) {
             ObjectStoreProblem p = expectProblem(Kind.REGION_MISMATCH, at(aws), BUCKET);
-            assertTrue(p.getMessage().contains("'eu-west-1'") && p.getMessage().contains("'us-east-1'"), p.getMessage());
+            assertTrue(
+                    p.getMessage().contains("'eu-west-1'") && p.getMessage().contains("'us-east-1'"), p.getMessage());
         }
     }
 
     @Test
     void awsAuthorizationHeaderMalformedIsRegionMismatch() throws Exception {
-        try (AwsLikeStubServer aws = AwsLikeStubServer.start(new AwsLikeStubServer.Answer(400, Map.of(), ""),
+        try (AwsLikeStubServer aws = AwsLikeStubServer.start(
+                new AwsLikeStubServer.Answer(400, Map.of(), ""),
                 AwsLikeStubServer.authorizationHeaderMalformed("us-east-1", "eu-central-1"))) {
             ObjectStoreProblem p = expectProblem(Kind.REGION_MISMATCH, at(aws), BUCKET);
             assertTrue(p.getMessage().contains("'eu-central-1'"), p.getMessage());
@@ -190,12 +216,13 @@ class ObjectStorePreflightTest {
         }
     }
 
-    private static S3Endpoint closedPortEndpoint() throws java.io.IOException {
+    private static S3Endpoint closedPortEndpoint() throws IOException {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        return new S3Endpoint(URI.create("http://127.0.0.1:" + closedPort), good.accessKey(), WRONG_SECRET, good.region());
+        return new S3Endpoint(
+                URI.create("http://127.0.0.1:" + closedPort), good.accessKey(), WRONG_SECRET, good.region());
     }
 
     private static S3Endpoint at(AwsLikeStubServer aws) {

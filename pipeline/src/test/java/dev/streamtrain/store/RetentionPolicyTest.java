@@ -8,8 +8,12 @@ import org.junit.jupiter.api.Test;
 
 class RetentionPolicyTest {
     private static final List<RetentionPolicy.Epoch> EPOCHS = List.of(
-            new RetentionPolicy.Epoch(1, 0.9), new RetentionPolicy.Epoch(2, 0.2), new RetentionPolicy.Epoch(3, 0.5),
-            new RetentionPolicy.Epoch(4, 0.4), new RetentionPolicy.Epoch(5, 0.6), new RetentionPolicy.Epoch(6, 0.7));
+            new RetentionPolicy.Epoch(1, 0.9),
+            new RetentionPolicy.Epoch(2, 0.2),
+            new RetentionPolicy.Epoch(3, 0.5),
+            new RetentionPolicy.Epoch(4, 0.4),
+            new RetentionPolicy.Epoch(5, 0.6),
+            new RetentionPolicy.Epoch(6, 0.7));
 
     @Test
     void keepsTheLastAndTheBestAndWhatIsProtected() {

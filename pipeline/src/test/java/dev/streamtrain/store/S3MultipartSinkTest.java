@@ -57,29 +57,42 @@ class S3MultipartSinkTest {
         assertFalse(sink.exists(target), "a multipart upload must not be visible before it is completed");
         out.close();
         assertTrue(sink.exists(target));
-        assertArrayEquals(bytes, s3.getObjectAsBytes(b -> b.bucket(stack.bucket()).key(target.getPath().substring(1)))
-                .asByteArray());
+        assertArrayEquals(
+                bytes,
+                s3.getObjectAsBytes(b ->
+                                b.bucket(stack.bucket()).key(target.getPath().substring(1)))
+                        .asByteArray());
         sink.delete(target);
         assertFalse(sink.exists(target));
     }
 
     @Test
     void artifactWriterKeepsItsOrderAndChecksumsThroughTheSink() throws Exception {
-        ArtifactLayout layout = new ArtifactLayout(stack.bucket(), "multipart-test",
-                "run-" + UUID.randomUUID().toString().substring(0, 8), "mlp");
+        ArtifactLayout layout = new ArtifactLayout(
+                stack.bucket(),
+                "multipart-test",
+                "run-" + UUID.randomUUID().toString().substring(0, 8),
+                "mlp");
         ArtifactWriterS3Test.RecordingSink recording = new ArtifactWriterS3Test.RecordingSink(sink);
         ArtifactResult result = new ArtifactWriter(layout, null, recording, Clock.systemUTC())
                 .write(TrainedStates.artifact(TrainedStates.epochs(1, 1).get(0), 1));
-        assertEquals(List.of("closed " + layout.modelKey(1), "closed " + layout.optimizerKey(1),
-                "closed " + layout.manifestKey(1), "closed " + layout.latestKey()), recording.events(layout));
-        byte[] model = s3.getObjectAsBytes(b -> b.bucket(layout.bucket()).key(layout.modelKey(1))).asByteArray();
+        assertEquals(
+                List.of(
+                        "closed " + layout.modelKey(1),
+                        "closed " + layout.optimizerKey(1),
+                        "closed " + layout.manifestKey(1),
+                        "closed " + layout.latestKey()),
+                recording.events(layout));
+        byte[] model = s3.getObjectAsBytes(b -> b.bucket(layout.bucket()).key(layout.modelKey(1)))
+                .asByteArray();
         assertEquals(result.modelSha256(), HashingOutputStream.sha256Hex(model));
         assertEquals(result.modelBytes(), model.length);
     }
 
     @Test
     void aFailedUploadFailsTheWriteNamingTheObject() {
-        URI nowhere = URI.create("s3://no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8) + "/x/model.bin");
+        URI nowhere =
+                URI.create("s3://no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8) + "/x/model.bin");
         IOException e = assertThrows(IOException.class, () -> {
             try (OutputStream out = sink.create(nowhere)) {
                 out.write(new byte[1024]);

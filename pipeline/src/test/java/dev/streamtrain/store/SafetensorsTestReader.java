@@ -23,8 +23,8 @@ import java.util.Map;
  */
 final class SafetensorsTestReader {
 
-    record Parsed(Map<String, long[]> shapes, Map<String, float[]> tensors, Map<String, String> metadata,
-                  int headerLength) {}
+    record Parsed(
+            Map<String, long[]> shapes, Map<String, float[]> tensors, Map<String, String> metadata, int headerLength) {}
 
     static Parsed parse(byte[] file) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);

@@ -14,6 +14,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -51,10 +53,12 @@ class SafetensorsWriterTest {
 
         Parsed parsed = SafetensorsTestReader.parse(weightsFile(state));
 
-        assertEquals(MLP.torchParameterNames(), List.copyOf(parsed.tensors().keySet()), "torch names, state_dict order");
+        assertEquals(
+                MLP.torchParameterNames(), List.copyOf(parsed.tensors().keySet()), "torch names, state_dict order");
         List<long[]> shapes = MLP.torchParameterShapes();
         for (int i = 0; i < shapes.size(); i++) {
-            assertArrayEquals(shapes.get(i), parsed.shapes().get(MLP.torchParameterNames().get(i)));
+            assertArrayEquals(
+                    shapes.get(i), parsed.shapes().get(MLP.torchParameterNames().get(i)));
         }
         assertEquals("pt", parsed.metadata().get("format"));
         float[] recomputed = forward(parsed.tensors(), x, 20);
@@ -75,8 +79,8 @@ class SafetensorsWriterTest {
             state = trainer.snapshot();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        SafetensorsWriter.write(TrainerStateTensors.optimizerTensors(state),
-                TrainerStateTensors.optimizerMetadata(MLP, state), out);
+        SafetensorsWriter.write(
+                TrainerStateTensors.optimizerTensors(state), TrainerStateTensors.optimizerMetadata(MLP, state), out);
         Parsed parsed = SafetensorsTestReader.parse(out.toByteArray());
 
         assertEquals(2 * state.parameters().size(), parsed.tensors().size());
@@ -99,8 +103,8 @@ class SafetensorsWriterTest {
             state = trainer.snapshot();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        SafetensorsWriter.write(TrainerStateTensors.optimizerTensors(state),
-                TrainerStateTensors.optimizerMetadata(sgd, state), out);
+        SafetensorsWriter.write(
+                TrainerStateTensors.optimizerTensors(state), TrainerStateTensors.optimizerMetadata(sgd, state), out);
         Parsed parsed = SafetensorsTestReader.parse(out.toByteArray());
         assertTrue(parsed.tensors().isEmpty());
         assertEquals("SGD", parsed.metadata().get("optimizer"));
@@ -132,13 +136,21 @@ class SafetensorsWriterTest {
     @Test
     void rejectsInconsistentTensors() {
         FloatBuffer three = FloatBuffer.wrap(new float[3]);
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.sizeOf(
-                List.of(new SafetensorsWriter.Tensor("a", new long[] {2, 2}, three)), Map.of()));
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.sizeOf(List.of(
-                new SafetensorsWriter.Tensor("a", new long[] {3}, three),
-                new SafetensorsWriter.Tensor("a", new long[] {3}, three)), Map.of()));
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.sizeOf(
-                List.of(new SafetensorsWriter.Tensor("__metadata__", new long[] {3}, three)), Map.of()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.sizeOf(
+                        List.of(new SafetensorsWriter.Tensor("a", new long[] {2, 2}, three)), Map.of()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.sizeOf(
+                        List.of(
+                                new SafetensorsWriter.Tensor("a", new long[] {3}, three),
+                                new SafetensorsWriter.Tensor("a", new long[] {3}, three)),
+                        Map.of()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.sizeOf(
+                        List.of(new SafetensorsWriter.Tensor("__metadata__", new long[] {3}, three)), Map.of()));
     }
 
     /**
@@ -147,14 +159,19 @@ class SafetensorsWriterTest {
      */
     @Test
     void streamsALargeStateInSmallWrites() throws IOException {
-        ModelSpec big = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(64).hiddenSizes(2048, 2048)
-                .outputDim(1).device(ModelSpec.DeviceChoice.CPU).build();
+        ModelSpec big = ModelSpec.builder()
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(64)
+                .hiddenSizes(2048, 2048)
+                .outputDim(1)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         List<String> names = big.torchParameterNames();
         List<long[]> shapes = big.torchParameterShapes();
-        java.util.ArrayList<ParameterState> params = new java.util.ArrayList<>();
+        ArrayList<ParameterState> params = new ArrayList<>();
         long floats = 0;
         for (int i = 0; i < names.size(); i++) {
-            int n = (int) java.util.Arrays.stream(shapes.get(i)).reduce(1, (a, b) -> a * b);
+            int n = (int) Arrays.stream(shapes.get(i)).reduce(1, (a, b) -> a * b);
             floats += n;
             float[] v = new float[n];
             v[n - 1] = i + 1; // a marker at the end of each tensor
@@ -165,8 +182,13 @@ class SafetensorsWriterTest {
         long[] maxWrite = {0};
         long[] total = {0};
         OutputStream sink = new OutputStream() {
-            @Override public void write(int b) { total[0]++; }
-            @Override public void write(byte[] b, int off, int len) {
+            @Override
+            public void write(int b) {
+                total[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
                 maxWrite[0] = Math.max(maxWrite[0], len);
                 total[0] += len;
             }
@@ -175,7 +197,8 @@ class SafetensorsWriterTest {
         long weights = SafetensorsWriter.write(TrainerStateTensors.weights(state), Map.of(), sink);
         long optimizer = SafetensorsWriter.write(TrainerStateTensors.optimizerTensors(state), Map.of(), sink);
         long millis = (System.nanoTime() - start) / 1_000_000;
-        System.out.printf("safetensors: %d + %d bytes streamed in %d ms, largest single write %d bytes%n",
+        System.out.printf(
+                "safetensors: %d + %d bytes streamed in %d ms, largest single write %d bytes%n",
                 weights, optimizer, millis, maxWrite[0]);
 
         assertEquals(weights + optimizer, total[0]);

@@ -10,9 +10,17 @@ import java.util.Random;
 
 /** Small trained states and epoch artifacts for store tests. */
 final class TrainedStates {
-    static final ModelSpec SPEC = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(6).hiddenSizes(16, 8)
-            .outputDim(2).activation(ModelSpec.Activation.RELU).learningRate(0.01f).batchSize(16).seed(5)
-            .device(ModelSpec.DeviceChoice.CPU).build();
+    static final ModelSpec SPEC = ModelSpec.builder()
+            .kind(ModelSpec.Kind.MLP)
+            .inputDim(6)
+            .hiddenSizes(16, 8)
+            .outputDim(2)
+            .activation(ModelSpec.Activation.RELU)
+            .learningRate(0.01f)
+            .batchSize(16)
+            .seed(5)
+            .device(ModelSpec.DeviceChoice.CPU)
+            .build();
 
     /** Snapshots after each of {@code epochs} epochs of {@code stepsPerEpoch} steps. */
     static List<TrainerState> epochs(int epochs, int stepsPerEpoch) {
@@ -30,10 +38,15 @@ final class TrainedStates {
     }
 
     static EpochArtifact artifact(TrainerState state, long epoch) {
-        return new EpochArtifact(SPEC, state, epoch, 16L * 3,
+        return new EpochArtifact(
+                SPEC,
+                state,
+                epoch,
+                16L * 3,
                 Map.of(Manifest.partitionKey("samples", 0), new Manifest.OffsetRange(100 * epoch, 100 * epoch + 47)),
                 new Manifest.EventTimeRange(1_700_000_000_000L, 1_700_000_001_000L),
-                new Manifest.Metrics(0.5, 12_345.0), "job-" + epoch);
+                new Manifest.Metrics(0.5, 12_345.0),
+                "job-" + epoch);
     }
 
     private static float[] gaussian(Random random, int n) {

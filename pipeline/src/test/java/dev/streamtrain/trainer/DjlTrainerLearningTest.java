@@ -26,9 +26,16 @@ class DjlTrainerLearningTest {
         SyntheticData train = SyntheticData.teacherRegression(teacher, 1, 4000, noiseStd);
         SyntheticData heldOut = SyntheticData.teacherRegression(teacher, 2, 1000, noiseStd);
         ModelSpec spec = ModelSpec.builder()
-                .kind(ModelSpec.Kind.MLP).inputDim(8).hiddenSizes(32, 32).outputDim(1)
-                .optimizer(ModelSpec.Optimizer.ADAM).learningRate(0.01f).batchSize(BATCH)
-                .seed(3).device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(8)
+                .hiddenSizes(32, 32)
+                .outputDim(1)
+                .optimizer(ModelSpec.Optimizer.ADAM)
+                .learningRate(0.01f)
+                .batchSize(BATCH)
+                .seed(3)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
 
         try (DjlTrainer trainer = DjlTrainer.create(spec)) {
             float initial = trainer.evaluateLoss(heldOut.features, heldOut.labels, heldOut.rows);
@@ -52,8 +59,13 @@ class DjlTrainerLearningTest {
         SyntheticData train = SyntheticData.linearlySeparable(11, 1, 2000, 5, 2);
         SyntheticData heldOut = SyntheticData.linearlySeparable(11, 2, 500, 5, 2);
         ModelSpec spec = ModelSpec.builder()
-                .kind(ModelSpec.Kind.LOGISTIC).inputDim(5).learningRate(0.05f).batchSize(BATCH)
-                .seed(4).device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.LOGISTIC)
+                .inputDim(5)
+                .learningRate(0.05f)
+                .batchSize(BATCH)
+                .seed(4)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         try (DjlTrainer trainer = DjlTrainer.create(spec)) {
             float initial = trainer.evaluateLoss(heldOut.features, heldOut.labels, heldOut.rows);
             train(trainer, train, 3);
@@ -70,9 +82,16 @@ class DjlTrainerLearningTest {
         SyntheticData train = SyntheticData.linearlySeparable(12, 1, 2000, 5, 3);
         SyntheticData heldOut = SyntheticData.linearlySeparable(12, 2, 500, 5, 3);
         ModelSpec spec = ModelSpec.builder()
-                .kind(ModelSpec.Kind.MLP).inputDim(5).hiddenSizes(16).outputDim(3)
-                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY).learningRate(0.02f)
-                .batchSize(BATCH).seed(5).device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(5)
+                .hiddenSizes(16)
+                .outputDim(3)
+                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY)
+                .learningRate(0.02f)
+                .batchSize(BATCH)
+                .seed(5)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         try (DjlTrainer trainer = DjlTrainer.create(spec)) {
             float initial = trainer.evaluateLoss(heldOut.features, heldOut.labels, heldOut.rows);
             train(trainer, train, 3);

@@ -21,8 +21,14 @@ class DjlTrainerLifecycleTest {
 
     private static ModelSpec spec() {
         return ModelSpec.builder()
-                .kind(ModelSpec.Kind.MLP).inputDim(4).hiddenSizes(8).outputDim(1)
-                .batchSize(8).seed(1).device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(4)
+                .hiddenSizes(8)
+                .outputDim(1)
+                .batchSize(8)
+                .seed(1)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
     }
 
     /**
@@ -75,11 +81,14 @@ class DjlTrainerLifecycleTest {
             }
             for (int t = 0; t < threads; t++) {
                 Trained together = concurrent.get(t).get(60, TimeUnit.SECONDS);
-                Trained alone = train(t, () -> { });
+                Trained alone = train(t, () -> {});
                 assertTrue(Float.isFinite(together.loss), "thread " + t + ": loss " + together.loss);
-                assertEquals(Float.floatToRawIntBits(alone.loss), Float.floatToRawIntBits(together.loss),
+                assertEquals(
+                        Float.floatToRawIntBits(alone.loss),
+                        Float.floatToRawIntBits(together.loss),
                         "thread " + t + ": the last loss, bitwise, as when trained alone");
-                assertArrayEquals(alone.state, together.state, "thread " + t + ": weights and optimizer state, bitwise");
+                assertArrayEquals(
+                        alone.state, together.state, "thread " + t + ": weights and optimizer state, bitwise");
             }
         } finally {
             pool.shutdownNow();
@@ -108,25 +117,29 @@ class DjlTrainerLifecycleTest {
     @Test
     void rejectsBadInputsBeforeTouchingNativeCodeAndStaysUsable() {
         ModelSpec classes = ModelSpec.builder()
-                .kind(ModelSpec.Kind.LOGISTIC).inputDim(4).outputDim(3)
-                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY).batchSize(8)
-                .device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.LOGISTIC)
+                .inputDim(4)
+                .outputDim(3)
+                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY)
+                .batchSize(8)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         SyntheticData data = SyntheticData.classes(1, 8, 4, 3);
         try (DjlTrainer trainer = DjlTrainer.create(classes)) {
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> trainer.trainBatch(data.features, data.labels, 9)); // > batchSize
-            assertThrows(IllegalArgumentException.class,
-                    () -> trainer.trainBatch(data.features, data.labels, 0));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(IllegalArgumentException.class, () -> trainer.trainBatch(data.features, data.labels, 0));
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> trainer.trainBatch(new float[7], data.labels, 2)); // 2 rows need 8
             float[] badLabels = data.labels.clone();
             badLabels[5] = 3f; // classes are 0..2
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> trainer.trainBatch(data.features, badLabels, 8));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> trainer.trainBatch(data.features, badLabels, 8));
             assertTrue(e.getMessage().contains("row 5"), e.getMessage());
             badLabels[5] = 1.5f;
-            assertThrows(IllegalArgumentException.class,
-                    () -> trainer.trainBatch(data.features, badLabels, 8));
+            assertThrows(IllegalArgumentException.class, () -> trainer.trainBatch(data.features, badLabels, 8));
 
             assertTrue(Float.isFinite(trainer.trainBatch(data.features, data.labels, 8)));
             assertEquals(1, trainer.steps());
@@ -140,16 +153,14 @@ class DjlTrainerLifecycleTest {
         trainer.close();
         trainer.close();
         assertThrows(IllegalStateException.class, trainer::snapshot);
-        assertThrows(IllegalStateException.class,
-                () -> trainer.predict(new float[4], 1));
+        assertThrows(IllegalStateException.class, () -> trainer.predict(new float[4], 1));
     }
 
     @Test
     void explicitGpuRequestFailsLoudlyWithoutAGpu() {
         assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "a GPU is present");
         ModelSpec gpu = spec().toBuilder().device(ModelSpec.DeviceChoice.GPU).build();
-        IllegalStateException e =
-                assertThrows(IllegalStateException.class, () -> DjlTrainer.create(gpu));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> DjlTrainer.create(gpu));
         assertTrue(e.getMessage().contains("device=GPU"), e.getMessage());
         try (DjlTrainer auto = DjlTrainer.create(
                 spec().toBuilder().device(ModelSpec.DeviceChoice.AUTO).build())) {

@@ -19,12 +19,7 @@ class DjlTrainerMathTest {
     private static final int ROWS = 4;
     private static final int IN = 3;
     private static final int OUT = 2;
-    private static final float[] X = {
-        0.5f, -1.0f, 2.0f,
-        1.5f, 0.25f, -0.5f,
-        -2.0f, 1.0f, 0.75f,
-        0.0f, -0.5f, 1.25f
-    };
+    private static final float[] X = {0.5f, -1.0f, 2.0f, 1.5f, 0.25f, -0.5f, -2.0f, 1.0f, 0.75f, 0.0f, -0.5f, 1.25f};
     private static final float[] Y = {1.0f, -1.0f, 0.5f, 2.0f, -1.5f, 0.0f, 0.25f, 1.0f};
 
     private static ModelSpec linear(ModelSpec.Optimizer optimizer, float lr) {
@@ -84,11 +79,14 @@ class DjlTrainerMathTest {
         ModelSpec spec = linear(ModelSpec.Optimizer.ADAM, (float) lr);
         float[] weight = {0.25f, -0.5f, 0.75f, 1f, -1f, 0.5f};
         float[] bias = {0.5f, 0.5f};
-        TrainerState start = new TrainerState(ModelSpec.Optimizer.ADAM, 0, List.of(
-                TrainerState.ParameterState.withMoments(
-                        "0.weight", new long[] {OUT, IN}, weight, new float[6], new float[6]),
-                TrainerState.ParameterState.withMoments(
-                        "0.bias", new long[] {OUT}, bias, new float[2], new float[2])));
+        TrainerState start = new TrainerState(
+                ModelSpec.Optimizer.ADAM,
+                0,
+                List.of(
+                        TrainerState.ParameterState.withMoments(
+                                "0.weight", new long[] {OUT, IN}, weight, new float[6], new float[6]),
+                        TrainerState.ParameterState.withMoments(
+                                "0.bias", new long[] {OUT}, bias, new float[2], new float[2])));
         float[] zeros = new float[ROWS * IN];
         float below = Math.nextDown(0.5f);
         float[] labels = {below, below, below, below, below, below, below, below};
@@ -148,8 +146,12 @@ class DjlTrainerMathTest {
     @Test
     void bceWithLogitsAndCrossEntropyMatchTheirDefinitions() {
         ModelSpec binary = ModelSpec.builder()
-                .kind(ModelSpec.Kind.LOGISTIC).inputDim(IN).outputDim(1).batchSize(ROWS)
-                .device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.LOGISTIC)
+                .inputDim(IN)
+                .outputDim(1)
+                .batchSize(ROWS)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         float[] binaryLabels = {1f, 0f, 0f, 1f};
         try (DjlTrainer trainer = DjlTrainer.create(binary)) {
             float[] logits = trainer.predict(X, ROWS);
@@ -161,8 +163,10 @@ class DjlTrainerMathTest {
             assertEquals(expected / ROWS, trainer.evaluateLoss(X, binaryLabels, ROWS), 1e-6);
         }
 
-        ModelSpec softmax = binary.toBuilder().outputDim(3)
-                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY).build();
+        ModelSpec softmax = binary.toBuilder()
+                .outputDim(3)
+                .loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY)
+                .build();
         float[] classes = {2f, 0f, 1f, 2f};
         try (DjlTrainer trainer = DjlTrainer.create(softmax)) {
             float[] logits = trainer.predict(X, ROWS);
@@ -181,8 +185,13 @@ class DjlTrainerMathTest {
     @Test
     void initialWeightsAreTorchsUniformAndDependOnlyOnTheSeed() {
         ModelSpec spec = ModelSpec.builder()
-                .kind(ModelSpec.Kind.MLP).inputDim(16).hiddenSizes(9).outputDim(1)
-                .seed(5).device(ModelSpec.DeviceChoice.CPU).build();
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(16)
+                .hiddenSizes(9)
+                .outputDim(1)
+                .seed(5)
+                .device(ModelSpec.DeviceChoice.CPU)
+                .build();
         TrainerState first;
         TrainerState second;
         TrainerState otherSeed;

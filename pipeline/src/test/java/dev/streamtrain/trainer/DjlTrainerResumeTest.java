@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Exact resume: snapshot, serialize, restore into a fresh trainer and continue must give the
@@ -41,9 +41,10 @@ class DjlTrainerResumeTest {
         List<SyntheticData> out = new ArrayList<>();
         for (int b = 0; b < 10; b++) {
             int rows = (b == 3 || b == 9) ? 5 : BATCH;
-            out.add(spec.loss() == ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY
-                    ? SyntheticData.classes(100 + b, rows, spec.inputDim(), spec.outputDim())
-                    : SyntheticData.noise(100 + b, rows, spec.inputDim(), spec.outputDim()));
+            out.add(
+                    spec.loss() == ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY
+                            ? SyntheticData.classes(100 + b, rows, spec.inputDim(), spec.outputDim())
+                            : SyntheticData.noise(100 + b, rows, spec.inputDim(), spec.outputDim()));
         }
         return out;
     }
@@ -71,8 +72,7 @@ class DjlTrainerResumeTest {
                     checkpoint = uninterrupted.snapshot().toBytes();
                 }
                 SyntheticData batch = batches.get(b);
-                uninterruptedLosses[b] =
-                        uninterrupted.trainBatch(batch.features, batch.labels, batch.rows);
+                uninterruptedLosses[b] = uninterrupted.trainBatch(batch.features, batch.labels, batch.rows);
             }
             uninterruptedEnd = uninterrupted.snapshot();
         }
@@ -86,9 +86,7 @@ class DjlTrainerResumeTest {
                 SyntheticData batch = batches.get(b);
                 float loss = resumed.trainBatch(batch.features, batch.labels, batch.rows);
                 assertEquals(
-                        Float.floatToIntBits(uninterruptedLosses[b]),
-                        Float.floatToIntBits(loss),
-                        "loss of batch " + b);
+                        Float.floatToIntBits(uninterruptedLosses[b]), Float.floatToIntBits(loss), "loss of batch " + b);
             }
             resumedEnd = resumed.snapshot();
         }

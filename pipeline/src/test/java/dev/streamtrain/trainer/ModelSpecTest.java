@@ -28,8 +28,7 @@ class ModelSpecTest {
 
         // torch.nn.Sequential(Linear(64,256), ReLU(), Linear(256,256), ReLU(), Linear(256,1))
         assertEquals(
-                List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
-                spec.torchParameterNames());
+                List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"), spec.torchParameterNames());
         List<long[]> shapes = spec.torchParameterShapes();
         assertArrayEquals(new long[] {256, 64}, shapes.get(0));
         assertArrayEquals(new long[] {256}, shapes.get(1));
@@ -55,7 +54,8 @@ class ModelSpecTest {
 
     @Test
     void defaultsFollowTheKind() {
-        ModelSpec linear = ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).build();
+        ModelSpec linear =
+                ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).build();
         ModelSpec logistic =
                 ModelSpec.builder().kind(ModelSpec.Kind.LOGISTIC).inputDim(3).build();
 
@@ -74,20 +74,16 @@ class ModelSpecTest {
         assertRejected(mlp().hiddenSizes(), "hiddenSizes");
         assertRejected(mlp().hiddenSizes(16, 0), "hiddenSizes[1]");
         assertRejected(
-                ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).hiddenSizes(4),
-                "hiddenSizes");
+                ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).hiddenSizes(4), "hiddenSizes");
         assertRejected(mlp().learningRate(0f), "learningRate");
         assertRejected(mlp().learningRate(Float.NaN), "learningRate");
         assertRejected(mlp().batchSize(0), "batchSize");
         assertRejected(mlp().batchSize(1 << 30), "batchSize");
         assertRejected(mlp().loss(ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY), "outputDim");
         assertRejected(
-                ModelSpec.builder().kind(ModelSpec.Kind.LOGISTIC).inputDim(3)
-                        .loss(ModelSpec.Loss.MSE),
-                "loss");
+                ModelSpec.builder().kind(ModelSpec.Kind.LOGISTIC).inputDim(3).loss(ModelSpec.Loss.MSE), "loss");
         assertRejected(
-                ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3)
-                        .loss(ModelSpec.Loss.BCE_WITH_LOGITS),
+                ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(3).loss(ModelSpec.Loss.BCE_WITH_LOGITS),
                 "loss");
         assertRejected(mlp().optimizer(null), "optimizer");
         assertRejected(mlp().device(null), "device");
@@ -103,8 +99,7 @@ class ModelSpecTest {
             out.writeObject(spec);
         }
         Object copy;
-        try (ObjectInputStream in =
-                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             copy = in.readObject();
         }
 
@@ -114,10 +109,7 @@ class ModelSpecTest {
     }
 
     private static void assertRejected(ModelSpec.Builder builder, String key) {
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, builder::build);
-        assertTrue(
-                e.getMessage().contains(key),
-                () -> "message should name '" + key + "': " + e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
+        assertTrue(e.getMessage().contains(key), () -> "message should name '" + key + "': " + e.getMessage());
     }
 }

@@ -18,8 +18,7 @@ final class SyntheticData {
     /** Gaussian features and Gaussian labels: enough for optimizer-state tests. */
     static SyntheticData noise(long seed, int rows, int inputDim, int labelWidth) {
         Random random = new Random(seed);
-        return new SyntheticData(
-                gaussian(random, rows * inputDim), gaussian(random, rows * labelWidth), rows);
+        return new SyntheticData(gaussian(random, rows * inputDim), gaussian(random, rows * labelWidth), rows);
     }
 
     /** Class indices in [0, classes) as floats, one per row. */
@@ -36,8 +35,7 @@ final class SyntheticData {
      * y = tanh-MLP teacher(x) + N(0, noiseStd²): a fixed random 2-layer network the student can
      * represent closely, plus irreducible noise.
      */
-    static SyntheticData teacherRegression(
-            Teacher teacher, long seed, int rows, double noiseStd) {
+    static SyntheticData teacherRegression(Teacher teacher, long seed, int rows, double noiseStd) {
         Random random = new Random(seed);
         float[] x = gaussian(random, rows * teacher.inputDim);
         float[] y = new float[rows];
@@ -48,8 +46,7 @@ final class SyntheticData {
     }
 
     /** Labels from a random linear teacher: binary (logit > 0) or argmax over classes. */
-    static SyntheticData linearlySeparable(
-            long teacherSeed, long seed, int rows, int inputDim, int classes) {
+    static SyntheticData linearlySeparable(long teacherSeed, long seed, int rows, int inputDim, int classes) {
         Random teacherRandom = new Random(teacherSeed);
         int outputs = classes == 2 ? 1 : classes;
         double[] w = new double[outputs * inputDim];

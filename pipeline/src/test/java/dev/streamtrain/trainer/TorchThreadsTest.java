@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class TorchThreadsTest {
     private static final Map<String, String> NO_PROPERTIES = Map.of();
 
-    private static TorchThreads.Choice choose(TorchThreads.Request request, double cores, int slots,
-                                              Map<String, String> properties) {
+    private static TorchThreads.Choice choose(
+            TorchThreads.Request request, double cores, int slots, Map<String, String> properties) {
         return TorchThreads.choose(request, new TorchThreads.SlotShare(cores, slots, "test"), properties::get);
     }
 
@@ -34,8 +34,11 @@ class TorchThreadsTest {
         TorchThreads.Choice byKeys = choose(asked, 16, 1, NO_PROPERTIES);
         assertEquals(3, byKeys.intraOp());
         assertEquals(2, byKeys.interOp());
-        TorchThreads.Choice byProperties = choose(asked, 16, 1, Map.of(TorchThreads.NUM_THREADS_PROPERTY, "5",
-                TorchThreads.NUM_INTEROP_THREADS_PROPERTY, "4"));
+        TorchThreads.Choice byProperties = choose(
+                asked,
+                16,
+                1,
+                Map.of(TorchThreads.NUM_THREADS_PROPERTY, "5", TorchThreads.NUM_INTEROP_THREADS_PROPERTY, "4"));
         assertEquals(5, byProperties.intraOp());
         assertEquals(4, byProperties.interOp());
         assertTrue(byProperties.intraOpFromProperty() && byProperties.interOpFromProperty());
@@ -52,15 +55,17 @@ class TorchThreadsTest {
         miniCluster.set(TaskManagerOptions.CPU_CORES, Double.MAX_VALUE);
         assertEquals(processors, TorchThreads.SlotShare.of(miniCluster).cores());
         Configuration defaults = new Configuration();
-        assertEquals(Runtime.getRuntime().availableProcessors(), TorchThreads.SlotShare.of(defaults).perSlot());
+        assertEquals(
+                Runtime.getRuntime().availableProcessors(),
+                TorchThreads.SlotShare.of(defaults).perSlot());
     }
 
     @Test
     void parseAcceptsAutoOrAPositiveCountAndNamesTheKeyOtherwise() {
         assertEquals(null, TorchThreads.Request.parse("model.threads", "auto"));
         assertEquals(4, TorchThreads.Request.parse("model.threads", " 4 "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TorchThreads.Request.parse("model.threads", "0"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> TorchThreads.Request.parse("model.threads", "0"));
         assertTrue(e.getMessage().contains("model.threads = '0'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TorchThreads.Request.parse("model.threads", "many"));
     }

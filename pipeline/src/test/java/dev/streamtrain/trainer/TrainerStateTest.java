@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,14 +22,15 @@ class TrainerStateTest {
                 42,
                 List.of(
                         TrainerState.ParameterState.withMoments(
-                                "0.weight", new long[] {2, 3},
+                                "0.weight",
+                                new long[] {2, 3},
                                 new float[] {1f, -2f, 3.5f, -0f, nanWithPayload, 1e-30f},
                                 new float[] {.1f, .2f, .3f, .4f, .5f, .6f},
                                 new float[] {1f, 2f, 3f, 4f, 5f, 6f}),
                         TrainerState.ParameterState.withMoments(
-                                "0.bias", new long[] {2},
-                                new float[] {7f, 8f}, new float[] {0f, 0f},
-                                new float[] {9f, 10f})));
+                                "0.bias", new long[] {2}, new float[] {7f, 8f}, new float[] {0f, 0f}, new float[] {
+                                    9f, 10f
+                                })));
     }
 
     @Test
@@ -51,7 +53,8 @@ class TrainerStateTest {
     @Test
     void sgdStateCarriesNoMoments() {
         TrainerState sgd = new TrainerState(
-                ModelSpec.Optimizer.SGD, 3,
+                ModelSpec.Optimizer.SGD,
+                3,
                 List.of(TrainerState.ParameterState.of("0.bias", new long[] {1}, new float[] {2f})));
 
         TrainerState copy = TrainerState.fromBytes(sgd.toBytes());
@@ -66,7 +69,7 @@ class TrainerStateTest {
         byte[] bytes = adamState().toBytes();
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
 
-        assertEquals("STTS", new String(bytes, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("STTS", new String(bytes, 0, 4, StandardCharsets.US_ASCII));
         assertEquals(1, in.getInt(4));
         assertEquals(1, in.getInt(8)); // ADAM
         assertEquals(42L, in.getLong(12));
@@ -105,13 +108,13 @@ class TrainerStateTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new TrainerState(
-                        ModelSpec.Optimizer.ADAM, 0,
+                        ModelSpec.Optimizer.ADAM,
+                        0,
                         List.of(TrainerState.ParameterState.of("w", new long[] {1}, new float[1]))));
     }
 
     private static void assertRejected(byte[] bytes, String reason) {
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> TrainerState.fromBytes(bytes));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainerState.fromBytes(bytes));
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 }

@@ -4,7 +4,6 @@ import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.ArtifactSettings;
@@ -12,6 +11,7 @@ import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.FlinkS3;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.store.S3MultipartSink;
 import dev.streamtrain.trainer.DjlTrainer;
@@ -47,26 +47,38 @@ public final class ArtifactBench {
 
         // (1) exactly ResNet-18's parameter count: a linear layer 1,461,188 -> 8 (SGD: no moments, so
         // the artifact is the weights plus a tiny optimizer file)
-        ModelSpec spec = ModelSpec.builder().kind(ModelSpec.Kind.LINEAR).inputDim(1_461_188).outputDim(8)
-                .optimizer(ModelSpec.Optimizer.SGD).batchSize(1).build();
+        ModelSpec spec = ModelSpec.builder()
+                .kind(ModelSpec.Kind.LINEAR)
+                .inputDim(1_461_188)
+                .outputDim(8)
+                .optimizer(ModelSpec.Optimizer.SGD)
+                .batchSize(1)
+                .build();
         float[] weights = new float[1_461_188 * 8];
         Random random = new Random(1);
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (float) random.nextGaussian();
         }
-        TrainerState state = new TrainerState(ModelSpec.Optimizer.SGD, 1, List.of(
-                TrainerState.ParameterState.of("0.weight", new long[] {8, 1_461_188}, weights),
-                TrainerState.ParameterState.of("0.bias", new long[] {8}, new float[8])));
+        TrainerState state = new TrainerState(
+                ModelSpec.Optimizer.SGD,
+                1,
+                List.of(
+                        TrainerState.ParameterState.of("0.weight", new long[] {8, 1_461_188}, weights),
+                        TrainerState.ParameterState.of("0.bias", new long[] {8}, new float[8])));
         // the job's path: parallel multipart uploads with the AWS SDK (OnlineTrainingJob.artifactSink)
         S3MultipartSink sink = new S3MultipartSink(stack.s3());
-        ArtifactWriter writer = new ArtifactSettings(stack.bucket(), new RunKey("bench", run, "resnet18-size"), false, stack.s3())
+        ArtifactWriter writer = new ArtifactSettings(
+                        stack.bucket(), new RunKey("bench", run, "resnet18-size"), false, stack.s3())
                 .writer(null, sink);
         progress.accept("artifact write of a ResNet-18-sized state (11,689,512 parameters)…");
         int rounds = 3;
         double artifactMBps = writeMBps(writer, spec, state, rounds);
         // the path before parallel uploads, for comparison: Flink's s3:// filesystem (presto), one buffered PUT
-        double flinkFsMBps = writeMBps(new ArtifactWriter(new ArtifactLayout(stack.bucket(), "bench", run,
-                "resnet18-size-flinkfs")), spec, state, rounds);
+        double flinkFsMBps = writeMBps(
+                new ArtifactWriter(new ArtifactLayout(stack.bucket(), "bench", run, "resnet18-size-flinkfs")),
+                spec,
+                state,
+                rounds);
         byte[] raw = new byte[(int) (RESNET18_PARAMETERS * 4)];
         random.nextBytes(raw);
         long rawNanos = 0;
@@ -75,7 +87,8 @@ public final class ArtifactBench {
             for (int i = 0; i < rounds; i++) {
                 int n = i;
                 long t0 = System.nanoTime();
-                s3.putObject(b -> b.bucket(stack.bucket()).key("bench/" + run + "/raw-" + n), RequestBody.fromBytes(raw));
+                s3.putObject(
+                        b -> b.bucket(stack.bucket()).key("bench/" + run + "/raw-" + n), RequestBody.fromBytes(raw));
                 rawNanos += System.nanoTime() - t0;
             }
         }
@@ -89,9 +102,21 @@ public final class ArtifactBench {
 
         // (2) training while a 47 MB upload runs: an MLP of about the same size (64-3400-3400-1,
         // 11.8M parameters, SGD so that the snapshot is 47 MB like above)
-        ModelSpec mlp = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(64).hiddenSizes(3400, 3400).outputDim(1)
-                .optimizer(ModelSpec.Optimizer.SGD).learningRate(1e-3f).batchSize(256).build();
-        TeacherStream data = TeacherStream.builder().format(SampleFormat.BINARY).featureDim(64).regression(1).seed(3).build();
+        ModelSpec mlp = ModelSpec.builder()
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(64)
+                .hiddenSizes(3400, 3400)
+                .outputDim(1)
+                .optimizer(ModelSpec.Optimizer.SGD)
+                .learningRate(1e-3f)
+                .batchSize(256)
+                .build();
+        TeacherStream data = TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(64)
+                .regression(1)
+                .seed(3)
+                .build();
         float[] x = new float[256 * 64];
         float[] y = new float[256];
         for (int i = 0; i < 256; i++) {
@@ -99,7 +124,8 @@ public final class ArtifactBench {
             System.arraycopy(s.features, 0, x, i * 64, 64);
             y[i] = s.label[0];
         }
-        ArtifactWriter mlpWriter = new ArtifactSettings(stack.bucket(), new RunKey("bench", run, "mlp-11.8m"), false, stack.s3())
+        ArtifactWriter mlpWriter = new ArtifactSettings(
+                        stack.bucket(), new RunKey("bench", run, "mlp-11.8m"), false, stack.s3())
                 .writer(null, sink);
         try (DjlTrainer trainer = DjlTrainer.create(mlp)) {
             for (int i = 0; i < 3; i++) {

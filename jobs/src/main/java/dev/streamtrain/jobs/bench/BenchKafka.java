@@ -9,7 +9,8 @@ public final class BenchKafka {
     private BenchKafka() {}
 
     /** Produces {@code n} samples of {@code stream} (generated on the fly, never all in memory); returns the bytes. */
-    public static long produce(String bootstrap, String topic, TeacherStream stream, long n, Consumer<String> progress) {
+    public static long produce(
+            String bootstrap, String topic, TeacherStream stream, long n, Consumer<String> progress) {
         long step = Math.max(1, n / 4);
         long[] reported = {0};
         try (SampleProducer producer = new SampleProducer(bootstrap, topic)) {

@@ -13,19 +13,26 @@ public record BenchModel(String name, List<Integer> hidden, long defaultSamples,
     public static final int OUTPUT_DIM = 1;
 
     public static final List<BenchModel> ALL = List.of(
-            new BenchModel("small", List.of(256, 256), 1_500_000,
+            new BenchModel(
+                    "small",
+                    List.of(256, 256),
+                    1_500_000,
                     "the default MLP: per-sample work in the pipeline matters as much as the math"),
-            new BenchModel("wide", List.of(2048, 2048), 60_000,
-                    "compute-bound: matrix multiplies dominate every step"));
+            new BenchModel(
+                    "wide", List.of(2048, 2048), 60_000, "compute-bound: matrix multiplies dominate every step"));
 
     public static BenchModel named(String name) {
-        return ALL.stream().filter(m -> m.name.equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                "unknown model '" + name + "'; choose from " + ALL.stream().map(BenchModel::name).collect(Collectors.joining(","))));
+        return ALL.stream()
+                .filter(m -> m.name.equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown model '" + name + "'; choose from "
+                        + ALL.stream().map(BenchModel::name).collect(Collectors.joining(","))));
     }
 
     /** "64-256-256-1". */
     public String layers() {
-        return FEATURE_DIM + "-" + hidden.stream().map(String::valueOf).collect(Collectors.joining("-")) + "-" + OUTPUT_DIM;
+        return FEATURE_DIM + "-" + hidden.stream().map(String::valueOf).collect(Collectors.joining("-")) + "-"
+                + OUTPUT_DIM;
     }
 
     /** Parameters of the network (weights and biases). */

@@ -31,8 +31,8 @@ public final class CpuMeter {
     /** Average cores in use since {@link #start()}: by this JVM and its children, and by everything else. */
     public record Usage(double ownCores, double otherCores) {
         public String describe() {
-            return String.format("CPU: %.2f cores this benchmark (JVM + stack), %.2f cores other processes", ownCores,
-                    otherCores);
+            return String.format(
+                    "CPU: %.2f cores this benchmark (JVM + stack), %.2f cores other processes", ownCores, otherCores);
         }
     }
 
@@ -71,7 +71,8 @@ public final class CpuMeter {
         if (self < 0) {
             return -1;
         }
-        List<Long> children = ProcessHandle.current().descendants().map(ProcessHandle::pid).toList();
+        List<Long> children =
+                ProcessHandle.current().descendants().map(ProcessHandle::pid).toList();
         for (long pid : children) {
             self += Math.max(0, processTicks(pid));
         }

@@ -44,14 +44,22 @@ public final class IngestBench {
     public static final int FEATURE_DIM = 64;
 
     /** One JSON row per format. */
-    public static Map<String, Object> run(LocalStack stack, SampleFormat format, long samples, int blockRows,
-                                          Consumer<String> progress) throws Exception {
-        String id = "ingest-" + format.name().toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    public static Map<String, Object> run(
+            LocalStack stack, SampleFormat format, long samples, int blockRows, Consumer<String> progress)
+            throws Exception {
+        String id = "ingest-" + format.name().toLowerCase() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
         String topic = id + "-samples";
         KafkaClients.createTopics(stack.bootstrapServers(), topic);
-        progress.accept(String.format("== ingest %s: producing %,d samples of %d features to %s (not timed)…", format,
-                samples, FEATURE_DIM, topic));
-        TeacherStream stream = TeacherStream.builder().format(format).featureDim(FEATURE_DIM).regression(1).seed(11).build();
+        progress.accept(String.format(
+                "== ingest %s: producing %,d samples of %d features to %s (not timed)…",
+                format, samples, FEATURE_DIM, topic));
+        TeacherStream stream = TeacherStream.builder()
+                .format(format)
+                .featureDim(FEATURE_DIM)
+                .regression(1)
+                .seed(11)
+                .build();
         long bytes = BenchKafka.produce(stack.bootstrapServers(), topic, stream, samples, progress);
 
         progress.accept("ceiling: a plain KafkaConsumer loop reading the same records…");
@@ -85,8 +93,9 @@ public final class IngestBench {
         row.put("pipelineOwnCores", round3(usage.ownCores()));
         row.put("pipelineOtherCores", round3(usage.otherCores()));
         if (usage.otherCores() > 0.2) {
-            progress.accept(String.format("WARNING: other processes used %.2f cores: rates are low and noisy, the "
-                    + "ratios less so", usage.otherCores()));
+            progress.accept(String.format(
+                    "WARNING: other processes used %.2f cores: rates are low and noisy, the " + "ratios less so",
+                    usage.otherCores()));
         }
         return row;
     }
@@ -114,8 +123,9 @@ public final class IngestBench {
         }
 
         String describe(String what) {
-            return String.format("%s: %,.0f samples/s, %,.0f samples per CPU-second (%.2f cores), %.1f MB/s", what,
-                    samplesPerSecond(), samplesPerCoreSecond(), cores(), mbPerSecond());
+            return String.format(
+                    "%s: %,.0f samples/s, %,.0f samples per CPU-second (%.2f cores), %.1f MB/s",
+                    what, samplesPerSecond(), samplesPerCoreSecond(), cores(), mbPerSecond());
         }
     }
 
@@ -147,12 +157,14 @@ public final class IngestBench {
                     firstBytes = valueBytes;
                 }
             }
-            return new Rate(read - firstRows, (valueBytes - firstBytes), System.nanoTime() - t0, processCpuNanos() - cpu0);
+            return new Rate(
+                    read - firstRows, (valueBytes - firstBytes), System.nanoTime() - t0, processCpuNanos() - cpu0);
         }
     }
 
-    private static Rate pipeline(String bootstrap, String id, String topic, SampleFormat format, long samples,
-                                 long bytes, int blockRows) throws Exception {
+    private static Rate pipeline(
+            String bootstrap, String id, String topic, SampleFormat format, long samples, long bytes, int blockRows)
+            throws Exception {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("kafka.bootstrap-servers", bootstrap);
         settings.put("kafka.samples-topic", topic);
@@ -167,23 +179,33 @@ public final class IngestBench {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(1);
         // the training job's wiring up to the trainer (OnlineTrainingJob.build), with a no-op trainer
-        SingleOutputStreamOperator<SampleBlock> blocks = env
-                .fromSource(KafkaWiring.samplesSource(config), WatermarkStrategy.<DecodedRow>forMonotonousTimestamps()
-                        .withTimestampAssigner(KafkaRowDeserializer.eventTimeAssigner()), "samples")
+        SingleOutputStreamOperator<SampleBlock> blocks = env.fromSource(
+                        KafkaWiring.samplesSource(config),
+                        WatermarkStrategy.<DecodedRow>forMonotonousTimestamps()
+                                .withTimestampAssigner(KafkaRowDeserializer.eventTimeAssigner()),
+                        "samples")
                 .uid(OperatorUids.SAMPLES_SOURCE)
-                .transform("decode + validate", TypeInformation.of(SampleBlock.class),
+                .transform(
+                        "decode + validate",
+                        TypeInformation.of(SampleBlock.class),
                         new SampleBatcher(config.sampleSchema(), blockRows))
                 .uid(OperatorUids.SAMPLE_VALIDATOR);
-        blocks.getSideOutput(SampleValidator.DEAD_LETTERS).sinkTo(new DiscardingSink<>()).name("dead letters");
+        blocks.getSideOutput(SampleValidator.DEAD_LETTERS)
+                .sinkTo(new DiscardingSink<>())
+                .name("dead letters");
         blocks.transform("no-op trainer", TypeInformation.of(Void.class), new IngestProbe(id));
         env.execute("streamtrain ingest bench " + id);
 
         IngestProbe.Stamps s = IngestProbe.take(id);
         if (s == null || s.rows != samples) {
-            throw new IllegalStateException("the no-op trainer got " + (s == null ? 0 : s.rows) + " of " + samples + " rows");
+            throw new IllegalStateException(
+                    "the no-op trainer got " + (s == null ? 0 : s.rows) + " of " + samples + " rows");
         }
         long rows = s.rows - s.firstRows;
-        return new Rate(rows, Math.round((double) bytes * rows / samples), s.lastNanos - s.firstNanos,
+        return new Rate(
+                rows,
+                Math.round((double) bytes * rows / samples),
+                s.lastNanos - s.firstNanos,
                 s.lastCpuNanos - s.firstCpuNanos);
     }
 

@@ -59,8 +59,12 @@ public final class PipelineRun {
         Configuration conf = OnlineTrainingJob.environmentConfig(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         TimedReportSink reports = new TimedReportSink(id);
-        new OnlineTrainingJob(config, KafkaWiring.samplesSource(config), KafkaWiring.deadLetterSink(config),
-                KafkaWiring.eventSink(config), reports)
+        new OnlineTrainingJob(
+                        config,
+                        KafkaWiring.samplesSource(config),
+                        KafkaWiring.deadLetterSink(config),
+                        KafkaWiring.eventSink(config),
+                        reports)
                 .build(env);
         StreamGraph streamGraph = env.getStreamGraph();
         streamGraph.setJobName("streamtrain bench " + id);
@@ -85,19 +89,25 @@ public final class PipelineRun {
                     break;
                 } catch (TimeoutException stillRunning) {
                     TrainingReport latest = reports.latest();
-                    progress.accept(latest == null ? "pipeline: job starting / no report yet"
-                            : String.format("pipeline: %,d samples trained, %.0f samples/s since the previous report",
-                                    latest.samplesTrained, latest.samplesPerSecond));
+                    progress.accept(
+                            latest == null
+                                    ? "pipeline: job starting / no report yet"
+                                    : String.format(
+                                            "pipeline: %,d samples trained, %.0f samples/s since the previous report",
+                                            latest.samplesTrained, latest.samplesPerSecond));
                 }
             }
             long finished = System.nanoTime();
             result.toJobExecutionResult(PipelineRun.class.getClassLoader()); // throws when the job failed
-            CheckpointStatsSnapshot checkpoints = cluster.getArchivedExecutionGraph(jobId).get().getCheckpointStatsSnapshot();
+            CheckpointStatsSnapshot checkpoints =
+                    cluster.getArchivedExecutionGraph(jobId).get().getCheckpointStatsSnapshot();
 
             List<TimedReportSink.Arrival> arrivals = reports.drain();
-            List<TrainingReport> list = arrivals.stream().map(TimedReportSink.Arrival::report).toList();
+            List<TrainingReport> list =
+                    arrivals.stream().map(TimedReportSink.Arrival::report).toList();
             if (list.isEmpty() || !list.get(list.size() - 1).last) {
-                throw new IllegalStateException("the job ended without its end-of-input report (" + list.size() + " reports)");
+                throw new IllegalStateException(
+                        "the job ended without its end-of-input report (" + list.size() + " reports)");
             }
             TrainingReport last = list.get(list.size() - 1);
             return new Result(

@@ -16,8 +16,9 @@ public record ReportRate(long samples, double seconds, int intervals) {
     /** @throws IllegalArgumentException with fewer than two reports (no interval after start-up) */
     public static ReportRate between(List<TrainingReport> reports) {
         if (reports.size() < 2) {
-            throw new IllegalArgumentException("need at least two training reports to measure a rate after start-up, got "
-                    + reports.size() + ": lower report.every-samples or produce more samples");
+            throw new IllegalArgumentException(
+                    "need at least two training reports to measure a rate after start-up, got " + reports.size()
+                            + ": lower report.every-samples or produce more samples");
         }
         long samples = 0;
         double seconds = 0;

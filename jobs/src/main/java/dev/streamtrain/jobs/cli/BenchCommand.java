@@ -38,55 +38,84 @@ import picocli.CommandLine.Option;
  * on S3, in a MiniCluster) against a bare DJL loop on the same model: how much of the trainer's
  * speed the streaming job keeps. A benchmark, not a test: it prints numbers and checks none.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure training throughput per model: (a) a bare DJL loop on in-memory batches, "
-                + "(b) the training job reading pre-produced BINARY samples from Kafka in a MiniCluster, "
-                + "with exactly-once checkpoints to the local stack's S3; and the ratio b/a.",
-                "Results: one JSON line per model on stdout; progress and a table on stderr.",
-                "The pipeline's libtorch pools follow --threads / --interop-threads (model.threads, AUTO: the slot's "
-                        + "CPU share); -Dai.djl.pytorch.num_threads / num_interop_threads through STREAMTRAIN_JAVA_OPTS "
-                        + "win over both. The bare loop runs with libtorch's defaults unless those properties are set."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Measure training throughput per model: (a) a bare DJL loop on in-memory batches, "
+                    + "(b) the training job reading pre-produced BINARY samples from Kafka in a MiniCluster, "
+                    + "with exactly-once checkpoints to the local stack's S3; and the ratio b/a.",
+            "Results: one JSON line per model on stdout; progress and a table on stderr.",
+            "The pipeline's libtorch pools follow --threads / --interop-threads (model.threads, AUTO: the slot's "
+                    + "CPU share); -Dai.djl.pytorch.num_threads / num_interop_threads through STREAMTRAIN_JAVA_OPTS "
+                    + "win over both. The bare loop runs with libtorch's defaults unless those properties are set."
+        })
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--models", split = ",", defaultValue = "small,wide,artifacts",
-            description = "what to measure: small (64-256-256-1), wide (64-2048-2048-1), artifacts (a ResNet-18-sized "
-                    + "artifact write vs a raw S3 PUT, and training during an upload), ingest (the sample path without a "
-                    + "model, BINARY and JSON, vs a plain KafkaConsumer loop; not in the default) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--models",
+            split = ",",
+            defaultValue = "small,wide,artifacts",
+            description =
+                    "what to measure: small (64-256-256-1), wide (64-2048-2048-1), artifacts (a ResNet-18-sized "
+                            + "artifact write vs a raw S3 PUT, and training during an upload), ingest (the sample path without a "
+                            + "model, BINARY and JSON, vs a plain KafkaConsumer loop; not in the default) (default: ${DEFAULT-VALUE})")
     List<String> models;
 
-    @Option(names = "--samples",
-            description = "samples per pipeline run, for every model (default: per model, ~10-30 s of training on 2 cores: "
-                    + "small 1500000, wide 60000)")
+    @Option(
+            names = "--samples",
+            description =
+                    "samples per pipeline run, for every model (default: per model, ~10-30 s of training on 2 cores: "
+                            + "small 1500000, wide 60000)")
     Long samples;
 
     @Option(names = "--batch-size", defaultValue = "256", description = "mini-batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "10 s",
+    @Option(
+            names = "--checkpoint-interval",
+            defaultValue = "10 s",
             description = "checkpoint interval of the pipeline run (default: ${DEFAULT-VALUE})")
     String checkpointInterval;
 
-    @Option(names = "--bare-seconds", defaultValue = "5", description = "timed seconds of the bare loop, after "
-            + "2 s of warm-up (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--bare-seconds",
+            defaultValue = "5",
+            description = "timed seconds of the bare loop, after " + "2 s of warm-up (default: ${DEFAULT-VALUE})")
     int bareSeconds;
 
-    @Option(names = "--threads", defaultValue = "AUTO",
+    @Option(
+            names = "--threads",
+            defaultValue = "AUTO",
             description = "libtorch intra-op threads of the pipeline's trainer (model.threads): AUTO or a count "
                     + "(default: ${DEFAULT-VALUE})")
     String threads;
 
-    @Option(names = "--interop-threads", defaultValue = "AUTO",
-            description = "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--interop-threads",
+            defaultValue = "AUTO",
+            description =
+                    "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
     String interopThreads;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "an extra job configuration key for the pipeline run, e.g. pipeline.object-reuse=true (repeatable)")
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "an extra job configuration key for the pipeline run, e.g. pipeline.object-reuse=true (repeatable)")
     Map<String, String> extraSettings = new LinkedHashMap<>();
 
-    @Option(names = "--bucket", defaultValue = "streamtrain", description = "bucket on the stack's S3 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--bucket",
+            defaultValue = "streamtrain",
+            description = "bucket on the stack's S3 (default: ${DEFAULT-VALUE})")
     String bucket;
 
-    @Option(names = "--work-dir", defaultValue = "target/bench-stack",
-            description = "the stack's data goes into a fresh folder under this one, deleted at the end (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--work-dir",
+            defaultValue = "target/bench-stack",
+            description =
+                    "the stack's data goes into a fresh folder under this one, deleted at the end (default: ${DEFAULT-VALUE})")
     Path workDir;
 
     @Mixin
@@ -96,8 +125,11 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<BenchModel> chosen;
         try {
-            chosen = models.stream().map(String::trim).filter(m -> !m.equals("artifacts") && !m.equals("ingest"))
-                    .map(BenchModel::named).toList();
+            chosen = models.stream()
+                    .map(String::trim)
+                    .filter(m -> !m.equals("artifacts") && !m.equals("ingest"))
+                    .map(BenchModel::named)
+                    .toList();
             if (samples != null && samples < 2L * batchSize) {
                 throw new IllegalArgumentException("--samples must be at least two batches (" + 2 * batchSize + ")");
             }
@@ -112,18 +144,22 @@ final class BenchCommand implements Callable<Integer> {
         Engine.getEngine("PyTorch"); // loads libtorch, which applies DJL's thread settings
         int torchThreads = JniUtils.getNumThreads();
         int torchInteropThreads = JniUtils.getNumInteropThreads();
-        progress(String.format("%d CPUs; ai.djl.pytorch.num_threads=%s, num_interop_threads=%s; libtorch uses %d "
-                        + "intra-op and %d inter-op threads", Runtime.getRuntime().availableProcessors(),
-                numThreads == null ? "(not set)" : numThreads, numInteropThreads == null ? "(not set)" : numInteropThreads,
-                torchThreads, torchInteropThreads));
+        progress(String.format(
+                "%d CPUs; ai.djl.pytorch.num_threads=%s, num_interop_threads=%s; libtorch uses %d "
+                        + "intra-op and %d inter-op threads",
+                Runtime.getRuntime().availableProcessors(),
+                numThreads == null ? "(not set)" : numThreads,
+                numInteropThreads == null ? "(not set)" : numInteropThreads,
+                torchThreads,
+                torchInteropThreads));
 
         Path dataDir = Files.createTempDirectory(Files.createDirectories(workDir), "bench-");
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
             progress("starting the local stack (Kafka broker + S3 server)…");
             try (LocalStack stack = LocalStack.start(dataDir, bucket)) {
-                progress(String.format("stack ready: Kafka in %d ms, S3 in %d ms", stack.kafkaStartMillis(),
-                        stack.s3StartMillis()));
+                progress(String.format(
+                        "stack ready: Kafka in %d ms, S3 in %d ms", stack.kafkaStartMillis(), stack.s3StartMillis()));
                 for (BenchModel model : chosen) {
                     Map<String, Object> row = measure(stack, model);
                     row.put("djlNumThreads", numThreads);
@@ -139,18 +175,28 @@ final class BenchCommand implements Callable<Integer> {
                         long n = samples != null ? samples : format == SampleFormat.BINARY ? 3_000_000 : 1_000_000;
                         Map<String, Object> row = IngestBench.run(stack, format, n, batchSize, this::progress);
                         console.json(row);
-                        progress(String.format("ingest %s: %,d samples/s per core (%.1f MB/s per core), %.2f of the plain "
-                                        + "consumer's rate (%.2f per core)", format, row.get("pipelineSamplesPerCoreSecond"),
-                                row.get("pipelineMBPerCoreSecond"), row.get("ratio"), row.get("perCoreRatio")));
+                        progress(String.format(
+                                "ingest %s: %,d samples/s per core (%.1f MB/s per core), %.2f of the plain "
+                                        + "consumer's rate (%.2f per core)",
+                                format,
+                                row.get("pipelineSamplesPerCoreSecond"),
+                                row.get("pipelineMBPerCoreSecond"),
+                                row.get("ratio"),
+                                row.get("perCoreRatio")));
                     }
                 }
                 if (models.stream().map(String::trim).anyMatch("artifacts"::equals)) {
                     Map<String, Object> row = ArtifactBench.run(stack, this::progress);
                     console.json(row);
-                    progress(String.format("artifact write %.1f MB/s vs raw S3 PUT %.1f MB/s (ratio %.2f) for %.1f MB; "
+                    progress(String.format(
+                            "artifact write %.1f MB/s vs raw S3 PUT %.1f MB/s (ratio %.2f) for %.1f MB; "
                                     + "training %.0f samples/s during an upload vs %.0f without (ratio %.2f)",
-                            row.get("artifactWriteMBps"), row.get("rawPutMBps"), row.get("artifactVsRawPut"), row.get("stateMB"),
-                            row.get("samplesPerSecondDuringUpload"), row.get("samplesPerSecondWithoutUpload"),
+                            row.get("artifactWriteMBps"),
+                            row.get("rawPutMBps"),
+                            row.get("artifactVsRawPut"),
+                            row.get("stateMB"),
+                            row.get("samplesPerSecondDuringUpload"),
+                            row.get("samplesPerSecondWithoutUpload"),
                             row.get("duringVsWithout")));
                 }
             }
@@ -166,47 +212,64 @@ final class BenchCommand implements Callable<Integer> {
         String id = "bench-" + model.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         String samplesTopic = id + "-samples";
         long reportEvery = Math.max(batchSize, n / 20 / batchSize * batchSize);
-        Map<String, String> settings = jobSettings(model, id, stack.bootstrapServers(), stack.checkpointBucket(),
-                reportEvery);
+        Map<String, String> settings =
+                jobSettings(model, id, stack.bootstrapServers(), stack.checkpointBucket(), reportEvery);
         settings.putIfAbsent("store.bucket", stack.bucket()); // a --set store.bucket wins
         FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach(settings::put);
         JobConfig config = JobConfig.fromMap(settings);
 
-        progress(String.format("== %s: MLP %s (%,d parameters), batch %d — %s", model.name(), model.layers(),
-                model.parameters(), batchSize, model.description()));
+        progress(String.format(
+                "== %s: MLP %s (%,d parameters), batch %d — %s",
+                model.name(), model.layers(), model.parameters(), batchSize, model.description()));
         progress("(a) bare DJL loop on pre-generated batches…");
         CpuMeter bareCpu = CpuMeter.start();
-        BareLoop.Result bare = BareLoop.run(config.modelSpec(), teacher().dataSeed(7).build(), Duration.ofSeconds(2),
-                Duration.ofSeconds(bareSeconds), this::progress);
+        BareLoop.Result bare = BareLoop.run(
+                config.modelSpec(),
+                teacher().dataSeed(7).build(),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(bareSeconds),
+                this::progress);
         CpuMeter.Usage bareUsage = bareCpu.stop();
-        progress(String.format("(a) %,.0f samples/s (%.2f ms/step over %d steps) on %s; %s", bare.samplesPerSecond(),
-                bare.stepMillis(), bare.steps(), bare.device(), bareUsage.describe()));
+        progress(String.format(
+                "(a) %,.0f samples/s (%.2f ms/step over %d steps) on %s; %s",
+                bare.samplesPerSecond(), bare.stepMillis(), bare.steps(), bare.device(), bareUsage.describe()));
         warnIfShared(bareUsage);
 
         KafkaClients.createTopics(stack.bootstrapServers(), samplesTopic, id + "-dlq", id + "-events");
         progress(String.format("producing %,d BINARY samples to %s (not timed)…", n, samplesTopic));
         long p0 = System.nanoTime();
-        long bytes = BenchKafka.produce(stack.bootstrapServers(), samplesTopic, teacher().build(), n,
-                this::progress);
+        long bytes = BenchKafka.produce(
+                stack.bootstrapServers(), samplesTopic, teacher().build(), n, this::progress);
         long produceMillis = (System.nanoTime() - p0) / 1_000_000;
         progress(String.format("produced %,d samples (%.0f MB) in %.1f s", n, bytes / 1e6, produceMillis / 1e3));
 
-        progress(String.format("(b) training job from Kafka in a MiniCluster, checkpoints every %s to %s…",
+        progress(String.format(
+                "(b) training job from Kafka in a MiniCluster, checkpoints every %s to %s…",
                 checkpointInterval, settings.get("checkpoint.dir")));
         CpuMeter pipeCpu = CpuMeter.start();
         PipelineRun.Result pipe = PipelineRun.run(config, id, this::progress);
         CpuMeter.Usage pipeUsage = pipeCpu.stop();
         double pipeRate = pipe.rate().samplesPerSecond();
-        progress(String.format("(b) %,.0f samples/s between the first and the last of %d reports; %,d samples in %.1f s "
+        progress(String.format(
+                "(b) %,.0f samples/s between the first and the last of %d reports; %,d samples in %.1f s "
                         + "end to end (first report after %.1f s, job end %.1f s after the last report); "
-                        + "%d checkpoints (avg %d ms, max %d ms, %.1f MB); %s", pipeRate, pipe.reports(), pipe.samplesTrained(),
-                pipe.wallMillis() / 1e3, pipe.firstReportMillis() / 1e3, pipe.afterLastReportMillis() / 1e3,
-                pipe.completedCheckpoints(), pipe.checkpointAvgMillis(), pipe.checkpointMaxMillis(),
-                pipe.checkpointMaxBytes() / 1e6, pipeUsage.describe()));
+                        + "%d checkpoints (avg %d ms, max %d ms, %.1f MB); %s",
+                pipeRate,
+                pipe.reports(),
+                pipe.samplesTrained(),
+                pipe.wallMillis() / 1e3,
+                pipe.firstReportMillis() / 1e3,
+                pipe.afterLastReportMillis() / 1e3,
+                pipe.completedCheckpoints(),
+                pipe.checkpointAvgMillis(),
+                pipe.checkpointMaxMillis(),
+                pipe.checkpointMaxBytes() / 1e6,
+                pipeUsage.describe()));
         warnIfShared(pipeUsage);
         if (pipe.samplesTrained() + pipe.pendingSamples() != n) {
-            progress(String.format("WARNING: the job read %,d samples but %,d were produced", pipe.samplesTrained()
-                    + pipe.pendingSamples(), n));
+            progress(String.format(
+                    "WARNING: the job read %,d samples but %,d were produced",
+                    pipe.samplesTrained() + pipe.pendingSamples(), n));
         }
 
         Map<String, Object> row = new LinkedHashMap<>();
@@ -262,8 +325,8 @@ final class BenchCommand implements Callable<Integer> {
      * The job configuration of a pipeline run, less the s3.* keys; --set entries last, so they win.
      * {@code bucketName} is the checkpoints' (the stack's unversioned one).
      */
-    private Map<String, String> jobSettings(BenchModel model, String id, String bootstrap, String bucketName,
-                                            long reportEvery) {
+    private Map<String, String> jobSettings(
+            BenchModel model, String id, String bootstrap, String bucketName, long reportEvery) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("kafka.bootstrap-servers", bootstrap);
         settings.put("kafka.samples-topic", id + "-samples");
@@ -294,15 +357,20 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static TeacherStream.Builder teacher() {
-        return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(BenchModel.FEATURE_DIM)
-                .regression(BenchModel.OUTPUT_DIM).seed(11);
+        return TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(BenchModel.FEATURE_DIM)
+                .regression(BenchModel.OUTPUT_DIM)
+                .seed(11);
     }
 
     /** Other processes' CPU use skews both numbers (libtorch's thread pools are sized for the whole machine). */
     private void warnIfShared(CpuMeter.Usage usage) {
         if (usage.otherCores() > 0.2) {
-            progress(String.format("WARNING: other processes used %.2f cores during this measurement: the machine is "
-                    + "shared, the number is low and noisy", usage.otherCores()));
+            progress(String.format(
+                    "WARNING: other processes used %.2f cores during this measurement: the machine is "
+                            + "shared, the number is low and noisy",
+                    usage.otherCores()));
         }
     }
 
@@ -313,17 +381,32 @@ final class BenchCommand implements Callable<Integer> {
     private void printTable(List<Map<String, Object>> rows) {
         String format = "%-6s %-16s %5s %11s %13s %15s %6s %9s %14s %11s";
         console.note("");
-        console.note(String.format(format, "model", "layers", "batch", "samples", "bare (a)/s", "pipeline (b)/s", "b/a",
-                "e2e wall", "checkpoints", "other CPU a/b"));
+        console.note(String.format(
+                format,
+                "model",
+                "layers",
+                "batch",
+                "samples",
+                "bare (a)/s",
+                "pipeline (b)/s",
+                "b/a",
+                "e2e wall",
+                "checkpoints",
+                "other CPU a/b"));
         for (Map<String, Object> r : rows) {
-            console.note(String.format(format, r.get("model"), r.get("layers"), r.get("batchSize"),
+            console.note(String.format(
+                    format,
+                    r.get("model"),
+                    r.get("layers"),
+                    r.get("batchSize"),
                     String.format("%,d", (Long) r.get("samples")),
                     String.format("%,d", (Long) r.get("bareSamplesPerSecond")),
                     String.format("%,d", (Long) r.get("pipelineSamplesPerSecond")),
                     String.format("%.2f", (Double) r.get("ratio")),
                     String.format("%.1f s", (Long) r.get("pipelineWallMillis") / 1e3),
                     r.get("checkpoints") + " x " + r.get("checkpointAvgMillis") + " ms",
-                    String.format("%.2f/%.2f", (Double) r.get("bareOtherCores"), (Double) r.get("pipelineOtherCores"))));
+                    String.format(
+                            "%.2f/%.2f", (Double) r.get("bareOtherCores"), (Double) r.get("pipelineOtherCores"))));
         }
         console.note("(a) bare DJL loop on in-memory batches; (b) the job from Kafka between its first and last "
                 + "report, checkpoints included; e2e wall: job submission to end, start-up and final checkpoint included; "

@@ -17,10 +17,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./streamtrain cluster start|stop|status}: a standalone Flink session cluster on this machine. */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = {"A standalone Flink 2.2 session cluster on this machine, built from the Maven jars: one "
-                + "JobManager and one TaskManager as background JVMs, for real `flink run` (./streamtrain flink ...).",
-                "start prints one JSON line (REST URL, folder, pids, endpoints); logs go to <dir>/log/."},
+@Command(
+        name = "cluster",
+        mixinStandardHelpOptions = true,
+        description = {
+            "A standalone Flink 2.2 session cluster on this machine, built from the Maven jars: one "
+                    + "JobManager and one TaskManager as background JVMs, for real `flink run` (./streamtrain flink ...).",
+            "start prints one JSON line (REST URL, folder, pids, endpoints); logs go to <dir>/log/."
+        },
         subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class})
 final class ClusterCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -35,16 +39,24 @@ final class ClusterCommand implements Runnable {
         return dir != null ? dir : FlinkCluster.defaultDir();
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
-            description = {"Assemble <dir> (lib/, plugins/s3-fs-presto/, conf/config.yaml) and start the JobManager and "
-                    + "one TaskManager; returns once the TaskManager is registered.",
-                    "Needs an S3 endpoint for checkpoints and savepoints: --s3-endpoint/--access-key/--secret-key, "
-                    + "the AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment, or --local-stack."})
+    @Command(
+            name = "start",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Assemble <dir> (lib/, plugins/s3-fs-presto/, conf/config.yaml) and start the JobManager and "
+                        + "one TaskManager; returns once the TaskManager is registered.",
+                "Needs an S3 endpoint for checkpoints and savepoints: --s3-endpoint/--access-key/--secret-key, "
+                        + "the AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment, or --local-stack."
+            })
     static final class Start implements Callable<Integer> {
-        @Option(names = "--dir", description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
+        @Option(
+                names = "--dir",
+                description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
         Path dir;
 
-        @Option(names = "--local-stack", description = "also start the local Kafka broker + S3 server; it runs until cluster stop")
+        @Option(
+                names = "--local-stack",
+                description = "also start the local Kafka broker + S3 server; it runs until cluster stop")
         boolean localStack;
 
         @Mixin
@@ -53,28 +65,48 @@ final class ClusterCommand implements Runnable {
         @Mixin
         Console console;
 
-        @Option(names = "--bucket", defaultValue = "streamtrain",
-                description = "bucket of the default checkpoint/savepoint dirs s3://<bucket>/flink/... (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--bucket",
+                defaultValue = "streamtrain",
+                description =
+                        "bucket of the default checkpoint/savepoint dirs s3://<bucket>/flink/... (default: ${DEFAULT-VALUE})")
         String bucket;
 
-        @Option(names = "--slots", defaultValue = "2", description = "task slots per TaskManager (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--slots",
+                defaultValue = "2",
+                description = "task slots per TaskManager (default: ${DEFAULT-VALUE})")
         int slots;
 
-        @Option(names = "--tm-memory", defaultValue = "2048m", description = "taskmanager.memory.process.size (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--tm-memory",
+                defaultValue = "2048m",
+                description = "taskmanager.memory.process.size (default: ${DEFAULT-VALUE})")
         String tmMemory;
 
-        @Option(names = "--jm-memory", defaultValue = "1024m", description = "jobmanager.memory.process.size (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--jm-memory",
+                defaultValue = "1024m",
+                description = "jobmanager.memory.process.size (default: ${DEFAULT-VALUE})")
         String jmMemory;
 
-        @Option(names = "--tm-java-opts", defaultValue = "",
+        @Option(
+                names = "--tm-java-opts",
+                defaultValue = "",
                 description = "extra TaskManager JVM options, e.g. \"-Dai.djl.pytorch.num_threads=2\"")
         String tmJavaOpts;
 
-        @Option(names = "--retained-checkpoints", defaultValue = "" + ClusterSpec.DEFAULT_RETAINED_CHECKPOINTS,
-                description = "execution.checkpointing.num-retained: checkpoints kept per job, the rollback restore points (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--retained-checkpoints",
+                defaultValue = "" + ClusterSpec.DEFAULT_RETAINED_CHECKPOINTS,
+                description =
+                        "execution.checkpointing.num-retained: checkpoints kept per job, the rollback restore points (default: ${DEFAULT-VALUE})")
         int retainedCheckpoints;
 
-        @Option(names = "--timeout", defaultValue = "PT3M", description = "how long to wait for the TaskManager (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--timeout",
+                defaultValue = "PT3M",
+                description = "how long to wait for the TaskManager (default: ${DEFAULT-VALUE})")
         Duration timeout;
 
         @Override
@@ -83,8 +115,8 @@ final class ClusterCommand implements Runnable {
             Path where = dirOrDefault(dir);
             FlinkCluster existing = FlinkCluster.at(where);
             if (!existing.runningPids().isEmpty()) {
-                return console.usage("a cluster is already running in " + existing.dir() + " "
-                        + existing.runningPids() + ": ./streamtrain cluster stop first, or use --dir");
+                return console.usage("a cluster is already running in " + existing.dir() + " " + existing.runningPids()
+                        + ": ./streamtrain cluster stop first, or use --dir");
             }
             Files.createDirectories(where.resolve("run"));
             Files.createDirectories(where.resolve("log"));
@@ -115,8 +147,8 @@ final class ClusterCommand implements Runnable {
                 out.put("s3Endpoint", s3.endpoint().toString());
             }
             try {
-                ClusterSpec spec = new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts,
-                        retainedCheckpoints);
+                ClusterSpec spec =
+                        new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts, retainedCheckpoints);
                 FlinkCluster cluster = FlinkCluster.assemble(spec, false);
                 long jm = cluster.startJobManager();
                 long tm = cluster.startTaskManager();
@@ -143,11 +175,15 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(
+            name = "stop",
+            mixinStandardHelpOptions = true,
             description = "Stop the cluster's TaskManagers, JobManager and local stack (SIGTERM, SIGKILL after 30 s). "
                     + "Running jobs are not savepointed: use ./streamtrain flink stop --savepointPath ... first.")
     static final class Stop implements Callable<Integer> {
-        @Option(names = "--dir", description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
+        @Option(
+                names = "--dir",
+                description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
         Path dir;
 
         @Mixin
@@ -164,11 +200,15 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
             description = "One JSON line: the processes alive, and what the REST API says (TaskManagers, slots, jobs). "
                     + "Exit code 0 when the JobManager answers, 3 when not.")
     static final class Status implements Callable<Integer> {
-        @Option(names = "--dir", description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
+        @Option(
+                names = "--dir",
+                description = "cluster folder (default: $STREAMTRAIN_CLUSTER_DIR or target/flink-cluster)")
         Path dir;
 
         @Mixin
@@ -195,8 +235,11 @@ final class ClusterCommand implements Runnable {
             if (configured) {
                 cluster.rest("/jobs/overview").ifPresent(j -> {
                     Map<String, String> jobs = new LinkedHashMap<>();
-                    j.path("jobs").forEach(job -> jobs.put(job.path("jid").asText(),
-                            job.path("state").asText() + " " + job.path("name").asText()));
+                    j.path("jobs")
+                            .forEach(job -> jobs.put(
+                                    job.path("jid").asText(),
+                                    job.path("state").asText() + " "
+                                            + job.path("name").asText()));
                     out.put("jobs", jobs);
                 });
             }

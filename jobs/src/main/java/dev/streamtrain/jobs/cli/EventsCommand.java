@@ -3,8 +3,8 @@ package dev.streamtrain.jobs.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
-import java.io.IOException;
 import dev.streamtrain.store.RunKey;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -19,14 +19,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Lists or tails the checkpoint-event topic as a read_committed consumer. */
-@Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"List (default) or tail (--follow) the checkpoint events, as a read_committed consumer:",
-                "only events whose Flink checkpoint completed are shown. JSON lines on stdout by default.",
-                "A listing reads to the end offsets taken at start, then exits.",
-                "A record that is not JSON is skipped with a warning on stderr naming its partition and offset.",
-                "Exit codes: 0 ok, 2 usage or Kafka unreachable, 4 the topic does not exist."})
+@Command(
+        name = "events",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List (default) or tail (--follow) the checkpoint events, as a read_committed consumer:",
+            "only events whose Flink checkpoint completed are shown. JSON lines on stdout by default.",
+            "A listing reads to the end offsets taken at start, then exits.",
+            "A record that is not JSON is skipped with a warning on stderr naming its partition and offset.",
+            "Exit codes: 0 ok, 2 usage or Kafka unreachable, 4 the topic does not exist."
+        })
 final class EventsCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
@@ -45,8 +51,11 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--key", description = "only events of <experiment>/<run>/<model>")
     String key;
 
-    @Option(names = "--from-beginning", negatable = true, description = "start at the oldest event"
-            + " (default: yes when listing; --follow starts at the end unless given)")
+    @Option(
+            names = "--from-beginning",
+            negatable = true,
+            description = "start at the oldest event"
+                    + " (default: yes when listing; --follow starts at the end unless given)")
     Boolean fromBeginning;
 
     @Option(names = "--max-events", description = "stop after this many (matching) events")
@@ -75,9 +84,11 @@ final class EventsCommand implements Callable<Integer> {
         }
         boolean beginning = fromBeginning != null ? fromBeginning : !follow;
         ObjectMapper json = new ObjectMapper();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap, kafkaOptions.clientProperties())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.readCommittedConsumer(bootstrap, kafkaOptions.clientProperties())) {
             var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             if (partitions.isEmpty()) {
                 return console.fail(Console.NOT_FOUND, "topic '" + topic + "' does not exist on " + bootstrap);
             }
@@ -94,12 +105,19 @@ final class EventsCommand implements Callable<Integer> {
                 startedAt += consumer.position(tp); // resolves the seek now: nothing after this line is missed
             }
             if (follow) {
-                console.say("following '" + topic + "' from " + (beginning ? "the beginning" : "the end")
-                        + " (offset " + startedAt + "), Ctrl-C stops");
+                console.say("following '" + topic + "' from " + (beginning ? "the beginning" : "the end") + " (offset "
+                        + startedAt + "), Ctrl-C stops");
             }
             if (format.equals("human")) {
-                console.line(String.format("%-24s  %-40s  %7s  %10s  %10s  %6s  %s", "created", "experiment/run/model", "epoch",
-                        "samples", "mean loss", "chkpt", "type (attempt) / artifact"));
+                console.line(String.format(
+                        "%-24s  %-40s  %7s  %10s  %10s  %6s  %s",
+                        "created",
+                        "experiment/run/model",
+                        "epoch",
+                        "samples",
+                        "mean loss",
+                        "chkpt",
+                        "type (attempt) / artifact"));
             }
             long shown = 0;
             while (follow || !reached(consumer, end.keySet(), end)) {
@@ -111,11 +129,12 @@ final class EventsCommand implements Callable<Integer> {
                     JsonNode event = parse(json, r);
                     if (event == null) {
                         // not ours (a foreign producer, a tombstone): stdout stays JSON lines, the listing goes on
-                        console.say("skipped a record that is not JSON at " + r.topic() + "-"
-                                + r.partition() + " offset " + r.offset());
+                        console.say("skipped a record that is not JSON at " + r.topic() + "-" + r.partition()
+                                + " offset " + r.offset());
                         continue;
                     }
-                    console.line(format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(k, event));
+                    console.line(
+                            format.equals("json") ? new String(r.value(), StandardCharsets.UTF_8) : human(k, event));
                     if (maxEvents != null && ++shown >= maxEvents) {
                         return Console.OK;
                     }
@@ -140,7 +159,8 @@ final class EventsCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Set<TopicPartition> partitions, Map<TopicPartition, Long> end) {
+    private static boolean reached(
+            KafkaConsumer<?, ?> consumer, Set<TopicPartition> partitions, Map<TopicPartition, Long> end) {
         for (TopicPartition tp : partitions) {
             if (consumer.position(tp) < end.get(tp)) {
                 return false;
@@ -153,12 +173,25 @@ final class EventsCommand implements Callable<Integer> {
     private static String human(String key, JsonNode e) {
         String type = e.path("type").asText();
         String meanLoss = e.path("manifest").path("metrics").has("meanLoss")
-                ? String.format("%.5f", e.path("manifest").path("metrics").path("meanLoss").asDouble()) : "-";
-        String samples = e.path("manifest").has("sampleCount") ? e.path("manifest").path("sampleCount").asText() : "-";
-        String checkpoint = e.path("checkpointId").isNull() ? "final" : e.path("checkpointId").asText();
-        return String.format("%-24s  %-40s  %7d  %10s  %10s  %6s  %s %s", e.path("createdAt").asText(),
+                ? String.format(
+                        "%.5f",
+                        e.path("manifest").path("metrics").path("meanLoss").asDouble())
+                : "-";
+        String samples = e.path("manifest").has("sampleCount")
+                ? e.path("manifest").path("sampleCount").asText()
+                : "-";
+        String checkpoint = e.path("checkpointId").isNull()
+                ? "final"
+                : e.path("checkpointId").asText();
+        return String.format(
+                "%-24s  %-40s  %7d  %10s  %10s  %6s  %s %s",
+                e.path("createdAt").asText(),
                 key,
-                e.path("epoch").asLong(), samples, meanLoss, checkpoint, type + " (attempt " + Math.max(1, e.path("attempt").asInt())
-                        + ")", e.path("artifactUri").asText());
+                e.path("epoch").asLong(),
+                samples,
+                meanLoss,
+                checkpoint,
+                type + " (attempt " + Math.max(1, e.path("attempt").asInt()) + ")",
+                e.path("artifactUri").asText());
     }
 }

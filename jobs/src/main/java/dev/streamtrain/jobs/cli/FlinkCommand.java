@@ -14,8 +14,12 @@ import picocli.CommandLine.Unmatched;
  * cluster start} ({@code $STREAMTRAIN_CLUSTER_DIR} or target/flink-cluster). Every argument goes
  * to Flink unchanged.
  */
-@Command(name = "flink", description = {"Flink's CLI (CliFrontend) against the cluster: run, stop --savepointPath, "
-        + "run -s, cancel, list, savepoint … — every argument goes to Flink (./streamtrain flink --help for Flink's help)."})
+@Command(
+        name = "flink",
+        description = {
+            "Flink's CLI (CliFrontend) against the cluster: run, stop --savepointPath, "
+                    + "run -s, cancel, list, savepoint … — every argument goes to Flink (./streamtrain flink --help for Flink's help)."
+        })
 final class FlinkCommand implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();

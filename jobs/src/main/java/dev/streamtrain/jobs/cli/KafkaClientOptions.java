@@ -28,8 +28,11 @@ final class KafkaClientOptions {
     private final Map<String, String> fromFile = new LinkedHashMap<>();
     private final Map<String, String> given = new LinkedHashMap<>();
 
-    @Option(names = "--command-config", paramLabel = "FILE",
-            description = "Kafka client properties file (security.protocol, sasl.*, ssl.*), as Kafka's own tools take it")
+    @Option(
+            names = "--command-config",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client properties file (security.protocol, sasl.*, ssl.*), as Kafka's own tools take it")
     void commandConfig(Path file) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -44,7 +47,9 @@ final class KafkaClientOptions {
         fromFile.putAll(read);
     }
 
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--kafka-property",
+            paramLabel = "KEY=VALUE",
             description = "one Kafka client property, repeatable; wins over --command-config")
     void kafkaProperty(Map<String, String> properties) {
         refuseControlled(properties, "--kafka-property ");

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -33,62 +34,104 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@code ./streamtrain local}: the whole product on one machine — the local stack, a learnable
  * synthetic stream (a fixed random teacher plus noise), the training job in a MiniCluster with its
  * checkpoints on the local S3 server — and exits 0 when the stream is trained.
  */
-@Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Train on a synthetic stream with the local Kafka + S3 stack and a Flink MiniCluster.",
-                "Progress goes to stderr; stdout is reserved for machine-readable events."})
+@Command(
+        name = "local",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train on a synthetic stream with the local Kafka + S3 stack and a Flink MiniCluster.",
+            "Progress goes to stderr; stdout is reserved for machine-readable events."
+        })
 final class LocalCommand implements Callable<Integer> {
-    @Option(names = "--samples", defaultValue = "200000", description = "samples to produce and train on (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--samples",
+            defaultValue = "200000",
+            description = "samples to produce and train on (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--bad-records", defaultValue = "1", description = "rounds of invalid records mixed in, one of each kind per round (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--bad-records",
+            defaultValue = "1",
+            description = "rounds of invalid records mixed in, one of each kind per round (default: ${DEFAULT-VALUE})")
     int badRounds;
 
-    @Option(names = "--feature-dim", defaultValue = "64", description = "features per sample (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--feature-dim",
+            defaultValue = "64",
+            description = "features per sample (default: ${DEFAULT-VALUE})")
     int featureDim;
 
-    @Option(names = "--model", defaultValue = "MLP", description = "MLP, LINEAR or LOGISTIC (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--model",
+            defaultValue = "MLP",
+            description = "MLP, LINEAR or LOGISTIC (default: ${DEFAULT-VALUE})")
     String modelKind;
 
-    @Option(names = "--hidden", defaultValue = "256,256", split = ",", description = "hidden layer sizes of the MLP (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--hidden",
+            defaultValue = "256,256",
+            split = ",",
+            description = "hidden layer sizes of the MLP (default: ${DEFAULT-VALUE})")
     List<Integer> hidden;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "samples per optimizer step (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "256",
+            description = "samples per optimizer step (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--learning-rate", defaultValue = "0.001", description = "(default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--format", defaultValue = "BINARY", description = "sample format on the topic: JSON or BINARY (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "BINARY",
+            description = "sample format on the topic: JSON or BINARY (default: ${DEFAULT-VALUE})")
     SampleFormat format;
 
-    @Option(names = "--epoch-samples", defaultValue = "50000", description = "samples per epoch-window (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--epoch-samples",
+            defaultValue = "50000",
+            description = "samples per epoch-window (default: ${DEFAULT-VALUE})")
     long epochSamples;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "5 s", description = "Flink checkpoint interval (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--checkpoint-interval",
+            defaultValue = "5 s",
+            description = "Flink checkpoint interval (default: ${DEFAULT-VALUE})")
     String checkpointInterval;
 
     @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--threads", defaultValue = "AUTO",
-            description = "libtorch intra-op threads of the trainer (model.threads): AUTO (the slot's CPU share minus 1) "
-                    + "or a count (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--threads",
+            defaultValue = "AUTO",
+            description =
+                    "libtorch intra-op threads of the trainer (model.threads): AUTO (the slot's CPU share minus 1) "
+                            + "or a count (default: ${DEFAULT-VALUE})")
     String threads;
 
-    @Option(names = "--interop-threads", defaultValue = "AUTO",
-            description = "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--interop-threads",
+            defaultValue = "AUTO",
+            description =
+                    "libtorch inter-op threads (model.interop-threads): AUTO (1) or a count (default: ${DEFAULT-VALUE})")
     String interopThreads;
 
     @Option(names = "--work-dir", description = "where the local Kafka and S3 keep their data (default: target/local)")
     Path workDir;
 
-    @Option(names = "--plot", paramLabel = "FILE", description = "at the end, write the plot of this run (PNG; see `plot`)")
+    @Option(
+            names = "--plot",
+            paramLabel = "FILE",
+            description = "at the end, write the plot of this run (PNG; see `plot`)")
     Path plot;
 
     @Mixin
@@ -100,30 +143,54 @@ final class LocalCommand implements Callable<Integer> {
         String run = "local-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         say("starting the local stack (Kafka + S3) in %s …", work);
         try (LocalStack stack = LocalStack.start(work, "streamtrain")) {
-            say("Kafka at %s (%d ms), S3 at %s (%d ms), bucket '%s'", stack.bootstrapServers(), stack.kafkaStartMillis(),
-                    stack.s3().endpoint(), stack.s3StartMillis(), stack.bucket());
+            say(
+                    "Kafka at %s (%d ms), S3 at %s (%d ms), bucket '%s'",
+                    stack.bootstrapServers(),
+                    stack.kafkaStartMillis(),
+                    stack.s3().endpoint(),
+                    stack.s3StartMillis(),
+                    stack.bucket());
             JobConfig config = config(stack, run);
-            KafkaClients.createTopics(stack.bootstrapServers(), config.get(TrainingJobOptions.SAMPLES_TOPIC),
-                    config.get(TrainingJobOptions.DLQ_TOPIC), config.get(TrainingJobOptions.EVENTS_TOPIC));
+            KafkaClients.createTopics(
+                    stack.bootstrapServers(),
+                    config.get(TrainingJobOptions.SAMPLES_TOPIC),
+                    config.get(TrainingJobOptions.DLQ_TOPIC),
+                    config.get(TrainingJobOptions.EVENTS_TOPIC));
 
-            TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1).build();
+            TeacherStream teacher = TeacherStream.builder()
+                    .format(format)
+                    .featureDim(featureDim)
+                    .regression(1)
+                    .seed(1)
+                    .build();
             long t0 = System.nanoTime();
             int bad;
-            try (SampleProducer producer = new SampleProducer(stack.bootstrapServers(),
-                    config.get(TrainingJobOptions.SAMPLES_TOPIC))) {
-                bad = producer.sendWithInvalid(teacher, samples,
-                        List.copyOf(InvalidRecords.oneOfEach(config.sampleSchema()).values()), badRounds);
+            try (SampleProducer producer =
+                    new SampleProducer(stack.bootstrapServers(), config.get(TrainingJobOptions.SAMPLES_TOPIC))) {
+                bad = producer.sendWithInvalid(
+                        teacher,
+                        samples,
+                        List.copyOf(
+                                InvalidRecords.oneOfEach(config.sampleSchema()).values()),
+                        badRounds);
             }
-            say("produced %,d samples and %d invalid records to '%s' in %.1f s", samples, bad,
-                    config.get(TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
+            say(
+                    "produced %,d samples and %d invalid records to '%s' in %.1f s",
+                    samples, bad, config.get(TrainingJobOptions.SAMPLES_TOPIC), (System.nanoTime() - t0) / 1e9);
 
             FlinkS3.initializeInThisJvm(config.flinkConfiguration());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OnlineTrainingJob.environmentConfig(config));
-            EventPrinter events = new EventPrinter(stack.bootstrapServers(),
-                    config.get(TrainingJobOptions.EVENTS_TOPIC), console).start();
-            DataStream<TrainingReport> reports = new OnlineTrainingJob(config, KafkaWiring.samplesSource(config),
-                    KafkaWiring.deadLetterSink(config), KafkaWiring.eventSink(config), new DiscardingSink<>()).build(env);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(OnlineTrainingJob.environmentConfig(config));
+            EventPrinter events = new EventPrinter(
+                            stack.bootstrapServers(), config.get(TrainingJobOptions.EVENTS_TOPIC), console)
+                    .start();
+            DataStream<TrainingReport> reports = new OnlineTrainingJob(
+                            config,
+                            KafkaWiring.samplesSource(config),
+                            KafkaWiring.deadLetterSink(config),
+                            KafkaWiring.eventSink(config),
+                            new DiscardingSink<>())
+                    .build(env);
             say("training %s on %s …", config.modelSpec(), "a Flink MiniCluster");
             TrainingReport last = null;
             TrainingReport first = null;
@@ -136,7 +203,9 @@ final class LocalCommand implements Callable<Integer> {
                     }
                     last = r;
                     if (!r.last) {
-                        say("trained %,9d samples   loss %.5f   %,.0f samples/s", r.samplesTrained, r.meanLoss, r.samplesPerSecond);
+                        say(
+                                "trained %,9d samples   loss %.5f   %,.0f samples/s",
+                                r.samplesTrained, r.meanLoss, r.samplesPerSecond);
                     }
                 }
             }
@@ -145,9 +214,10 @@ final class LocalCommand implements Callable<Integer> {
                 return console.fail(Console.FAILED, "the job ended without a final report");
             }
             double seconds = (System.nanoTime() - trainStart) / 1e9;
-            say("done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, %d checkpoint events, "
-                    + "on %s, %.1f s incl. job start-up", last.samplesTrained, last.pendingSamples, bad, events.printed(),
-                    last.device, seconds);
+            say(
+                    "done: %,d samples trained (%d pending in a partial batch), %,d dead-lettered, %d checkpoint events, "
+                            + "on %s, %.1f s incl. job start-up",
+                    last.samplesTrained, last.pendingSamples, bad, events.printed(), last.device, seconds);
             reportHeldOut(config, teacher, last, first);
             reportCheckpoints(stack, config);
             if (plot != null) {
@@ -183,14 +253,19 @@ final class LocalCommand implements Callable<Integer> {
         c.put("checkpoint.interval", checkpointInterval);
         c.put("report.every-samples", String.valueOf(Math.max(batchSize * 10L, samples / 20)));
         c.put("parallelism.default", "1");
-        c.putAll(FlinkS3.apply(new org.apache.flink.configuration.Configuration(), stack.s3()).toMap());
+        c.putAll(FlinkS3.apply(new Configuration(), stack.s3()).toMap());
         return JobConfig.fromMap(c);
     }
 
     /** The trained model against fresh samples of the same teacher. */
     private void reportHeldOut(JobConfig config, TeacherStream teacher, TrainingReport last, TrainingReport first) {
-        TeacherStream heldOut = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(1)
-                .dataSeed(424242).build();
+        TeacherStream heldOut = TeacherStream.builder()
+                .format(format)
+                .featureDim(featureDim)
+                .regression(1)
+                .seed(1)
+                .dataSeed(424242)
+                .build();
         int n = 4096;
         float[] x = new float[n * featureDim];
         float[] y = new float[n];
@@ -200,8 +275,9 @@ final class LocalCommand implements Callable<Integer> {
             y[i] = s.label[0];
         }
         try (DjlTrainer untrained = DjlTrainer.create(config.modelSpec());
-             DjlTrainer trained = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
-            say("held-out loss: %.5f untrained → %.5f trained (first report's training loss %.5f)",
+                DjlTrainer trained = DjlTrainer.restore(config.modelSpec(), TrainerState.fromBytes(last.state))) {
+            say(
+                    "held-out loss: %.5f untrained → %.5f trained (first report's training loss %.5f)",
                     untrained.evaluateLoss(x, y, n), trained.evaluateLoss(x, y, n), first.meanLoss);
         }
     }
@@ -211,14 +287,19 @@ final class LocalCommand implements Callable<Integer> {
         String prefix = dir.substring(("s3://" + stack.checkpointBucket() + "/").length());
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             List<String> metadata = new ArrayList<>();
-            s3.listObjectsV2Paginator(b -> b.bucket(stack.checkpointBucket()).prefix(prefix)).contents().forEach(o -> {
-                if (o.key().endsWith("/_metadata") && stillThere(s3, stack.checkpointBucket(), o.key())) {
-                    metadata.add("s3://" + stack.checkpointBucket() + "/" + o.key());
-                }
-            });
-            say("checkpoints went to %s — retained: %s", dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
-            say("model artifacts: s3://%s/local/%s/model/epoch-NNNNNN/ (the events on stdout name each one)", stack.bucket(),
-                    config.get(TrainingJobOptions.RUN));
+            s3.listObjectsV2Paginator(b -> b.bucket(stack.checkpointBucket()).prefix(prefix))
+                    .contents()
+                    .forEach(o -> {
+                        if (o.key().endsWith("/_metadata") && stillThere(s3, stack.checkpointBucket(), o.key())) {
+                            metadata.add("s3://" + stack.checkpointBucket() + "/" + o.key());
+                        }
+                    });
+            say(
+                    "checkpoints went to %s — retained: %s",
+                    dir, metadata.isEmpty() ? "(none)" : String.join(", ", metadata));
+            say(
+                    "model artifacts: s3://%s/local/%s/model/epoch-NNNNNN/ (the events on stdout name each one)",
+                    stack.bucket(), config.get(TrainingJobOptions.RUN));
             say("(the local S3 server stops with this command; its data stays in the work dir)");
         }
     }
@@ -228,7 +309,7 @@ final class LocalCommand implements Callable<Integer> {
         try {
             s3.headObject(b -> b.bucket(bucket).key(key));
             return true;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        } catch (S3Exception e) {
             return false;
         }
     }

@@ -1,15 +1,15 @@
 package dev.streamtrain.jobs.cli;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.jobs.OnlineTrainingJob;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.config.InvalidConfigurationException;
 import dev.streamtrain.jobs.config.JobArguments;
 import dev.streamtrain.jobs.config.JobConfig;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.rollback.RestartableJob;
 import dev.streamtrain.rollback.RollbackRefused;
 import dev.streamtrain.rollback.RollbackRefused.Reason;
+import dev.streamtrain.store.RunKey;
+import dev.streamtrain.store.S3Endpoint;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -36,7 +36,8 @@ final class OnlineTrainingJobRestart implements RestartableJob {
      * @param s3        the tool's S3 endpoint: fills in the masked S3 keys
      * @param kafkaProperties the tool's Kafka client properties: fill in the masked {@code kafka.properties.*} keys
      */
-    OnlineTrainingJobRestart(Path givenJar, List<String> overrides, S3Endpoint s3, Map<String, String> kafkaProperties) {
+    OnlineTrainingJobRestart(
+            Path givenJar, List<String> overrides, S3Endpoint s3, Map<String, String> kafkaProperties) {
         this.givenJar = givenJar;
         this.overrides = List.copyOf(overrides);
         this.s3 = s3;
@@ -69,7 +70,8 @@ final class OnlineTrainingJobRestart implements RestartableJob {
                 }
             }
         }
-        throw new RollbackRefused(Reason.SETUP, "no job jar in " + target + ": build it (./streamtrain build) or give --jar");
+        throw new RollbackRefused(
+                Reason.SETUP, "no job jar in " + target + ": build it (./streamtrain build) or give --jar");
     }
 
     @Override

@@ -1,10 +1,10 @@
 package dev.streamtrain.jobs.cli;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.plot.RunChart;
 import dev.streamtrain.jobs.plot.RunChartData;
+import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,12 +18,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Draws a run's loss and throughput per epoch from the checkpoint events (read_committed) into a PNG. */
-@Command(name = "plot", mixinStandardHelpOptions = true,
-        description = {"Plot a run from the checkpoint events, read_committed: mean loss and samples/s per epoch,",
-                "one colour per attempt, superseded (rolled-back) epochs crossed, deleted artifacts ringed,",
-                "rollbacks as dashed lines. Writes a PNG, prints one JSON line (out, epochs, attempts, rollbacks).",
-                "Exit codes: 0 written, 2 usage, Kafka unreachable or the file not writable, 4 no such topic or",
-                "no event of --key."})
+@Command(
+        name = "plot",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Plot a run from the checkpoint events, read_committed: mean loss and samples/s per epoch,",
+            "one colour per attempt, superseded (rolled-back) epochs crossed, deleted artifacts ringed,",
+            "rollbacks as dashed lines. Writes a PNG, prints one JSON line (out, epochs, attempts, rollbacks).",
+            "Exit codes: 0 written, 2 usage, Kafka unreachable or the file not writable, 4 no such topic or",
+            "no event of --key."
+        })
 final class PlotCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
     String key;
@@ -31,7 +35,9 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--out", description = "the PNG to write (default: ./<experiment>-<run>-<model>.png)")
     Path out;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
@@ -72,13 +78,16 @@ final class PlotCommand implements Callable<Integer> {
         try {
             events = new EventTopic(bootstrap, topic, kafkaOptions.clientProperties()).read(run, timeout);
         } catch (IOException e) {
-            return console.fail(e.getMessage().contains("does not exist") ? Console.NOT_FOUND : Console.USAGE, e.getMessage());
+            return console.fail(
+                    e.getMessage().contains("does not exist") ? Console.NOT_FOUND : Console.USAGE, e.getMessage());
         } catch (KafkaException e) {
             return console.usage("Kafka at " + bootstrap + " did not answer: " + e.getMessage());
         }
         RunChartData data = RunChartData.of(key, events);
         if (data.points().isEmpty()) {
-            return console.fail(Console.NOT_FOUND, "no committed epoch of '" + key + "' on topic '" + topic + "' (" + events.size() + " events)");
+            return console.fail(
+                    Console.NOT_FOUND,
+                    "no committed epoch of '" + key + "' on topic '" + topic + "' (" + events.size() + " events)");
         }
         try {
             RunChart.writePng(data, target, width, height);
@@ -89,8 +98,12 @@ final class PlotCommand implements Callable<Integer> {
         result.put("out", target.toAbsolutePath().toString());
         result.put("key", key);
         result.put("epochs", data.points().size());
-        result.put("superseded", data.points().stream().filter(RunChartData.Point::superseded).count());
-        result.put("deleted", data.points().stream().filter(RunChartData.Point::deleted).count());
+        result.put(
+                "superseded",
+                data.points().stream().filter(RunChartData.Point::superseded).count());
+        result.put(
+                "deleted",
+                data.points().stream().filter(RunChartData.Point::deleted).count());
         result.put("attempts", data.attempts());
         result.put("rollbacks", data.rollbacks().size());
         console.json(result);

@@ -1,6 +1,5 @@
 package dev.streamtrain.jobs.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.SampleProducer;
 import dev.streamtrain.sample.SampleFormat;
@@ -18,13 +17,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Produces a synthetic training stream (a seeded teacher network's regression targets) to a topic. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Produce synthetic training samples to a Kafka topic: features ~ N(0,1), labels from a",
-                "fixed random teacher MLP (the same --seed gives the same stream). The format and --feature-dim must",
-                "match the job's sample.format and sample.feature-dim. Progress on stderr; one JSON line at the end.",
-                "Exit codes: 0 produced, 2 usage or Kafka unreachable, 4 the topic does not exist."})
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Produce synthetic training samples to a Kafka topic: features ~ N(0,1), labels from a",
+            "fixed random teacher MLP (the same --seed gives the same stream). The format and --feature-dim must",
+            "match the job's sample.format and sample.feature-dim. Progress on stderr; one JSON line at the end.",
+            "Exit codes: 0 produced, 2 usage or Kafka unreachable, 4 the topic does not exist."
+        })
 final class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
@@ -37,7 +42,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "100000", description = "how many (default: ${DEFAULT-VALUE})")
     long samples;
 
-    @Option(names = "--rate", defaultValue = "0", description = "samples per second; 0: as fast as Kafka takes them (default)")
+    @Option(
+            names = "--rate",
+            defaultValue = "0",
+            description = "samples per second; 0: as fast as Kafka takes them (default)")
     int rate;
 
     @Option(names = "--format", defaultValue = "JSON", description = "JSON or BINARY (default: ${DEFAULT-VALUE})")
@@ -60,13 +68,20 @@ final class ProduceCommand implements Callable<Integer> {
         if (samples < 1 || rate < 0 || featureDim < 1) {
             return console.usage("--samples and --feature-dim must be positive, --rate not negative");
         }
-        TeacherStream teacher = TeacherStream.builder().format(format).featureDim(featureDim).regression(1).seed(seed).build();
+        TeacherStream teacher = TeacherStream.builder()
+                .format(format)
+                .featureDim(featureDim)
+                .regression(1)
+                .seed(seed)
+                .build();
         long t0 = System.nanoTime();
         long lastProgress = t0;
         try (Admin admin = KafkaClients.admin(bootstrap, kafkaOptions.clientProperties(), 10_000)) {
             if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
-                return console.fail(Console.NOT_FOUND, "topic '" + topic + "' does not exist on " + bootstrap
-                        + " (./streamtrain cluster start --local-stack creates 'samples')");
+                return console.fail(
+                        Console.NOT_FOUND,
+                        "topic '" + topic + "' does not exist on " + bootstrap
+                                + " (./streamtrain cluster start --local-stack creates 'samples')");
             }
         } catch (ExecutionException | TimeoutException e) {
             return console.usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
@@ -75,7 +90,7 @@ final class ProduceCommand implements Callable<Integer> {
             long sent = 0;
             while (sent < samples) {
                 int chunk = (int) Math.min(rate > 0 ? Math.max(1, rate / 20) : 1024, samples - sent);
-                producer.send(teacher, chunk, n -> { });
+                producer.send(teacher, chunk, n -> {});
                 sent += chunk;
                 if (rate > 0) {
                     producer.flush();

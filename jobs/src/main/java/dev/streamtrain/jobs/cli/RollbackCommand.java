@@ -2,7 +2,6 @@ package dev.streamtrain.jobs.cli;
 
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RestartableJob;
 import dev.streamtrain.rollback.RestorePoint;
@@ -17,6 +16,7 @@ import dev.streamtrain.rollback.S3RollbackStore;
 import dev.streamtrain.rollback.SnapshotProbe;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.store.S3Endpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,24 +40,33 @@ import software.amazon.awssdk.services.s3.S3Client;
  * publish a {@code rolled-back} event, and restart the job from K's restore point through Flink's
  * REST API as the next attempt.
  */
-@Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = {"Without --to-epoch: list the restore points of a run (--key <experiment>/<run>/<model>) as the",
-                "checkpoint-event topic tells them, each checked against the object store: JSON lines on stdout.",
-                "With --to-epoch K: cancel the running job with a savepoint (the way forward; cancelling keeps the",
-                "retained checkpoints, which stop would delete), move 'latest' back to epoch K, publish a rolled-back",
-                "event naming the superseded epochs, and restart the job from K's checkpoint through Flink's REST",
-                "API with its own parameters (plus any given after --) as the next attempt.",
-                "Exit codes: 0 done, 1 failed after the job was stopped (the message says what is left to do),",
-                "2 usage, configuration or an unreachable service, 4 no such restore point, or it no longer exists."})
+@Command(
+        name = "rollback",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Without --to-epoch: list the restore points of a run (--key <experiment>/<run>/<model>) as the",
+            "checkpoint-event topic tells them, each checked against the object store: JSON lines on stdout.",
+            "With --to-epoch K: cancel the running job with a savepoint (the way forward; cancelling keeps the",
+            "retained checkpoints, which stop would delete), move 'latest' back to epoch K, publish a rolled-back",
+            "event naming the superseded epochs, and restart the job from K's checkpoint through Flink's REST",
+            "API with its own parameters (plus any given after --) as the next attempt.",
+            "Exit codes: 0 done, 1 failed after the job was stopped (the message says what is left to do),",
+            "2 usage, configuration or an unreachable service, 4 no such restore point, or it no longer exists."
+        })
 final class RollbackCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
-    @Option(names = "--topic", defaultValue = "model-checkpoints", description = "checkpoint-event topic (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--topic",
+            defaultValue = "model-checkpoints",
+            description = "checkpoint-event topic (default: ${DEFAULT-VALUE})")
     String topic;
 
     @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
@@ -66,25 +75,35 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to-epoch", description = "roll the run back to this epoch")
     Long toEpoch;
 
-    @Option(names = "--dry-run", description = "with --to-epoch: check everything and print the plan (one JSON line), change nothing")
+    @Option(
+            names = "--dry-run",
+            description = "with --to-epoch: check everything and print the plan (one JSON line), change nothing")
     boolean dryRun;
 
-    @Option(names = "--rest-url", defaultValue = "${env:STREAMTRAIN_FLINK_REST}",
-            description = "Flink's REST API (default: $STREAMTRAIN_FLINK_REST, else the cluster of ./streamtrain cluster start)")
+    @Option(
+            names = "--rest-url",
+            defaultValue = "${env:STREAMTRAIN_FLINK_REST}",
+            description =
+                    "Flink's REST API (default: $STREAMTRAIN_FLINK_REST, else the cluster of ./streamtrain cluster start)")
     String restUrl;
 
     @Option(names = "--jar", description = "the job jar to restart (default: jobs/target/streamtrain-jobs-*-job.jar)")
     Path jar;
 
-    @Option(names = "--savepoint-dir", description = "where the stopped job's savepoint goes (default: the cluster's "
-            + "execution.checkpointing.savepoint-dir)")
+    @Option(
+            names = "--savepoint-dir",
+            description = "where the stopped job's savepoint goes (default: the cluster's "
+                    + "execution.checkpointing.savepoint-dir)")
     String savepointDir;
 
     /** Missing parts come from the local cluster's config.yaml (./streamtrain cluster start). */
     @Mixin
     S3Options s3Options = new S3Options();
 
-    @Option(names = "--timeout", defaultValue = "PT3M", description = "for each step: savepoint, cancel, restart (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--timeout",
+            defaultValue = "PT3M",
+            description = "for each step: savepoint, cancel, restart (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
     @Parameters(description = "after --: job arguments that override the stopped job's own (--key value)")
@@ -129,7 +148,8 @@ final class RollbackCommand implements Callable<Integer> {
                 console.say("dry run, nothing changed");
                 return Console.OK;
             }
-            RollbackResult result = new RollbackExecutor(rest(), events, store, job, timeout, console::say).execute(plan);
+            RollbackResult result =
+                    new RollbackExecutor(rest(), events, store, job, timeout, console::say).execute(plan);
             console.line(result.toJson());
             return Console.OK;
         } catch (RollbackRefused e) {
@@ -167,12 +187,18 @@ final class RollbackCommand implements Callable<Integer> {
                 row.put("attempt", p.attempt());
                 row.put("kind", p.kind().name().toLowerCase());
                 row.put("path", p.path());
-                row.put("status", client == null ? "unchecked" : new SnapshotProbe(client).restorable(p) ? "restorable" : "gone");
+                row.put(
+                        "status",
+                        client == null ? "unchecked" : new SnapshotProbe(client).restorable(p) ? "restorable" : "gone");
                 row.put("checkpointId", p.checkpointId());
                 row.put("flinkJobId", p.flinkJobId());
                 if (p.committed() != null) {
                     row.put("samplesTotal", p.committed().samplesTotal());
-                    row.put("meanLoss", p.committed().manifest() == null ? null : p.committed().manifest().metrics().meanLoss());
+                    row.put(
+                            "meanLoss",
+                            p.committed().manifest() == null
+                                    ? null
+                                    : p.committed().manifest().metrics().meanLoss());
                     row.put("createdAt", p.committed().createdAt());
                 } else {
                     row.put("note", "the job a rollback stopped: restore it by hand with flink run -s " + p.path());
@@ -201,14 +227,18 @@ final class RollbackCommand implements Callable<Integer> {
         if (Files.isRegularFile(local.conf().resolve("config.yaml"))) {
             return local.restUrl();
         }
-        throw new RollbackRefused(RollbackRefused.Reason.SETUP, "give --rest-url (or STREAMTRAIN_FLINK_REST): no cluster of "
-                + "./streamtrain cluster start in " + local.dir());
+        throw new RollbackRefused(
+                RollbackRefused.Reason.SETUP,
+                "give --rest-url (or STREAMTRAIN_FLINK_REST): no cluster of " + "./streamtrain cluster start in "
+                        + local.dir());
     }
 
     /** Flags, else the AWS_* environment, else the local cluster's config.yaml. */
     private S3Endpoint s3Endpoint() {
         FlinkCluster local = FlinkCluster.at(FlinkCluster.defaultDir());
-        return s3Options.resolve(Files.isRegularFile(local.conf().resolve("config.yaml"))
-                ? local.configuration().toMap() : Map.of());
+        return s3Options.resolve(
+                Files.isRegularFile(local.conf().resolve("config.yaml"))
+                        ? local.configuration().toMap()
+                        : Map.of());
     }
 }

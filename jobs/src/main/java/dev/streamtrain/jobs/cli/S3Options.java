@@ -11,16 +11,32 @@ import picocli.CommandLine.Option;
  * environment; resolved by {@link S3Settings}.
  */
 final class S3Options {
-    static final String MISSING = "give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
-            + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
+    static final String MISSING =
+            "give the S3 endpoint (with the protocol) and credentials: --s3-endpoint/--access-key/"
+                    + "--secret-key or AWS_ENDPOINT_URL/AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
 
-    @Option(names = "--s3-endpoint", defaultValue = "${env:AWS_ENDPOINT_URL}", description = "with the protocol (default: $AWS_ENDPOINT_URL)")
+    @Option(
+            names = "--s3-endpoint",
+            defaultValue = "${env:AWS_ENDPOINT_URL}",
+            description = "with the protocol (default: $AWS_ENDPOINT_URL)")
     String endpoint;
-    @Option(names = "--access-key", defaultValue = "${env:AWS_ACCESS_KEY_ID}", description = "(default: $AWS_ACCESS_KEY_ID)")
+
+    @Option(
+            names = "--access-key",
+            defaultValue = "${env:AWS_ACCESS_KEY_ID}",
+            description = "(default: $AWS_ACCESS_KEY_ID)")
     String accessKey;
-    @Option(names = "--secret-key", defaultValue = "${env:AWS_SECRET_ACCESS_KEY}", description = "(default: $AWS_SECRET_ACCESS_KEY)")
+
+    @Option(
+            names = "--secret-key",
+            defaultValue = "${env:AWS_SECRET_ACCESS_KEY}",
+            description = "(default: $AWS_SECRET_ACCESS_KEY)")
     String secretKey;
-    @Option(names = "--region", defaultValue = "${env:AWS_REGION}", description = "(default: $AWS_REGION, else us-east-1)")
+
+    @Option(
+            names = "--region",
+            defaultValue = "${env:AWS_REGION}",
+            description = "(default: $AWS_REGION, else us-east-1)")
     String region;
 
     /** The endpoint, or null when a part is missing or the endpoint has no protocol. */
@@ -43,7 +59,7 @@ final class S3Options {
      * @throws IllegalArgumentException saying that the endpoint needs its protocol
      */
     Optional<S3Endpoint> strict(Map<String, String> fallback) {
-        return S3Settings.resolve(new S3Settings.Source(endpoint, accessKey, secretKey, region),
-                S3Settings.Source.flink(fallback));
+        return S3Settings.resolve(
+                new S3Settings.Source(endpoint, accessKey, secretKey, region), S3Settings.Source.flink(fallback));
     }
 }

@@ -1,9 +1,9 @@
 package dev.streamtrain.jobs.cli;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.jobs.serve.ModelServer;
-import dev.streamtrain.store.S3Endpoint;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -16,19 +16,25 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** A reference predictor: follows a run's events and serves its newest live epoch over HTTP JSON. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a run's model over HTTP JSON, hot-swapping each new epoch: it follows the run's events",
-                "(read_committed), downloads each new epoch's model.safetensors, verifies its sha256 against the",
-                "manifest, builds the model from the manifest's modelConfig and swaps it in atomically; a",
-                "rolled-back event swaps back to that epoch. A model that does not verify is never served.",
-                "POST /predict {\"features\": [[...], ...]} -> {\"outputs\", \"epoch\", \"attempt\", \"modelSha256\"};",
-                "GET /model, /health, /ready, /metrics. Prints one JSON line (url, key) once listening; Ctrl-C stops.",
-                "Exit codes: 2 usage or configuration."})
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve a run's model over HTTP JSON, hot-swapping each new epoch: it follows the run's events",
+            "(read_committed), downloads each new epoch's model.safetensors, verifies its sha256 against the",
+            "manifest, builds the model from the manifest's modelConfig and swaps it in atomically; a",
+            "rolled-back event swaps back to that epoch. A model that does not verify is never served.",
+            "POST /predict {\"features\": [[...], ...]} -> {\"outputs\", \"epoch\", \"attempt\", \"modelSha256\"};",
+            "GET /model, /health, /ready, /metrics. Prints one JSON line (url, key) once listening; Ctrl-C stops.",
+            "Exit codes: 2 usage or configuration."
+        })
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
     String key;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:STREAMTRAIN_KAFKA}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
             description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
     String bootstrap;
 
@@ -47,7 +53,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "larger bodies get 413 (default: 8 MiB)")
+    @Option(
+            names = "--max-body-bytes",
+            defaultValue = "8388608",
+            description = "larger bodies get 413 (default: 8 MiB)")
     int maxBodyBytes;
 
     @Option(names = "--device", defaultValue = "CPU", description = "CPU, GPU or AUTO (default: ${DEFAULT-VALUE})")
@@ -78,16 +87,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         try (S3Client client = S3Clients.create(s3);
-                ModelServer server = new ModelServer(new ModelServer.Settings(bootstrap, topic, key, host, port, threads,
-                        maxBodyBytes, device), client, kafkaOptions.clientProperties()).start()) {
+                ModelServer server = new ModelServer(
+                                new ModelServer.Settings(
+                                        bootstrap, topic, key, host, port, threads, maxBodyBytes, device),
+                                client,
+                                kafkaOptions.clientProperties())
+                        .start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "serve-shutdown"));
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("url", "http://" + host + ":" + server.port());
             line.put("key", key);
             line.put("topic", topic);
             console.json(line);
-            console.say("listening on http://" + host + ":" + server.port() + " for " + key
-                    + "; Ctrl-C stops");
+            console.say("listening on http://" + host + ":" + server.port() + " for " + key + "; Ctrl-C stops");
             stopped.await();
         }
         return Console.OK;

@@ -11,17 +11,28 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Starts the local Kafka + S3 stack, prints where it is and how long it took to start. */
-@Command(name = "stack", mixinStandardHelpOptions = true,
-        description = {"Start the local stack (Kafka broker + S3 server) and print its endpoints and start-up times "
-                + "as one JSON line.", "Without --hold it stops again at once (a start-up time measurement)."})
+@Command(
+        name = "stack",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start the local stack (Kafka broker + S3 server) and print its endpoints and start-up times "
+                    + "as one JSON line.",
+            "Without --hold it stops again at once (a start-up time measurement)."
+        })
 final class StackCommand implements Callable<Integer> {
     @Option(names = "--hold", description = "keep it running until Ctrl-C")
     boolean hold;
 
-    @Option(names = "--bucket", defaultValue = "streamtrain", description = "bucket to create (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--bucket",
+            defaultValue = "streamtrain",
+            description = "bucket to create (default: ${DEFAULT-VALUE})")
     String bucket;
 
-    @Option(names = "--work-dir", defaultValue = "target/local-stack", description = "data folder (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--work-dir",
+            defaultValue = "target/local-stack",
+            description = "data folder (default: ${DEFAULT-VALUE})")
     Path workDir;
 
     @Mixin

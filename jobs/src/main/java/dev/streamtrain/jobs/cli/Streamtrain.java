@@ -9,11 +9,24 @@ import picocli.CommandLine.Command;
  * The {@code ./streamtrain} command line. stdout carries machine-readable output only (JSON lines);
  * progress and logs go to stderr.
  */
-@Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
+@Command(
+        name = "streamtrain",
+        mixinStandardHelpOptions = true,
+        version = "streamtrain 0.1.0",
         description = "Online training of PyTorch (DJL) models inside Apache Flink.",
-        subcommands = {LocalCommand.class, EventsCommand.class, FetchCommand.class, StackCommand.class, BenchCommand.class,
-                ClusterCommand.class, FlinkCommand.class, RollbackCommand.class, ProduceCommand.class,
-                PlotCommand.class, ServeCommand.class})
+        subcommands = {
+            LocalCommand.class,
+            EventsCommand.class,
+            FetchCommand.class,
+            StackCommand.class,
+            BenchCommand.class,
+            ClusterCommand.class,
+            FlinkCommand.class,
+            RollbackCommand.class,
+            ProduceCommand.class,
+            PlotCommand.class,
+            ServeCommand.class
+        })
 public final class Streamtrain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,10 +44,14 @@ public final class Streamtrain implements Runnable {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                return cls == Console.class ? cls.cast(new Console(out, err)) : CommandLine.defaultFactory().create(cls);
+                return cls == Console.class
+                        ? cls.cast(new Console(out, err))
+                        : CommandLine.defaultFactory().create(cls);
             }
         };
-        return new CommandLine(new Streamtrain(), factory).setOut(new PrintWriter(err, true)).execute(args);
+        return new CommandLine(new Streamtrain(), factory)
+                .setOut(new PrintWriter(err, true))
+                .execute(args);
     }
 
     public static void main(String[] args) {

@@ -17,8 +17,15 @@ import java.nio.file.Path;
  * @param retainedCheckpoints {@code execution.checkpointing.num-retained}: the checkpoints kept per job,
  *                          which are the rollback restore points
  */
-public record ClusterSpec(Path dir, S3Endpoint s3, String bucket, int slots, String jobManagerMemory,
-                          String taskManagerMemory, String taskManagerJavaOpts, int retainedCheckpoints) {
+public record ClusterSpec(
+        Path dir,
+        S3Endpoint s3,
+        String bucket,
+        int slots,
+        String jobManagerMemory,
+        String taskManagerMemory,
+        String taskManagerJavaOpts,
+        int retainedCheckpoints) {
     public static final int DEFAULT_RETAINED_CHECKPOINTS = 10;
 
     public static ClusterSpec of(Path dir, S3Endpoint s3, String bucket) {

@@ -25,7 +25,8 @@ public final class FlinkCli {
 
     /** A process builder for {@code flink <args>}; the caller chooses where its output goes. */
     public static ProcessBuilder processBuilder(FlinkCluster cluster, List<String> args) {
-        if (!Files.isDirectory(cluster.lib()) || !Files.isRegularFile(cluster.conf().resolve("config.yaml"))) {
+        if (!Files.isDirectory(cluster.lib())
+                || !Files.isRegularFile(cluster.conf().resolve("config.yaml"))) {
             throw new IllegalStateException("no cluster in " + cluster.dir() + ": ./streamtrain cluster start first"
                     + " (or set STREAMTRAIN_CLUSTER_DIR)");
         }
@@ -34,7 +35,8 @@ public final class FlinkCli {
         cmd.add("-Xmx512m");
         cmd.addAll(FlinkCluster.JAVA17_OPTS);
         cmd.add("-Dlog.file=" + cluster.log().resolve("flink-client.log"));
-        cmd.add("-Dlog4j.configurationFile=" + cluster.conf().resolve("log4j-cli.properties").toUri());
+        cmd.add("-Dlog4j.configurationFile="
+                + cluster.conf().resolve("log4j-cli.properties").toUri());
         cmd.add("-cp");
         cmd.add(cluster.lib() + File.separator + "*");
         cmd.add(FlinkCluster.CLI_MAIN);
@@ -48,11 +50,14 @@ public final class FlinkCli {
     }
 
     /** Runs {@code flink <args>} to the end, output captured. */
-    public static Result run(FlinkCluster cluster, Duration timeout, String... args) throws IOException, InterruptedException {
+    public static Result run(FlinkCluster cluster, Duration timeout, String... args)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(cluster.log(), "flink-cli-", ".out");
         try {
-            Process p = processBuilder(cluster, List.of(args)).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
+            Process p = processBuilder(cluster, List.of(args))
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("flink " + String.join(" ", args) + " did not finish within " + timeout

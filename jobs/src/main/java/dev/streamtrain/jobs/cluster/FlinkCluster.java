@@ -39,7 +39,8 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * (tests: they halt when this JVM goes, through the same stdin watchdog as the local stack).
  */
 public final class FlinkCluster implements AutoCloseable {
-    public static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+    public static final String JOB_MANAGER_MAIN =
+            "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     public static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
     public static final String CLI_MAIN = "org.apache.flink.client.cli.CliFrontend";
 
@@ -142,7 +143,6 @@ public final class FlinkCluster implements AutoCloseable {
         return folder.restUrl();
     }
 
-
     // ---------------------------------------------------------------- processes
 
     /** Starts the JobManager; returns its pid. */
@@ -176,7 +176,8 @@ public final class FlinkCluster implements AutoCloseable {
         return Arrays.stream(s.trim().split("\\s+")).filter(t -> !t.isEmpty()).toList();
     }
 
-    private long start(String name, List<String> jvmOptions, String mainClass, List<String> dynamicConfig) throws IOException {
+    private long start(String name, List<String> jvmOptions, String mainClass, List<String> dynamicConfig)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         if (!attached && Files.isExecutable(Paths.get("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // its own session: a Ctrl-C or a closed terminal does not reach it
@@ -186,7 +187,8 @@ public final class FlinkCluster implements AutoCloseable {
         cmd.addAll(JAVA17_OPTS);
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dlog.file=" + log().resolve("flink-" + name + ".log"));
-        cmd.add("-Dlog4j.configurationFile=" + conf().resolve("log4j.properties").toUri());
+        cmd.add("-Dlog4j.configurationFile="
+                + conf().resolve("log4j.properties").toUri());
         cmd.add("-Dstreamtrain.cluster.dir=" + dir); // marks the process as this cluster's (stop checks it)
         cmd.add("-cp");
         String classpath = lib() + File.separator + "*";
@@ -202,7 +204,8 @@ public final class FlinkCluster implements AutoCloseable {
         cmd.addAll(dynamicConfig);
 
         Path out = log().resolve("flink-" + name + ".out");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         if (!attached) {
@@ -233,8 +236,7 @@ public final class FlinkCluster implements AutoCloseable {
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(run(), "*.pid")) {
             for (Path f : pids) {
                 String name = f.getFileName().toString().replaceFirst("\\.pid$", "");
-                readPid(f).flatMap(ProcessHandle::of).filter(this::ours)
-                        .ifPresent(h -> alive.put(name, h.pid()));
+                readPid(f).flatMap(ProcessHandle::of).filter(this::ours).ifPresent(h -> alive.put(name, h.pid()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -252,7 +254,8 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** Whether a process is one of this cluster's: its command line names the cluster folder. */
     private boolean ours(ProcessHandle h) {
-        return h.isAlive() && h.info().commandLine().map(cl -> cl.contains(dir.toString())).orElse(true);
+        return h.isAlive()
+                && h.info().commandLine().map(cl -> cl.contains(dir.toString())).orElse(true);
     }
 
     /** The pid of a process of this cluster by name (jobmanager, taskmanager-1, local-stack), if running. */
@@ -263,7 +266,8 @@ public final class FlinkCluster implements AutoCloseable {
     /** {@code kill -9}: a crash, no shutdown. */
     public void kill(String name) throws InterruptedException {
         Process child = children.get(name);
-        Optional<ProcessHandle> h = child != null ? Optional.of(child.toHandle()) : pid(name).flatMap(ProcessHandle::of);
+        Optional<ProcessHandle> h =
+                child != null ? Optional.of(child.toHandle()) : pid(name).flatMap(ProcessHandle::of);
         if (h.isEmpty()) {
             throw new IllegalStateException(name + " is not running");
         }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -32,8 +33,8 @@ public final class LocalStackProcess {
     public static final List<String> DEFAULT_TOPICS = List.of("samples", "samples-dlq", "model-checkpoints");
 
     /** Where a running local stack is (no secret: the local credentials are fixed, see {@link S3Credentials#local()}). */
-    public record Endpoints(String bootstrapServers, URI s3Endpoint, String accessKey, String region, String bucket,
-                            long pid) {
+    public record Endpoints(
+            String bootstrapServers, URI s3Endpoint, String accessKey, String region, String bucket, long pid) {
         public S3Endpoint s3() {
             return new S3Endpoint(s3Endpoint, accessKey, S3Credentials.local().secretKey(), region);
         }
@@ -52,7 +53,8 @@ public final class LocalStackProcess {
         cmd.add(FlinkCluster.javaExecutable());
         cmd.add("-Xmx256m");
         cmd.add("-Dstreamtrain.cluster.dir=" + cluster.dir());
-        for (String p : List.of("streamtrain.stack.dir", "streamtrain.stack", "log4j2.configurationFile", "streamtrain.home")) {
+        for (String p :
+                List.of("streamtrain.stack.dir", "streamtrain.stack", "log4j2.configurationFile", "streamtrain.home")) {
             String v = System.getProperty(p);
             if (v != null) {
                 cmd.add("-D" + p + "=" + v);
@@ -65,9 +67,12 @@ public final class LocalStackProcess {
         cmd.add(bucket);
         cmd.add(info.toString());
         Path log = cluster.log().resolve(NAME + ".log");
-        Process p = new ProcessBuilder(cmd).directory(cluster.dir().toFile()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(cmd)
+                .directory(cluster.dir().toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         Files.writeString(cluster.run().resolve(NAME + ".pid"), Long.toString(p.pid()));
         Await.until(timeout, 200, "the local stack (log: " + log + ")", () -> {
             if (!p.isAlive()) {
@@ -79,19 +84,23 @@ public final class LocalStackProcess {
     }
 
     /** The running stack of a cluster folder, if it has one. */
-    public static java.util.Optional<Endpoints> read(FlinkCluster cluster) {
+    public static Optional<Endpoints> read(FlinkCluster cluster) {
         Path info = cluster.run().resolve(NAME + ".json");
-        java.util.Optional<Long> pid = cluster.pid(NAME);
+        Optional<Long> pid = cluster.pid(NAME);
         if (!Files.exists(info) || pid.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
             JsonNode j = new ObjectMapper().readTree(info.toFile());
-            return java.util.Optional.of(new Endpoints(j.path("bootstrapServers").asText(),
-                    URI.create(j.path("s3Endpoint").asText()), j.path("accessKey").asText(), j.path("region").asText(),
-                    j.path("bucket").asText(), pid.get()));
+            return Optional.of(new Endpoints(
+                    j.path("bootstrapServers").asText(),
+                    URI.create(j.path("s3Endpoint").asText()),
+                    j.path("accessKey").asText(),
+                    j.path("region").asText(),
+                    j.path("bucket").asText(),
+                    pid.get()));
         } catch (IOException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -102,10 +111,13 @@ public final class LocalStackProcess {
         // the default topics of conf/job.example.yaml, so that a job can be submitted at once
         dev.streamtrain.jobs.KafkaClients.createTopics(stack.bootstrapServers(), DEFAULT_TOPICS.toArray(String[]::new));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }, "local-stack-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stack.close();
+                            stopped.countDown();
+                        },
+                        "local-stack-stop"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bootstrapServers", stack.bootstrapServers());
         out.put("s3Endpoint", stack.s3().endpoint().toString());

@@ -25,8 +25,8 @@ final class WatchdogJar {
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
             try (InputStream in = ChildMain.class.getClassLoader().getResourceAsStream(entry);
-                 OutputStream file = Files.newOutputStream(jar);
-                 JarOutputStream out = new JarOutputStream(file, manifest)) {
+                    OutputStream file = Files.newOutputStream(jar);
+                    JarOutputStream out = new JarOutputStream(file, manifest)) {
                 if (in == null) {
                     throw new IOException("cannot read " + entry + " from the classpath");
                 }

@@ -33,8 +33,19 @@ import org.apache.flink.configuration.Configuration;
 final class ConfigChecks {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     /** Flink's own keys may be given too; they configure the execution environment. */
-    private static final List<String> FLINK_PREFIXES = List.of("s3.", "execution.", "state.", "restart-strategy.",
-            "pipeline.", "parallelism.", "taskmanager.", "jobmanager.", "rest.", "fs.", "metrics.", "env.java.opts");
+    private static final List<String> FLINK_PREFIXES = List.of(
+            "s3.",
+            "execution.",
+            "state.",
+            "restart-strategy.",
+            "pipeline.",
+            "parallelism.",
+            "taskmanager.",
+            "jobmanager.",
+            "rest.",
+            "fs.",
+            "metrics.",
+            "env.java.opts");
 
     private ConfigChecks() {}
 
@@ -80,7 +91,8 @@ final class ConfigChecks {
         for (ConfigOption<String> name : List.of(EXPERIMENT, RUN, MODEL_NAME)) {
             String v = conf.get(name);
             if (!NAME.matcher(v).matches()) {
-                problems.add(name.key() + " = '" + v + "': use letters, digits, '.', '_' or '-' (it becomes part of object paths)");
+                problems.add(name.key() + " = '" + v
+                        + "': use letters, digits, '.', '_' or '-' (it becomes part of object paths)");
             }
         }
         conf.getOptional(CHECKPOINT_DIR).ifPresent(dir -> {
@@ -88,8 +100,12 @@ final class ConfigChecks {
                 problems.add(CHECKPOINT_DIR.key() + " = '" + dir + "': give a URI such as s3://bucket/checkpoints");
             }
         });
-        if (!conf.contains(STORE_BUCKET) && conf.getOptional(CHECKPOINT_DIR).filter(d -> d.startsWith("s3")).isEmpty()) {
-            problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: " + STORE_BUCKET.description());
+        if (!conf.contains(STORE_BUCKET)
+                && conf.getOptional(CHECKPOINT_DIR)
+                        .filter(d -> d.startsWith("s3"))
+                        .isEmpty()) {
+            problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: "
+                    + STORE_BUCKET.description());
         }
         if (conf.get(STORE_KEEP_LAST) < 0 || conf.get(STORE_KEEP_BEST) < 0) {
             problems.add(STORE_KEEP_LAST.key() + " and " + STORE_KEEP_BEST.key() + " must be >= 0");

@@ -21,8 +21,12 @@ public final class JobArguments {
      * @param attempt   the {@code run.attempt} of the restarted job
      * @throws InvalidConfigurationException for malformed overrides, or a masked secret with nothing to fill it
      */
-    public static List<String> rebuild(Map<String, String> reported, List<String> overrides, S3Endpoint s3,
-                                       Map<String, String> kafkaProperties, int attempt) {
+    public static List<String> rebuild(
+            Map<String, String> reported,
+            List<String> overrides,
+            S3Endpoint s3,
+            Map<String, String> kafkaProperties,
+            int attempt) {
         Map<String, String> given = KeyValueArguments.parse(overrides);
         Map<String, String> args = new LinkedHashMap<>();
         for (Map.Entry<String, String> p : reported.entrySet()) {
@@ -31,14 +35,17 @@ public final class JobArguments {
                 value = switch (p.getKey()) {
                     case "s3.access-key" -> s3 == null ? null : s3.accessKey();
                     case "s3.secret-key" -> s3 == null ? null : s3.secretKey();
-                    default -> p.getKey().startsWith(KafkaClientProperties.PREFIX)
-                            ? kafkaProperties.get(p.getKey().substring(KafkaClientProperties.PREFIX.length())) : null;
+                    default ->
+                        p.getKey().startsWith(KafkaClientProperties.PREFIX)
+                                ? kafkaProperties.get(p.getKey().substring(KafkaClientProperties.PREFIX.length()))
+                                : null;
                 };
                 if (value == null) {
                     throw new InvalidConfigurationException(List.of("the job was given the secret " + p.getKey()
                             + ", which Flink does not show: give it again after --: -- --" + p.getKey() + " <value>"
                             + (p.getKey().startsWith(KafkaClientProperties.PREFIX)
-                                    ? " (or in the tool's --command-config / --kafka-property)" : "")));
+                                    ? " (or in the tool's --command-config / --kafka-property)"
+                                    : "")));
                 }
             }
             args.put(p.getKey(), value);

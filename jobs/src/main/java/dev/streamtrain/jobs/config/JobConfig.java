@@ -13,15 +13,14 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.THREADS;
 
 import dev.streamtrain.operator.GuardSettings;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
 import dev.streamtrain.store.RunKey;
+import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Settings;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.TorchThreads;
-import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Paths;
@@ -94,8 +93,8 @@ public final class JobConfig implements Serializable {
      */
     public Optional<S3Endpoint> s3Endpoint() {
         try {
-            return S3Settings.resolve(S3Settings.Source.flink(flinkConfiguration().toMap()),
-                    S3Settings.Source.environment());
+            return S3Settings.resolve(
+                    S3Settings.Source.flink(flinkConfiguration().toMap()), S3Settings.Source.environment());
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationException(List.of(e.getMessage() + " (s3.endpoint or AWS_ENDPOINT_URL)"));
         }
@@ -112,17 +111,20 @@ public final class JobConfig implements Serializable {
 
     /** The artifact bucket: store.bucket, else the bucket of an s3:// checkpoint.dir. */
     public String storeBucket() {
-        return conf.getOptional(STORE_BUCKET).orElseGet(() -> URI.create(conf.get(CHECKPOINT_DIR)).getHost());
+        return conf.getOptional(STORE_BUCKET)
+                .orElseGet(() -> URI.create(conf.get(CHECKPOINT_DIR)).getHost());
     }
 
     /** model.threads and model.interop-threads (validated at construction). */
     public TorchThreads.Request torchThreads() {
-        return new TorchThreads.Request(TorchThreads.Request.parse(THREADS.key(), conf.get(THREADS)),
+        return new TorchThreads.Request(
+                TorchThreads.Request.parse(THREADS.key(), conf.get(THREADS)),
                 TorchThreads.Request.parse(INTEROP_THREADS.key(), conf.get(INTEROP_THREADS)));
     }
 
     public EpochPolicy epochPolicy() {
-        return conf.getOptional(EPOCH_EVENT_TIME).map(EpochPolicy::eventTime)
+        return conf.getOptional(EPOCH_EVENT_TIME)
+                .map(EpochPolicy::eventTime)
                 .orElseGet(() -> EpochPolicy.everySamples(conf.get(EPOCH_SAMPLES)));
     }
 
@@ -132,8 +134,11 @@ public final class JobConfig implements Serializable {
 
     /** The divergence guard's thresholds; dead letters it makes are written in the job's sample format. */
     public GuardSettings guardSettings() {
-        return new GuardSettings(conf.get(TrainingJobOptions.GUARD_ENABLED), conf.get(TrainingJobOptions.GUARD_LOSS_MULTIPLE),
-                conf.get(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES), conf.get(TrainingJobOptions.GUARD_MEAN_BATCHES),
+        return new GuardSettings(
+                conf.get(TrainingJobOptions.GUARD_ENABLED),
+                conf.get(TrainingJobOptions.GUARD_LOSS_MULTIPLE),
+                conf.get(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES),
+                conf.get(TrainingJobOptions.GUARD_MEAN_BATCHES),
                 sampleSchema);
     }
 
@@ -176,7 +181,9 @@ public final class JobConfig implements Serializable {
      */
     public static boolean isSecret(String key) {
         String k = key.replaceFirst("^-+", "");
-        return k.contains("secret") || k.contains("password") || k.contains("access-key")
+        return k.contains("secret")
+                || k.contains("password")
+                || k.contains("access-key")
                 || (k.startsWith(KafkaClientProperties.PREFIX)
                         && KafkaClientProperties.isSecretClientKey(k.substring(KafkaClientProperties.PREFIX.length())));
     }

@@ -43,11 +43,13 @@ final class JobSpecs {
     }
 
     static ModelSpec modelSpec(Configuration conf, SampleSchema schema) {
-        ModelSpec.Loss loss = conf.getOptional(LOSS).orElse(switch (schema.labelKind()) {
-            case REGRESSION -> ModelSpec.Loss.MSE;
-            case BINARY -> ModelSpec.Loss.BCE_WITH_LOGITS;
-            case CLASS -> ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY;
-        });
+        ModelSpec.Loss loss = conf.getOptional(LOSS)
+                .orElse(
+                        switch (schema.labelKind()) {
+                            case REGRESSION -> ModelSpec.Loss.MSE;
+                            case BINARY -> ModelSpec.Loss.BCE_WITH_LOGITS;
+                            case CLASS -> ModelSpec.Loss.SOFTMAX_CROSS_ENTROPY;
+                        });
         ModelSpec.Builder b = ModelSpec.builder()
                 .kind(conf.get(MODEL_KIND))
                 .inputDim(schema.featureDim())

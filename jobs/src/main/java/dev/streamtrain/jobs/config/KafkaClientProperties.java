@@ -1,8 +1,8 @@
 package dev.streamtrain.jobs.config;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,8 +55,11 @@ public final class KafkaClientProperties {
      */
     public static boolean isSecretClientKey(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.endsWith("jaas.config") || k.contains("password") || k.contains("secret")
-                || k.endsWith("ssl.keystore.key") || k.contains("credentials");
+        return k.endsWith("jaas.config")
+                || k.contains("password")
+                || k.contains("secret")
+                || k.endsWith("ssl.keystore.key")
+                || k.contains("credentials");
     }
 
     /**

@@ -20,140 +20,261 @@ public final class TrainingJobOptions {
 
     // --- where the samples come from ---------------------------------------------------------
     public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = ConfigOptions.key("kafka.bootstrap-servers")
-            .stringType().noDefaultValue().withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
     public static final ConfigOption<String> SAMPLES_TOPIC = ConfigOptions.key("kafka.samples-topic")
-            .stringType().defaultValue("samples").withDescription("Topic the training samples are read from.");
+            .stringType()
+            .defaultValue("samples")
+            .withDescription("Topic the training samples are read from.");
     public static final ConfigOption<String> DLQ_TOPIC = ConfigOptions.key("kafka.dlq-topic")
-            .stringType().defaultValue("samples-dlq").withDescription("Dead-letter topic for invalid samples (original bytes + reason headers).");
+            .stringType()
+            .defaultValue("samples-dlq")
+            .withDescription("Dead-letter topic for invalid samples (original bytes + reason headers).");
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("kafka.group-id")
-            .stringType().defaultValue("streamtrain").withDescription("Consumer group id (offsets live in Flink checkpoints; the group only shows progress).");
+            .stringType()
+            .defaultValue("streamtrain")
+            .withDescription("Consumer group id (offsets live in Flink checkpoints; the group only shows progress).");
     public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = ConfigOptions.key("kafka.starting-offsets")
-            .enumType(StartingOffsets.class).defaultValue(StartingOffsets.EARLIEST)
-            .withDescription("Where a job without a checkpoint starts: EARLIEST, LATEST or COMMITTED (the group's offsets, else earliest).");
+            .enumType(StartingOffsets.class)
+            .defaultValue(StartingOffsets.EARLIEST)
+            .withDescription(
+                    "Where a job without a checkpoint starts: EARLIEST, LATEST or COMMITTED (the group's offsets, else earliest).");
     public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("kafka.bounded")
-            .booleanType().defaultValue(false)
+            .booleanType()
+            .defaultValue(false)
             .withDescription("Stop at the offsets that are latest when the job starts (demos, tests, backfills).");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("kafka.transaction-timeout")
-            .durationType().defaultValue(Duration.ofMinutes(10))
-            .withDescription("Kafka transaction timeout of the exactly-once sinks; must not exceed the broker's transaction.max.timeout.ms (15 min by default).");
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
+            .withDescription(
+                    "Kafka transaction timeout of the exactly-once sinks; must not exceed the broker's transaction.max.timeout.ms (15 min by default).");
     public static final ConfigOption<Integer> SOURCE_PARALLELISM = ConfigOptions.key("kafka.source-parallelism")
-            .intType().defaultValue(1).withDescription("Parallelism of the Kafka source and the decoder (the trainer always runs with 1).");
+            .intType()
+            .defaultValue(1)
+            .withDescription("Parallelism of the Kafka source and the decoder (the trainer always runs with 1).");
 
     public static final ConfigOption<String> EVENTS_TOPIC = ConfigOptions.key("kafka.events-topic")
-            .stringType().defaultValue("model-checkpoints")
-            .withDescription("Topic of the checkpoint events (one per committed epoch-window, exactly once; read with isolation.level=read_committed).");
+            .stringType()
+            .defaultValue("model-checkpoints")
+            .withDescription(
+                    "Topic of the checkpoint events (one per committed epoch-window, exactly once; read with isolation.level=read_committed).");
 
     // --- what a sample looks like ------------------------------------------------------------
     public static final ConfigOption<SampleFormat> SAMPLE_FORMAT = ConfigOptions.key("sample.format")
-            .enumType(SampleFormat.class).defaultValue(SampleFormat.JSON).withDescription("JSON or BINARY (docs/sample-formats.md).");
+            .enumType(SampleFormat.class)
+            .defaultValue(SampleFormat.JSON)
+            .withDescription("JSON or BINARY (docs/sample-formats.md).");
     public static final ConfigOption<Integer> FEATURE_DIM = ConfigOptions.key("sample.feature-dim")
-            .intType().noDefaultValue().withDescription("Number of features per sample. Required.");
+            .intType()
+            .noDefaultValue()
+            .withDescription("Number of features per sample. Required.");
     public static final ConfigOption<LabelKind> LABEL_KIND = ConfigOptions.key("sample.label-kind")
-            .enumType(LabelKind.class).defaultValue(LabelKind.REGRESSION).withDescription("REGRESSION, BINARY or CLASS.");
+            .enumType(LabelKind.class)
+            .defaultValue(LabelKind.REGRESSION)
+            .withDescription("REGRESSION, BINARY or CLASS.");
     public static final ConfigOption<Integer> LABEL_DIM = ConfigOptions.key("sample.label-dim")
-            .intType().defaultValue(1).withDescription("Label values per sample (REGRESSION, BINARY).");
+            .intType()
+            .defaultValue(1)
+            .withDescription("Label values per sample (REGRESSION, BINARY).");
     public static final ConfigOption<Integer> NUM_CLASSES = ConfigOptions.key("sample.num-classes")
-            .intType().defaultValue(0).withDescription("Number of classes (CLASS labels).");
+            .intType()
+            .defaultValue(0)
+            .withDescription("Number of classes (CLASS labels).");
     public static final ConfigOption<Integer> MAX_RECORD_BYTES = ConfigOptions.key("sample.max-record-bytes")
-            .intType().defaultValue(1 << 20).withDescription("Larger records go to the dead-letter topic as OVERSIZE.");
+            .intType()
+            .defaultValue(1 << 20)
+            .withDescription("Larger records go to the dead-letter topic as OVERSIZE.");
 
     // --- the model -----------------------------------------------------------------------------
     public static final ConfigOption<ModelSpec.Kind> MODEL_KIND = ConfigOptions.key("model.kind")
-            .enumType(ModelSpec.Kind.class).defaultValue(ModelSpec.Kind.MLP).withDescription("MLP, LINEAR or LOGISTIC.");
+            .enumType(ModelSpec.Kind.class)
+            .defaultValue(ModelSpec.Kind.MLP)
+            .withDescription("MLP, LINEAR or LOGISTIC.");
     public static final ConfigOption<List<Integer>> HIDDEN = ConfigOptions.key("model.hidden")
-            .intType().asList().defaultValues(256, 256).withDescription("Hidden layer sizes of an MLP, e.g. 256;256.");
+            .intType()
+            .asList()
+            .defaultValues(256, 256)
+            .withDescription("Hidden layer sizes of an MLP, e.g. 256;256.");
     public static final ConfigOption<ModelSpec.Activation> ACTIVATION = ConfigOptions.key("model.activation")
-            .enumType(ModelSpec.Activation.class).defaultValue(ModelSpec.Activation.RELU).withDescription("RELU, TANH or SIGMOID.");
+            .enumType(ModelSpec.Activation.class)
+            .defaultValue(ModelSpec.Activation.RELU)
+            .withDescription("RELU, TANH or SIGMOID.");
     public static final ConfigOption<ModelSpec.Loss> LOSS = ConfigOptions.key("model.loss")
-            .enumType(ModelSpec.Loss.class).noDefaultValue()
+            .enumType(ModelSpec.Loss.class)
+            .noDefaultValue()
             .withDescription("MSE, BCE_WITH_LOGITS or SOFTMAX_CROSS_ENTROPY; default follows sample.label-kind.");
     public static final ConfigOption<ModelSpec.Optimizer> OPTIMIZER = ConfigOptions.key("model.optimizer")
-            .enumType(ModelSpec.Optimizer.class).defaultValue(ModelSpec.Optimizer.ADAM).withDescription("ADAM or SGD.");
+            .enumType(ModelSpec.Optimizer.class)
+            .defaultValue(ModelSpec.Optimizer.ADAM)
+            .withDescription("ADAM or SGD.");
     public static final ConfigOption<Float> LEARNING_RATE = ConfigOptions.key("model.learning-rate")
-            .floatType().defaultValue(1e-3f).withDescription("Optimizer learning rate.");
+            .floatType()
+            .defaultValue(1e-3f)
+            .withDescription("Optimizer learning rate.");
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("model.batch-size")
-            .intType().defaultValue(256).withDescription("Samples per optimizer step (batches are formed by count only).");
+            .intType()
+            .defaultValue(256)
+            .withDescription("Samples per optimizer step (batches are formed by count only).");
     public static final ConfigOption<Long> SEED = ConfigOptions.key("model.seed")
-            .longType().defaultValue(42L).withDescription("Seed of the initial weights.");
+            .longType()
+            .defaultValue(42L)
+            .withDescription("Seed of the initial weights.");
     public static final ConfigOption<ModelSpec.DeviceChoice> DEVICE = ConfigOptions.key("model.device")
-            .enumType(ModelSpec.DeviceChoice.class).defaultValue(ModelSpec.DeviceChoice.AUTO)
+            .enumType(ModelSpec.DeviceChoice.class)
+            .defaultValue(ModelSpec.DeviceChoice.AUTO)
             .withDescription("AUTO (a GPU when DJL sees one), CPU or GPU (fail when there is none).");
     public static final ConfigOption<String> THREADS = ConfigOptions.key("model.threads")
-            .stringType().defaultValue("AUTO")
+            .stringType()
+            .defaultValue("AUTO")
             .withDescription("libtorch intra-op threads of the trainer: AUTO (the slot's CPU share: TaskManager cores "
                     + "(taskmanager.cpu.cores, else all processors) / taskmanager.numberOfTaskSlots, minus 1 for the rest "
                     + "of the chain, at least 1) or a count. -Dai.djl.pytorch.num_threads on the TaskManager wins.");
     public static final ConfigOption<String> INTEROP_THREADS = ConfigOptions.key("model.interop-threads")
-            .stringType().defaultValue("AUTO")
-            .withDescription("libtorch inter-op threads: AUTO (1; the trainer runs no inter-op parallel work) or a count. "
-                    + "One pool per TaskManager process, sized by its first trainer. "
-                    + "-Dai.djl.pytorch.num_interop_threads on the TaskManager wins.");
+            .stringType()
+            .defaultValue("AUTO")
+            .withDescription(
+                    "libtorch inter-op threads: AUTO (1; the trainer runs no inter-op parallel work) or a count. "
+                            + "One pool per TaskManager process, sized by its first trainer. "
+                            + "-Dai.djl.pytorch.num_interop_threads on the TaskManager wins.");
 
     // --- names (the object layout <bucket>/<experiment>/<run>/<model>/) -------------------------
     public static final ConfigOption<String> EXPERIMENT = ConfigOptions.key("run.experiment")
-            .stringType().defaultValue("default").withDescription("Experiment name.");
+            .stringType()
+            .defaultValue("default")
+            .withDescription("Experiment name.");
     public static final ConfigOption<String> RUN = ConfigOptions.key("run.name")
-            .stringType().defaultValue("run-1").withDescription("Run name within the experiment.");
+            .stringType()
+            .defaultValue("run-1")
+            .withDescription("Run name within the experiment.");
     public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("run.model")
-            .stringType().defaultValue("model").withDescription("Model name within the run.");
+            .stringType()
+            .defaultValue("model")
+            .withDescription("Model name within the run.");
     public static final ConfigOption<Integer> ATTEMPT = ConfigOptions.key("run.attempt")
-            .intType().defaultValue(1)
-            .withDescription("Lineage of the run, in every event: 1 as first started; ./streamtrain rollback restarts the job with the next one. A restored higher attempt wins.");
+            .intType()
+            .defaultValue(1)
+            .withDescription(
+                    "Lineage of the run, in every event: 1 as first started; ./streamtrain rollback restarts the job with the next one. A restored higher attempt wins.");
 
     // --- epoch-windows and artifacts ------------------------------------------------------------
     public static final ConfigOption<Long> EPOCH_SAMPLES = ConfigOptions.key("epoch.samples")
-            .longType().defaultValue(100_000L)
-            .withDescription("An epoch-window closes after this many trained samples (at the batch boundary that reaches it).");
+            .longType()
+            .defaultValue(100_000L)
+            .withDescription(
+                    "An epoch-window closes after this many trained samples (at the batch boundary that reaches it).");
     public static final ConfigOption<Duration> EPOCH_EVENT_TIME = ConfigOptions.key("epoch.event-time")
-            .durationType().noDefaultValue()
-            .withDescription("If set, epoch-windows are spans of event time instead: one closes when the watermark passes its end.");
+            .durationType()
+            .noDefaultValue()
+            .withDescription(
+                    "If set, epoch-windows are spans of event time instead: one closes when the watermark passes its end.");
     public static final ConfigOption<String> STORE_BUCKET = ConfigOptions.key("store.bucket")
-            .stringType().noDefaultValue()
-            .withDescription("Bucket of the model artifacts (<bucket>/<experiment>/<run>/<model>/epoch-NNNNNN/); default: the bucket of checkpoint.dir.");
+            .stringType()
+            .noDefaultValue()
+            .withDescription(
+                    "Bucket of the model artifacts (<bucket>/<experiment>/<run>/<model>/epoch-NNNNNN/); default: the bucket of checkpoint.dir.");
     public static final ConfigOption<Boolean> STORE_VERSIONED = ConfigOptions.key("store.versioned")
-            .booleanType().defaultValue(false)
-            .withDescription("Also write the weights to the stable key <experiment>/<run>/<model>/model.safetensors (one S3 version per epoch; needs bucket versioning).");
+            .booleanType()
+            .defaultValue(false)
+            .withDescription(
+                    "Also write the weights to the stable key <experiment>/<run>/<model>/model.safetensors (one S3 version per epoch; needs bucket versioning).");
 
     public static final ConfigOption<Integer> STORE_KEEP_LAST = ConfigOptions.key("store.keep-last")
-            .intType().defaultValue(0)
-            .withDescription("Retention: keep the artifacts of the last N epochs (0 with keep-best 0: keep all). Deletions are announced as epoch-deleted events.");
+            .intType()
+            .defaultValue(0)
+            .withDescription(
+                    "Retention: keep the artifacts of the last N epochs (0 with keep-best 0: keep all). Deletions are announced as epoch-deleted events.");
     public static final ConfigOption<Integer> STORE_KEEP_BEST = ConfigOptions.key("store.keep-best")
-            .intType().defaultValue(0)
+            .intType()
+            .defaultValue(0)
             .withDescription("Retention: also keep the N epochs with the lowest mean loss.");
 
     // --- checkpoints and reports ---------------------------------------------------------------
     public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("checkpoint.dir")
-            .stringType().noDefaultValue()
-            .withDescription("Where Flink checkpoints go, e.g. s3://bucket/checkpoints (flink-s3-fs-presto). Required.");
+            .stringType()
+            .noDefaultValue()
+            .withDescription(
+                    "Where Flink checkpoints go, e.g. s3://bucket/checkpoints (flink-s3-fs-presto). Required.");
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("checkpoint.interval")
-            .durationType().defaultValue(Duration.ofSeconds(30))
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
             .withDescription("Checkpoint interval; also the delay before committed output becomes visible.");
     public static final ConfigOption<Long> REPORT_EVERY = ConfigOptions.key("report.every-samples")
-            .longType().defaultValue(50_000L).withDescription("A training report (loss, samples/s) every this many trained samples.");
+            .longType()
+            .defaultValue(50_000L)
+            .withDescription("A training report (loss, samples/s) every this many trained samples.");
 
     // --- divergence guard -----------------------------------------------------------------------
     public static final ConfigOption<Boolean> GUARD_ENABLED = ConfigOptions.key("guard.enabled")
-            .booleanType().defaultValue(true)
-            .withDescription("The divergence guard: on a non-finite loss, or a loss above guard.loss-multiple times the running mean for guard.consecutive-batches batches in a row, restore the last good window's weights and optimizer state, dead-letter the batches (reason DIVERGED) and emit a diverged event.");
+            .booleanType()
+            .defaultValue(true)
+            .withDescription(
+                    "The divergence guard: on a non-finite loss, or a loss above guard.loss-multiple times the running mean for guard.consecutive-batches batches in a row, restore the last good window's weights and optimizer state, dead-letter the batches (reason DIVERGED) and emit a diverged event.");
     public static final ConfigOption<Double> GUARD_LOSS_MULTIPLE = ConfigOptions.key("guard.loss-multiple")
-            .doubleType().defaultValue(GuardSettings.DEFAULT_LOSS_MULTIPLE)
+            .doubleType()
+            .defaultValue(GuardSettings.DEFAULT_LOSS_MULTIPLE)
             .withDescription("A batch loss above this multiple of the running mean is suspect (> 1).");
     public static final ConfigOption<Integer> GUARD_CONSECUTIVE_BATCHES = ConfigOptions.key("guard.consecutive-batches")
-            .intType().defaultValue(GuardSettings.DEFAULT_CONSECUTIVE_BATCHES)
-            .withDescription("This many suspect batches in a row make the guard fire (a non-finite loss fires at once).");
+            .intType()
+            .defaultValue(GuardSettings.DEFAULT_CONSECUTIVE_BATCHES)
+            .withDescription(
+                    "This many suspect batches in a row make the guard fire (a non-finite loss fires at once).");
     public static final ConfigOption<Integer> GUARD_MEAN_BATCHES = ConfigOptions.key("guard.mean-batches")
-            .intType().defaultValue(GuardSettings.DEFAULT_MEAN_BATCHES)
-            .withDescription("The running mean averages about this many recent accepted batches; the ratio test starts after this many.");
+            .intType()
+            .defaultValue(GuardSettings.DEFAULT_MEAN_BATCHES)
+            .withDescription(
+                    "The running mean averages about this many recent accepted batches; the ratio test starts after this many.");
 
     /** All keys, for validation of unknown keys and for the documentation. */
     public static final List<ConfigOption<?>> ALL = List.of(
-            KAFKA_BOOTSTRAP_SERVERS, SAMPLES_TOPIC, DLQ_TOPIC, EVENTS_TOPIC, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTION_TIMEOUT,
-            SOURCE_PARALLELISM, SAMPLE_FORMAT, FEATURE_DIM, LABEL_KIND, LABEL_DIM, NUM_CLASSES, MAX_RECORD_BYTES,
-            MODEL_KIND, HIDDEN, ACTIVATION, LOSS, OPTIMIZER, LEARNING_RATE, BATCH_SIZE, SEED, DEVICE,
-            THREADS, INTEROP_THREADS,
-            EXPERIMENT, RUN, MODEL_NAME, ATTEMPT, EPOCH_SAMPLES, EPOCH_EVENT_TIME, STORE_BUCKET, STORE_VERSIONED, STORE_KEEP_LAST, STORE_KEEP_BEST, CHECKPOINT_DIR, CHECKPOINT_INTERVAL, REPORT_EVERY,
-            GUARD_ENABLED, GUARD_LOSS_MULTIPLE, GUARD_CONSECUTIVE_BATCHES, GUARD_MEAN_BATCHES);
+            KAFKA_BOOTSTRAP_SERVERS,
+            SAMPLES_TOPIC,
+            DLQ_TOPIC,
+            EVENTS_TOPIC,
+            GROUP_ID,
+            STARTING_OFFSETS,
+            BOUNDED,
+            TRANSACTION_TIMEOUT,
+            SOURCE_PARALLELISM,
+            SAMPLE_FORMAT,
+            FEATURE_DIM,
+            LABEL_KIND,
+            LABEL_DIM,
+            NUM_CLASSES,
+            MAX_RECORD_BYTES,
+            MODEL_KIND,
+            HIDDEN,
+            ACTIVATION,
+            LOSS,
+            OPTIMIZER,
+            LEARNING_RATE,
+            BATCH_SIZE,
+            SEED,
+            DEVICE,
+            THREADS,
+            INTEROP_THREADS,
+            EXPERIMENT,
+            RUN,
+            MODEL_NAME,
+            ATTEMPT,
+            EPOCH_SAMPLES,
+            EPOCH_EVENT_TIME,
+            STORE_BUCKET,
+            STORE_VERSIONED,
+            STORE_KEEP_LAST,
+            STORE_KEEP_BEST,
+            CHECKPOINT_DIR,
+            CHECKPOINT_INTERVAL,
+            REPORT_EVERY,
+            GUARD_ENABLED,
+            GUARD_LOSS_MULTIPLE,
+            GUARD_CONSECUTIVE_BATCHES,
+            GUARD_MEAN_BATCHES);
 
     /** Where a job without a checkpoint starts reading. */
-    public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
+    public enum StartingOffsets {
+        EARLIEST,
+        LATEST,
+        COMMITTED
+    }
 }

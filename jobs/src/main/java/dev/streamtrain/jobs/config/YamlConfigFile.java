@@ -18,7 +18,8 @@ final class YamlConfigFile {
 
     static Map<String, String> read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new InvalidConfigurationException(List.of("config file " + file.toAbsolutePath() + " does not exist"));
+            throw new InvalidConfigurationException(
+                    List.of("config file " + file.toAbsolutePath() + " does not exist"));
         }
         try {
             JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
@@ -28,7 +29,8 @@ final class YamlConfigFile {
             }
             return flat;
         } catch (IOException e) {
-            throw new InvalidConfigurationException(List.of("config file " + file + " is not valid YAML: " + e.getMessage()));
+            throw new InvalidConfigurationException(
+                    List.of("config file " + file + " is not valid YAML: " + e.getMessage()));
         }
     }
 

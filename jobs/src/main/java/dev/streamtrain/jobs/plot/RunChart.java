@@ -38,8 +38,16 @@ public final class RunChart {
         System.setProperty("java.awt.headless", "true");
     }
 
-    private static final Paint[] ATTEMPT_COLOURS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-            new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
+    private static final Paint[] ATTEMPT_COLOURS = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0xe377c2),
+        new Color(0x17becf)
+    };
     private static final Color SUPERSEDED = new Color(0x555555);
     private static final Color DELETED = new Color(0x000000);
 
@@ -109,8 +117,10 @@ public final class RunChart {
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         for (Rollback r : data.rollbacks()) {
-            ValueMarker marker = new ValueMarker(r.toEpoch(), Color.RED, new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
-                    BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            ValueMarker marker = new ValueMarker(
+                    r.toEpoch(),
+                    Color.RED,
+                    new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             marker.setLabel("rolled back to " + r.toEpoch() + ", attempt " + r.attempt());
             marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
             marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
@@ -119,7 +129,8 @@ public final class RunChart {
         return plot;
     }
 
-    private static XYSeries series(RunChartData data, String name, Predicate<Point> which, ToDoubleFunction<Point> value) {
+    private static XYSeries series(
+            RunChartData data, String name, Predicate<Point> which, ToDoubleFunction<Point> value) {
         XYSeries s = new XYSeries(name, true, true); // duplicates: an epoch re-committed after a restart
         for (Point p : data.points()) {
             double y = value.applyAsDouble(p);

@@ -24,8 +24,8 @@ public record RunChartData(String key, List<Point> points, List<Rollback> rollba
      * @param superseded       a later rollback or re-commit replaced this epoch
      * @param deleted          an {@code epoch-deleted} event for this epoch came after it (and before any re-commit)
      */
-    public record Point(long epoch, int attempt, double meanLoss, double samplesPerSecond, boolean superseded,
-                        boolean deleted) {}
+    public record Point(
+            long epoch, int attempt, double meanLoss, double samplesPerSecond, boolean superseded, boolean deleted) {}
 
     /** A {@code rolled-back} event: the run went back to {@code toEpoch} and continued as {@code attempt}. */
     public record Rollback(long toEpoch, int attempt, List<Long> supersededEpochs) {}
@@ -51,9 +51,14 @@ public record RunChartData(String key, List<Point> points, List<Rollback> rollba
                         }
                     }
                 }
-                case CheckpointEvent.ROLLED_BACK -> rollbacks.add(new Rollback(e.epoch(), e.lineage(),
-                        e.rollback() == null ? List.of() : List.copyOf(e.rollback().supersededEpochs())));
-                default -> { } // a type this build does not know: skipped, as the schema asks
+                case CheckpointEvent.ROLLED_BACK ->
+                    rollbacks.add(new Rollback(
+                            e.epoch(),
+                            e.lineage(),
+                            e.rollback() == null
+                                    ? List.of()
+                                    : List.copyOf(e.rollback().supersededEpochs())));
+                default -> {} // a type this build does not know: skipped, as the schema asks
             }
         }
         List<Point> points = new ArrayList<>(committed.size());
@@ -61,8 +66,13 @@ public record RunChartData(String key, List<Point> points, List<Rollback> rollba
             CheckpointEvent e = committed.get(i);
             Manifest.Metrics m = e.manifest() == null ? null : e.manifest().metrics();
             boolean isLive = live.stream().anyMatch(l -> l == e); // RunHistory keeps the very event objects
-            points.add(new Point(e.epoch(), e.lineage(), m == null ? Double.NaN : m.meanLoss(),
-                    m == null ? Double.NaN : m.samplesPerSecond(), !isLive, deleted.get(i)));
+            points.add(new Point(
+                    e.epoch(),
+                    e.lineage(),
+                    m == null ? Double.NaN : m.meanLoss(),
+                    m == null ? Double.NaN : m.samplesPerSecond(),
+                    !isLive,
+                    deleted.get(i)));
         }
         return new RunChartData(key, List.copyOf(points), List.copyOf(rollbacks));
     }

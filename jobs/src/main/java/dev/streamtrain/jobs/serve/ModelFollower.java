@@ -1,12 +1,12 @@
 package dev.streamtrain.jobs.serve;
 
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.SafetensorsReader;
 import dev.streamtrain.trainer.InferenceModel;
 import dev.streamtrain.trainer.ModelSpec;
@@ -42,8 +42,13 @@ final class ModelFollower implements Runnable {
     private volatile boolean caughtUp;
     private volatile Throwable failure;
 
-    ModelFollower(EventTopic topic, String key, ArtifactReader reader, ModelSpec.DeviceChoice device, ModelSlot slot,
-                  ServeMetrics metrics) {
+    ModelFollower(
+            EventTopic topic,
+            String key,
+            ArtifactReader reader,
+            ModelSpec.DeviceChoice device,
+            ModelSlot slot,
+            ServeMetrics metrics) {
         this.topic = topic;
         this.key = key;
         this.reader = reader;
@@ -107,17 +112,26 @@ final class ModelFollower implements Runnable {
                         + target.modelSha256() + " (the epoch folder was rewritten since)");
             }
             byte[] weights = reader.readVerified(manifestUri, manifest, ArtifactLayout.MODEL_FILE);
-            InferenceModel model = InferenceModel.load(manifest.modelConfig().toSpec(), SafetensorsReader.read(weights),
-                    device);
+            InferenceModel model =
+                    InferenceModel.load(manifest.modelConfig().toSpec(), SafetensorsReader.read(weights), device);
             ServedModel next = new ServedModel(target, manifest, model);
             slot.swap(next);
-            LOG.info("serving {} of {} (was {}; loaded in {} ms)", next, key, current == null ? "none" : current,
+            LOG.info(
+                    "serving {} of {} (was {}; loaded in {} ms)",
+                    next,
+                    key,
+                    current == null ? "none" : current,
                     (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             rejected.add(identity(target));
             metrics.rejectedModels.increment();
-            LOG.error("NOT serving epoch {} (attempt {}) of {}: {}; still serving {}", target.epoch(), target.lineage(), key,
-                    e.getMessage(), current == null ? "no model" : current);
+            LOG.error(
+                    "NOT serving epoch {} (attempt {}) of {}: {}; still serving {}",
+                    target.epoch(),
+                    target.lineage(),
+                    key,
+                    e.getMessage(),
+                    current == null ? "no model" : current);
         }
     }
 

@@ -29,11 +29,21 @@ public final class ModelServer implements AutoCloseable {
 
     /** @param kafkaProperties the user's Kafka client properties (security, tuning) for reading the events */
     public ModelServer(Settings settings, S3Client s3, Map<String, String> kafkaProperties) throws IOException {
-        this.follower = new ModelFollower(new EventTopic(settings.bootstrap(), settings.topic(), kafkaProperties), settings.key(),
+        this.follower = new ModelFollower(
+                new EventTopic(settings.bootstrap(), settings.topic(), kafkaProperties),
+                settings.key(),
                 // the bucket is only used for `latest`, which serve never reads: manifest URIs name their own
-                new ArtifactReader(s3, "unused-bucket"), settings.device(), slot, metrics);
-        this.http = new PredictionServer(new InetSocketAddress(settings.host(), settings.port()), settings.threads(),
-                settings.maxBodyBytes(), slot, metrics, follower);
+                new ArtifactReader(s3, "unused-bucket"),
+                settings.device(),
+                slot,
+                metrics);
+        this.http = new PredictionServer(
+                new InetSocketAddress(settings.host(), settings.port()),
+                settings.threads(),
+                settings.maxBodyBytes(),
+                slot,
+                metrics,
+                follower);
         this.followerThread = new Thread(follower, "serve-follow-events");
         this.followerThread.setDaemon(true);
     }
@@ -43,8 +53,15 @@ public final class ModelServer implements AutoCloseable {
      * @param threads      HTTP worker threads (each borrows its own DJL predictor)
      * @param maxBodyBytes larger {@code /predict} bodies get 413
      */
-    public record Settings(String bootstrap, String topic, String key, String host, int port, int threads,
-                           int maxBodyBytes, ModelSpec.DeviceChoice device) {}
+    public record Settings(
+            String bootstrap,
+            String topic,
+            String key,
+            String host,
+            int port,
+            int threads,
+            int maxBodyBytes,
+            ModelSpec.DeviceChoice device) {}
 
     public ModelServer start() {
         followerThread.start();

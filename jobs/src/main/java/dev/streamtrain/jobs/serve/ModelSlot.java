@@ -1,7 +1,7 @@
 package dev.streamtrain.jobs.serve;
 
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The model being served, swapped atomically: a request sees the old or the new version, never a mix. */
 final class ModelSlot {

@@ -67,12 +67,13 @@ final class PredictRequest {
             int column = 0;
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 if (!p.currentToken().isNumeric()) {
-                    throw new BadRequest("row " + rows + ", feature " + column + ": expected a number, got " + p.getText());
+                    throw new BadRequest(
+                            "row " + rows + ", feature " + column + ": expected a number, got " + p.getText());
                 }
                 float v = (float) p.getDoubleValue();
                 if (!Float.isFinite(v)) {
-                    throw new BadRequest("row " + rows + ", feature " + column + ": " + p.getText()
-                            + " is not a finite float32");
+                    throw new BadRequest(
+                            "row " + rows + ", feature " + column + ": " + p.getText() + " is not a finite float32");
                 }
                 if (column >= inputDim) {
                     throw new BadRequest("row " + rows + " has more than " + inputDim + " features");

@@ -43,8 +43,14 @@ final class PredictionServer implements AutoCloseable {
     private final ModelFollower follower;
     private final int maxBodyBytes;
 
-    PredictionServer(InetSocketAddress address, int threadCount, int maxBodyBytes, ModelSlot slot, ServeMetrics metrics,
-                     ModelFollower follower) throws IOException {
+    PredictionServer(
+            InetSocketAddress address,
+            int threadCount,
+            int maxBodyBytes,
+            ModelSlot slot,
+            ServeMetrics metrics,
+            ModelFollower follower)
+            throws IOException {
         this.slot = slot;
         this.metrics = metrics;
         this.follower = follower;
@@ -115,7 +121,8 @@ final class PredictionServer implements AutoCloseable {
             return;
         }
         try {
-            PredictRequest request = PredictRequest.parse(body, served.model.spec().inputDim());
+            PredictRequest request =
+                    PredictRequest.parse(body, served.model.spec().inputDim());
             float[] outputs;
             try {
                 outputs = served.model.predict(request.features, request.rows);

@@ -34,7 +34,9 @@ final class ServedModel {
 
     /** Whether this is the artifact of {@code committed} (same epoch, attempt and bytes). */
     boolean isArtifactOf(CheckpointEvent committed) {
-        return epoch == committed.epoch() && attempt == committed.lineage() && modelSha256.equals(committed.modelSha256());
+        return epoch == committed.epoch()
+                && attempt == committed.lineage()
+                && modelSha256.equals(committed.modelSha256());
     }
 
     /** A request's hold on it; false once it has been closed (the caller then reads the slot again). */

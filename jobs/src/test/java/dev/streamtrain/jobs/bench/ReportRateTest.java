@@ -30,7 +30,8 @@ class ReportRateTest {
     @Test
     void needsTwoReportsAndNoRestart() {
         assertThrows(IllegalArgumentException.class, () -> ReportRate.between(List.of(report(1000, 10))));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ReportRate.between(List.of(report(2000, 10), report(1000, 1000))));
     }
 

@@ -27,9 +27,22 @@ class BenchCommandIT {
 
     @Test
     void aTinyRunPrintsOneModelLineWithEveryDocumentedField(@TempDir Path dir) throws Exception {
-        Launched bench = Launched.run(Duration.ofMinutes(4), Map.of(), "bench", "--models", "small",
-                "--samples", String.valueOf(SAMPLES), "--batch-size", String.valueOf(BATCH), "--bare-seconds", "1",
-                "--checkpoint-interval", "1 s", "--work-dir", dir.toString());
+        Launched bench = Launched.run(
+                Duration.ofMinutes(4),
+                Map.of(),
+                "bench",
+                "--models",
+                "small",
+                "--samples",
+                String.valueOf(SAMPLES),
+                "--batch-size",
+                String.valueOf(BATCH),
+                "--bare-seconds",
+                "1",
+                "--checkpoint-interval",
+                "1 s",
+                "--work-dir",
+                dir.toString());
         assertEquals(0, bench.exit(), bench.err());
         List<String> lines = bench.out().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(1, lines.size(), "one JSON line per model on stdout, nothing else: " + bench.out());
@@ -39,7 +52,8 @@ class BenchCommandIT {
         assertEquals("small", row.path("model").asText(), line);
         assertEquals(BATCH, row.path("batchSize").asInt(), line);
         assertEquals(SAMPLES, row.path("samples").asLong(), line);
-        assertEquals(SAMPLES, row.path("samplesTrained").asLong(), "whole batches: every produced sample trained; " + line);
+        assertEquals(
+                SAMPLES, row.path("samplesTrained").asLong(), "whole batches: every produced sample trained; " + line);
         // rates and their ratio (b/a)
         double bare = row.path("bareSamplesPerSecond").asDouble();
         double pipeline = row.path("pipelineSamplesPerSecond").asDouble();
@@ -51,18 +65,29 @@ class BenchCommandIT {
         long wall = row.path("pipelineWallMillis").asLong();
         assertTrue(wall > 0, line);
         assertTrue(row.path("endToEndSamplesPerSecond").asLong() > 0, line);
-        assertTrue(row.path("firstReportMillis").asLong() >= 0 && row.path("firstReportMillis").asLong() <= wall, line);
+        assertTrue(
+                row.path("firstReportMillis").asLong() >= 0
+                        && row.path("firstReportMillis").asLong() <= wall,
+                line);
         // checkpoints: the job's events commit with a checkpoint, so a bounded run ends with at least one
         assertEquals("1 s", row.path("checkpointInterval").asText(), line);
         assertTrue(row.path("checkpoints").asInt() >= 1, line);
         // not 0: with a 1 s interval, checkpoints triggered while the tasks still start count as failed here
-        assertTrue(row.path("failedCheckpoints").isInt() && row.path("failedCheckpoints").asInt() >= 0, line);
+        assertTrue(
+                row.path("failedCheckpoints").isInt()
+                        && row.path("failedCheckpoints").asInt() >= 0,
+                line);
         long avg = row.path("checkpointAvgMillis").asLong();
         assertTrue(avg >= 0 && avg <= row.path("checkpointMaxMillis").asLong(), line);
-        assertTrue(row.path("checkpointMaxBytes").asLong() > 0, "a checkpoint holds the model and the Adam moments: " + line);
+        assertTrue(
+                row.path("checkpointMaxBytes").asLong() > 0,
+                "a checkpoint holds the model and the Adam moments: " + line);
         // thread settings and device
         assertTrue(row.has("djlNumThreads") && row.has("djlNumInteropThreads"), "reported even when not set: " + line);
-        assertTrue(row.path("torchIntraOpThreads").asInt() >= 1 && row.path("torchInterOpThreads").asInt() >= 1, line);
+        assertTrue(
+                row.path("torchIntraOpThreads").asInt() >= 1
+                        && row.path("torchInterOpThreads").asInt() >= 1,
+                line);
         assertTrue(row.path("cpus").asInt() >= 1, line);
         assertFalse(row.path("device").asText().isBlank(), line);
         // the load of other processes during each measurement

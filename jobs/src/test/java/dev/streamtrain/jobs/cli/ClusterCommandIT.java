@@ -53,18 +53,26 @@ class ClusterCommandIT {
             String bootstrap = started.path("kafkaBootstrapServers").asText();
             assertTrue(started.path("s3Endpoint").asText().startsWith("http://"), started.toString());
             assertEquals(LocalStackProcess.DEFAULT_TOPICS, texts(started.path("topics")), started.toString());
-            assertEquals(Set.of("rw-------"), Set.of(PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(dir.resolve("conf").resolve("config.yaml")))), "config.yaml holds the secret");
+            assertEquals(
+                    Set.of("rw-------"),
+                    Set.of(PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(dir.resolve("conf").resolve("config.yaml")))),
+                    "config.yaml holds the secret");
             String secret = S3Credentials.local().secretKey();
-            assertFalse(start.out().contains(secret) || start.err().contains(secret), "the secret key is never printed");
+            assertFalse(
+                    start.out().contains(secret) || start.err().contains(secret), "the secret key is never printed");
             // the processes of the stack the holder JVM owns: they must go with cluster stop too
-            List<ProcessHandle> stackChildren = ProcessHandle.of(pids.get(LocalStackProcess.NAME)).orElseThrow()
-                    .descendants().toList();
+            List<ProcessHandle> stackChildren = ProcessHandle.of(pids.get(LocalStackProcess.NAME))
+                    .orElseThrow()
+                    .descendants()
+                    .toList();
             assertFalse(stackChildren.isEmpty(), "the broker and the S3 server run under the local-stack holder");
 
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-                assertTrue(topics.containsAll(LocalStackProcess.DEFAULT_TOPICS), "the job's default topics exist: " + topics);
+                assertTrue(
+                        topics.containsAll(LocalStackProcess.DEFAULT_TOPICS),
+                        "the job's default topics exist: " + topics);
             }
 
             Launched status = Launched.run(TIMEOUT, env, "cluster", "status");
@@ -90,8 +98,13 @@ class ClusterCommandIT {
             assertEquals(pids, pids(single(stop.out()).path("stopped")), "stop names what it stopped");
             List<ProcessHandle> all = new ArrayList<>(stackChildren);
             pids.values().forEach(pid -> ProcessHandle.of(pid).ifPresent(all::add));
-            assertTrue(all.stream().noneMatch(ProcessHandle::isAlive), "alive after cluster stop: "
-                    + all.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().command().orElse("?")).toList());
+            assertTrue(
+                    all.stream().noneMatch(ProcessHandle::isAlive),
+                    "alive after cluster stop: "
+                            + all.stream()
+                                    .filter(ProcessHandle::isAlive)
+                                    .map(h -> h.pid() + " " + h.info().command().orElse("?"))
+                                    .toList());
             assertEquals(List.of(), pidFiles(dir), "no pid file is left");
             assertFalse(Listening.url(restUrl), "nothing listens on the REST port any more");
             assertFalse(Listening.hostPort(bootstrap), "nothing listens on the broker's port any more");

@@ -46,8 +46,8 @@ class ConsoleTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private Console captured() {
-        return new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Console(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -56,7 +56,8 @@ class ConsoleTest {
         demo.console = captured();
         assertEquals(Console.NOT_FOUND, new CommandLine(demo).execute());
         assertEquals("{\"a\":1,\"b\":\"x\"}\n", out.toString(StandardCharsets.UTF_8), "one JSON line on stdout");
-        assertEquals("streamtrain demo: progress\nstreamtrain demo: no such thing\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                "streamtrain demo: progress\nstreamtrain demo: no such thing\n", err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -64,11 +65,15 @@ class ConsoleTest {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                return cls == Console.class ? cls.cast(captured()) : CommandLine.defaultFactory().create(cls);
+                return cls == Console.class
+                        ? cls.cast(captured())
+                        : CommandLine.defaultFactory().create(cls);
             }
         };
         assertEquals(Console.NOT_FOUND, new CommandLine(new Root(), factory).execute("outer", "demo"));
-        assertEquals("streamtrain outer: progress\nstreamtrain outer: no such thing\n", err.toString(StandardCharsets.UTF_8),
+        assertEquals(
+                "streamtrain outer: progress\nstreamtrain outer: no such thing\n",
+                err.toString(StandardCharsets.UTF_8),
                 "the console the factory made, named like `streamtrain cluster: ` for `cluster start`");
     }
 
@@ -76,6 +81,9 @@ class ConsoleTest {
     void usageIsExit2() {
         Console console = captured();
         assertEquals(2, console.usage("give --x"));
-        assertEquals("streamtrain: give --x\n", err.toString(StandardCharsets.UTF_8), "outside picocli it has no command name");
+        assertEquals(
+                "streamtrain: give --x\n",
+                err.toString(StandardCharsets.UTF_8),
+                "outside picocli it has no command name");
     }
 }

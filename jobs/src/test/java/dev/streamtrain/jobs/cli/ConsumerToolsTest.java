@@ -10,6 +10,8 @@ import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.store.ArtifactLayout;
 import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.ArtifactWriter;
@@ -28,7 +30,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -65,20 +69,28 @@ class ConsumerToolsTest {
     void twoCommittedEpochsAndOneAbortedEvent(LocalStack stack) throws Exception {
         this.stack = stack;
         FlinkS3.initializeInThisJvm(FlinkS3.apply(new Configuration(), stack.s3()));
-        ModelSpec spec = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(4).hiddenSizes(8).outputDim(1).batchSize(4).build();
+        ModelSpec spec = ModelSpec.builder()
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(4)
+                .hiddenSizes(8)
+                .outputDim(1)
+                .batchSize(4)
+                .build();
         TrainerState state;
         try (DjlTrainer trainer = DjlTrainer.create(spec)) {
             state = trainer.snapshot();
         }
         ArtifactWriter writer = new ArtifactWriter(new ArtifactLayout(stack.bucket(), "tools", run, "m"));
         for (long epoch = 1; epoch <= 2; epoch++) {
-            written.add(writer.write(new EpochArtifact(spec, state, epoch, 100, Map.of(), null,
-                    new Manifest.Metrics(0.5 / epoch, 1000), "job")));
+            written.add(writer.write(new EpochArtifact(
+                    spec, state, epoch, 100, Map.of(), null, new Manifest.Metrics(0.5 / epoch, 1000), "job")));
         }
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run)) {
             for (int i = 0; i < 3; i++) {
-                CheckpointEvent e = CheckpointEvent.epochCommitted(written.get(Math.min(i, 1))).samplesTotal(100L * (i + 1))
-                        .checkpoint((long) i + 1, null).build();
+                CheckpointEvent e = CheckpointEvent.epochCommitted(written.get(Math.min(i, 1)))
+                        .samplesTotal(100L * (i + 1))
+                        .checkpoint((long) i + 1, null)
+                        .build();
                 // i == 1: like a Flink attempt that failed before its checkpoint
                 send(producer, topic, e, i != 1);
             }
@@ -110,33 +122,54 @@ class ConsumerToolsTest {
     void eventsListsOnlyCommittedEventsAndFilters() {
         List<String> lines = events("--topic", topic);
         assertEquals(2, lines.size(), "the aborted event is not listed: " + lines);
-        assertEquals(List.of(1L, 2L), lines.stream().map(l -> parse(l).path("epoch").asLong()).toList());
+        assertEquals(
+                List.of(1L, 2L),
+                lines.stream().map(l -> parse(l).path("epoch").asLong()).toList());
         assertEquals(List.of(), events("--topic", topic, "--key", "other/run/m"));
         List<String> human = events("--topic", topic, "--format", "human", "--key", "tools/" + run + "/m");
         assertEquals(3, human.size(), "a header and one line per event: " + human);
-        assertTrue(human.get(1).contains("epoch-committed") && human.get(1).contains("tools/" + run + "/m"), human.get(1));
-        assertTrue(human.get(2).contains(written.get(1).manifestUri().toString().replace("manifest.json", "")), human.get(2));
+        assertTrue(
+                human.get(1).contains("epoch-committed") && human.get(1).contains("tools/" + run + "/m"), human.get(1));
+        assertTrue(
+                human.get(2).contains(written.get(1).manifestUri().toString().replace("manifest.json", "")),
+                human.get(2));
         assertEquals(1, events("--topic", topic, "--max-events", "1").size());
     }
 
     @Test
     void eventsAndFetchRunThroughTheStreamtrainCommand(@TempDir Path dir) throws Exception {
-        Captured listed = throughStreamtrain("events", "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
+        Captured listed =
+                throughStreamtrain("events", "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
         assertEquals(0, listed.exit, listed.err);
         List<String> lines = listed.lines();
-        assertEquals(List.of(1L, 2L), lines.stream().map(l -> parse(l).path("epoch").asLong()).toList(), listed.out);
+        assertEquals(
+                List.of(1L, 2L),
+                lines.stream().map(l -> parse(l).path("epoch").asLong()).toList(),
+                listed.out);
 
         // what a user does next: fetch the epoch the last event names, from the S3 server, verified
         String manifestUri = parse(lines.get(1)).path("manifestUri").asText();
-        Captured fetched = throughStreamtrain("fetch", "--s3-endpoint", stack.s3().endpoint().toString(),
-                "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey(),
-                "--manifest", manifestUri, "--out", dir.resolve("epoch-2").toString());
+        Captured fetched = throughStreamtrain(
+                "fetch",
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey(),
+                "--manifest",
+                manifestUri,
+                "--out",
+                dir.resolve("epoch-2").toString());
         assertEquals(0, fetched.exit, fetched.err);
         JsonNode result = parse(fetched.out.trim());
         assertEquals(2, result.path("epoch").asLong());
         assertAllFilesMatch(result, written.get(1));
-        assertTrue(Files.exists(dir.resolve("epoch-2/manifest.json")), "the manifest is written once every file verified");
-        assertFalse(fetched.out.contains(stack.s3().secretKey()) || fetched.err.contains(stack.s3().secretKey()),
+        assertTrue(
+                Files.exists(dir.resolve("epoch-2/manifest.json")), "the manifest is written once every file verified");
+        assertFalse(
+                fetched.out.contains(stack.s3().secretKey())
+                        || fetched.err.contains(stack.s3().secretKey()),
                 "the secret key is never printed");
     }
 
@@ -147,7 +180,9 @@ class ConsumerToolsTest {
         assertEquals(0, help.exit(), help.err());
         assertEquals("", help.out(), "help is for humans: stderr; stdout stays for machine-readable output");
         for (String command : List.of("local", "events", "fetch", "stack", "cluster", "flink", "rollback")) {
-            assertTrue(help.err().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " is listed: " + help.err());
+            assertTrue(
+                    help.err().lines().anyMatch(l -> l.trim().startsWith(command + " ")),
+                    command + " is listed: " + help.err());
         }
         Launched unknown = Launched.run("no-such-command");
         assertEquals(2, unknown.exit(), unknown.err());
@@ -184,7 +219,8 @@ class ConsumerToolsTest {
         EventsCommand cmd = new EventsCommand();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", missing));
+        assertEquals(
+                4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", missing));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(missing), err.toString(StandardCharsets.UTF_8));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             assertFalse(admin.listTopics().names().get().contains(missing), "reading must not create the topic");
@@ -196,22 +232,51 @@ class ConsumerToolsTest {
         String followTopic = run + "-follow";
         KafkaClients.createTopics(stack.bootstrapServers(), followTopic);
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(run + "-follow")) {
-            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(0)).samplesTotal(100).checkpoint(10L, null).build(), true); // before the tail starts
+            send(
+                    producer,
+                    followTopic,
+                    CheckpointEvent.epochCommitted(written.get(0))
+                            .samplesTotal(100)
+                            .checkpoint(10L, null)
+                            .build(),
+                    true); // before the tail starts
 
             EventsCommand cmd = new EventsCommand();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+            cmd.console = new Console(
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(cmd).execute(
-                    "--bootstrap-servers", stack.bootstrapServers(), "--topic", followTopic, "--follow", "--max-events", "1"));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(cmd)
+                    .execute(
+                            "--bootstrap-servers",
+                            stack.bootstrapServers(),
+                            "--topic",
+                            followTopic,
+                            "--follow",
+                            "--max-events",
+                            "1"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!err.toString(StandardCharsets.UTF_8).contains("following") && !exit.isDone()) {
                 assertTrue(System.nanoTime() < deadline, "the tail did not start: " + err);
                 Thread.sleep(50);
             }
-            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(1)).samplesTotal(200).checkpoint(11L, null).build(), false); // aborted
-            send(producer, followTopic, CheckpointEvent.epochCommitted(written.get(1)).samplesTotal(200).checkpoint(12L, null).build(), true);
+            send(
+                    producer,
+                    followTopic,
+                    CheckpointEvent.epochCommitted(written.get(1))
+                            .samplesTotal(200)
+                            .checkpoint(11L, null)
+                            .build(),
+                    false); // aborted
+            send(
+                    producer,
+                    followTopic,
+                    CheckpointEvent.epochCommitted(written.get(1))
+                            .samplesTotal(200)
+                            .checkpoint(12L, null)
+                            .build(),
+                    true);
             assertEquals(0, exit.get(30, TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
             String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
             assertEquals(1, lines.length, out.toString(StandardCharsets.UTF_8));
@@ -222,31 +287,66 @@ class ConsumerToolsTest {
     @Test
     void fetchVerifiesByManifestEventAndLatestAndNamesACorruptFile(@TempDir Path dir) throws Exception {
         ArtifactResult epoch1 = written.get(0);
-        Fetch byManifest = fetch(null, "--manifest", epoch1.manifestUri().toString(), "--out", dir.resolve("one").toString());
+        Fetch byManifest = fetch(
+                null,
+                "--manifest",
+                epoch1.manifestUri().toString(),
+                "--out",
+                dir.resolve("one").toString());
         assertEquals(0, byManifest.exit, byManifest.err);
         assertEquals(1, byManifest.json().path("epoch").asLong());
         assertAllFilesMatch(byManifest.json(), epoch1);
 
-        String eventJson = new String(CheckpointEvent.epochCommitted(epoch1).samplesTotal(100).checkpoint(1L, null).build().toJson(), StandardCharsets.UTF_8);
-        Fetch byStdin = fetch(eventJson, "--event", "-", "--out", dir.resolve("stdin").toString());
+        String eventJson = new String(
+                CheckpointEvent.epochCommitted(epoch1)
+                        .samplesTotal(100)
+                        .checkpoint(1L, null)
+                        .build()
+                        .toJson(),
+                StandardCharsets.UTF_8);
+        Fetch byStdin =
+                fetch(eventJson, "--event", "-", "--out", dir.resolve("stdin").toString());
         assertEquals(0, byStdin.exit, byStdin.err);
         assertAllFilesMatch(byStdin.json(), epoch1);
         Path eventFile = Files.writeString(dir.resolve("event.json"), eventJson);
-        Fetch byFile = fetch(null, "--event", eventFile.toString(), "--out", dir.resolve("file").toString());
+        Fetch byFile = fetch(
+                null,
+                "--event",
+                eventFile.toString(),
+                "--out",
+                dir.resolve("file").toString());
         assertEquals(0, byFile.exit, byFile.err);
 
-        Fetch latest = fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
-                "--latest", "--out", dir.resolve("latest").toString());
+        Fetch latest = fetch(
+                null,
+                "--bucket",
+                stack.bucket(),
+                "--experiment",
+                "tools",
+                "--run",
+                run,
+                "--model",
+                "m",
+                "--latest",
+                "--out",
+                dir.resolve("latest").toString());
         assertEquals(0, latest.exit, latest.err);
         assertEquals(2, latest.json().path("epoch").asLong());
         assertAllFilesMatch(latest.json(), written.get(1));
 
         ArtifactResult epoch2 = written.get(1);
         try (S3Client s3 = S3Clients.create(stack.s3())) {
-            s3.putObject(b -> b.bucket(stack.bucket()).key(epoch2.optimizerUri().getPath().substring(1)),
+            s3.putObject(
+                    b -> b.bucket(stack.bucket())
+                            .key(epoch2.optimizerUri().getPath().substring(1)),
                     RequestBody.fromString("not the optimizer state"));
         }
-        Fetch corrupt = fetch(null, "--manifest", epoch2.manifestUri().toString(), "--out", dir.resolve("bad").toString());
+        Fetch corrupt = fetch(
+                null,
+                "--manifest",
+                epoch2.manifestUri().toString(),
+                "--out",
+                dir.resolve("bad").toString());
         assertEquals(3, corrupt.exit, "a corrupted file fails verification: " + corrupt.err);
         assertTrue(corrupt.err.contains("optimizer.safetensors"), "names the file: " + corrupt.err);
         assertEquals("", corrupt.out, "nothing on stdout when verification fails");
@@ -257,20 +357,56 @@ class ConsumerToolsTest {
     @Test
     void fetchReportsWhatIsMissingAndWhatIsMisused(@TempDir Path dir) throws Exception {
         String out = dir.resolve("x").toString();
-        Fetch missingEpoch = fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m",
-                "--epoch", "7", "--out", out);
+        Fetch missingEpoch = fetch(
+                null,
+                "--bucket",
+                stack.bucket(),
+                "--experiment",
+                "tools",
+                "--run",
+                run,
+                "--model",
+                "m",
+                "--epoch",
+                "7",
+                "--out",
+                out);
         assertEquals(4, missingEpoch.exit, "a missing epoch: " + missingEpoch.err);
         assertTrue(missingEpoch.err.contains("epoch-000007"), missingEpoch.err);
-        assertEquals(4, fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "nope",
-                "--latest", "--out", out).exit, "a model with no committed epoch");
-        String deleted = new String(CheckpointEvent.epochDeleted(new RunKey("tools", run, "m"), 1, "s3://b/x/")
-                .samplesTotal(100).checkpoint(5L, null).flinkJobId("job").build().toJson(),
+        assertEquals(
+                4,
+                fetch(
+                                null,
+                                "--bucket",
+                                stack.bucket(),
+                                "--experiment",
+                                "tools",
+                                "--run",
+                                run,
+                                "--model",
+                                "nope",
+                                "--latest",
+                                "--out",
+                                out)
+                        .exit,
+                "a model with no committed epoch");
+        String deleted = new String(
+                CheckpointEvent.epochDeleted(new RunKey("tools", run, "m"), 1, "s3://b/x/")
+                        .samplesTotal(100)
+                        .checkpoint(5L, null)
+                        .flinkJobId("job")
+                        .build()
+                        .toJson(),
                 StandardCharsets.UTF_8);
         assertEquals(4, fetch(deleted, "--event", "-", "--out", out).exit, "an epoch-deleted event");
 
-        assertEquals(2, fetch(null, "--manifest", written.get(0).manifestUri().toString(), "--epoch", "1").exit,
+        assertEquals(
+                2,
+                fetch(null, "--manifest", written.get(0).manifestUri().toString(), "--epoch", "1").exit,
                 "--epoch goes with --experiment only");
-        assertEquals(2, fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m").exit,
+        assertEquals(
+                2,
+                fetch(null, "--bucket", stack.bucket(), "--experiment", "tools", "--run", run, "--model", "m").exit,
                 "neither --epoch nor --latest");
         assertEquals(2, fetch(null, "--event", dir.resolve("no-such-event.json").toString()).exit);
         assertEquals(2, fetch("{not json", "--event", "-").exit);
@@ -278,20 +414,39 @@ class ConsumerToolsTest {
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(2, new CommandLine(cmd).execute("--s3-endpoint", "localhost:9000", "--access-key", "a",
-                "--secret-key", "SECRET-never-printed", "--manifest", "s3://b/k/manifest.json"), "an endpoint without protocol");
-        assertFalse(err.toString(StandardCharsets.UTF_8).contains("SECRET-never-printed"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                2,
+                new CommandLine(cmd)
+                        .execute(
+                                "--s3-endpoint",
+                                "localhost:9000",
+                                "--access-key",
+                                "a",
+                                "--secret-key",
+                                "SECRET-never-printed",
+                                "--manifest",
+                                "s3://b/k/manifest.json"),
+                "an endpoint without protocol");
+        assertFalse(
+                err.toString(StandardCharsets.UTF_8).contains("SECRET-never-printed"),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     private static void assertAllFilesMatch(JsonNode result, ArtifactResult expected) throws Exception {
-        Map<String, String> sha = Map.of("model.safetensors", expected.modelSha256(),
-                "optimizer.safetensors", expected.optimizerSha256());
-        assertEquals(sha.keySet(), iterate(result.path("files")).stream().map(f -> f.path("name").asText())
-                .collect(Collectors.toSet()));
+        Map<String, String> sha = Map.of(
+                "model.safetensors", expected.modelSha256(), "optimizer.safetensors", expected.optimizerSha256());
+        assertEquals(
+                sha.keySet(),
+                iterate(result.path("files")).stream()
+                        .map(f -> f.path("name").asText())
+                        .collect(Collectors.toSet()));
         for (JsonNode f : iterate(result.path("files"))) {
             byte[] bytes = Files.readAllBytes(Path.of(f.path("path").asText()));
             assertEquals(sha.get(f.path("name").asText()), f.path("sha256").asText(), f.toString());
-            assertEquals(f.path("sha256").asText(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            assertEquals(
+                    f.path("sha256").asText(),
+                    HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
             assertEquals(f.path("sizeBytes").asLong(), bytes.length);
             assertTrue(f.path("verified").asBoolean());
         }
@@ -325,11 +480,17 @@ class ConsumerToolsTest {
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+        cmd.console = new Console(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
                 stdin == null ? System.in : new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        List<String> all = new ArrayList<>(List.of("--s3-endpoint", stack.s3().endpoint().toString(),
-                "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey()));
+        List<String> all = new ArrayList<>(List.of(
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey()));
         all.addAll(List.of(args));
         int exit = new CommandLine(cmd).execute(all.toArray(String[]::new));
         return new Fetch(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -350,26 +511,60 @@ class ConsumerToolsTest {
         ProduceCommand cmd = new ProduceCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        assertEquals(0, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", samples,
-                "--samples", "3000", "--format", "BINARY", "--feature-dim", "8", "--seed", "5"));
-        assertEquals(3000, new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).path("samples").asInt());
+        assertEquals(
+                0,
+                new CommandLine(cmd)
+                        .execute(
+                                "--bootstrap-servers",
+                                stack.bootstrapServers(),
+                                "--topic",
+                                samples,
+                                "--samples",
+                                "3000",
+                                "--format",
+                                "BINARY",
+                                "--feature-dim",
+                                "8",
+                                "--seed",
+                                "5"));
+        assertEquals(
+                3000,
+                new ObjectMapper()
+                        .readTree(out.toString(StandardCharsets.UTF_8))
+                        .path("samples")
+                        .asInt());
 
-        List<byte[]> expected = dev.streamtrain.sample.synthetic.TeacherStream.builder()
-                .format(dev.streamtrain.sample.SampleFormat.BINARY).featureDim(8).regression(1).seed(5).build()
-                .nextEncoded(3000).stream().map(e -> e.value()).toList();
+        List<byte[]> expected = TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(8)
+                .regression(1)
+                .seed(5)
+                .build()
+                .nextEncoded(3000)
+                .stream()
+                .map(e -> e.value())
+                .toList();
         List<byte[]> got = new ArrayList<>();
         try (var consumer = KafkaClients.readCommittedConsumer(stack.bootstrapServers())) {
             consumer.subscribe(List.of(samples));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (got.size() < 3000 && System.nanoTime() < deadline) {
-                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
             }
         }
         assertEquals(3000, got.size());
         for (int i = 0; i < got.size(); i++) {
-            assertTrue(java.util.Arrays.equals(expected.get(i), got.get(i)), "record " + i + " is the seeded stream's");
+            assertTrue(Arrays.equals(expected.get(i), got.get(i)), "record " + i + " is the seeded stream's");
         }
-        assertEquals(4, new CommandLine(new ProduceCommand()).execute("--bootstrap-servers", stack.bootstrapServers(),
-                "--topic", run + "-no-such-topic", "--samples", "10"));
+        assertEquals(
+                4,
+                new CommandLine(new ProduceCommand())
+                        .execute(
+                                "--bootstrap-servers",
+                                stack.bootstrapServers(),
+                                "--topic",
+                                run + "-no-such-topic",
+                                "--samples",
+                                "10"));
     }
 }

@@ -56,20 +56,40 @@ class EventsCommandTest {
         Run json = run(new EventsCommand(), "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
 
         assertEquals(0, json.exit, json.err);
-        assertEquals(List.of(new String(events.get(0).toJson(), StandardCharsets.UTF_8),
-                new String(events.get(1).toJson(), StandardCharsets.UTF_8)), json.lines(), "the events as written, nothing else");
+        assertEquals(
+                List.of(
+                        new String(events.get(0).toJson(), StandardCharsets.UTF_8),
+                        new String(events.get(1).toJson(), StandardCharsets.UTF_8)),
+                json.lines(),
+                "the events as written, nothing else");
         for (long offset : new long[] {1, 2}) {
-            assertTrue(json.err.contains("skipped a record that is not JSON at " + topic + "-0 offset " + offset), json.err);
+            assertTrue(
+                    json.err.contains("skipped a record that is not JSON at " + topic + "-0 offset " + offset),
+                    json.err);
         }
 
-        Run human = run(new EventsCommand(), "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic,
-                "--format", "human", "--key", events.get(0).key());
+        Run human = run(
+                new EventsCommand(),
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--topic",
+                topic,
+                "--format",
+                "human",
+                "--key",
+                events.get(0).key());
         assertEquals(0, human.exit, human.err);
         assertEquals(3, human.lines().size(), "a header and one line per event: " + human.out);
         assertTrue(human.lines().get(2).contains("epoch-committed (attempt 1)"), human.out);
 
-        Run firstTwo = run(new EventsCommand(), "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic,
-                "--max-events", "2");
+        Run firstTwo = run(
+                new EventsCommand(),
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--topic",
+                topic,
+                "--max-events",
+                "2");
         assertEquals(0, firstTwo.exit, firstTwo.err);
         assertEquals(2, firstTwo.lines().size(), "skipped records do not count as events: " + firstTwo.out);
     }
@@ -77,9 +97,20 @@ class EventsCommandTest {
     @Test
     void theRollbackListingReadsTheSameTopicAndListsBothRestorePoints() throws Exception {
         RollbackCommand cmd = new RollbackCommand();
-        Run listing = run(cmd, "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic,
-                "--key", events.get(0).key(), "--s3-endpoint", stack.s3().endpoint().toString(),
-                "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey());
+        Run listing = run(
+                cmd,
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--topic",
+                topic,
+                "--key",
+                events.get(0).key(),
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey());
 
         assertEquals(0, listing.exit, listing.err);
         List<Long> epochs = new ArrayList<>();
@@ -88,15 +119,35 @@ class EventsCommandTest {
             epochs.add(row.path("epoch").asLong());
             assertEquals("gone", row.path("status").asText(), "no checkpoint was written under these paths: " + line);
         }
-        assertEquals(List.of(1L, 2L), epochs, "the foreign records neither end the listing nor appear in it: " + listing.out);
+        assertEquals(
+                List.of(1L, 2L),
+                epochs,
+                "the foreign records neither end the listing nor appear in it: " + listing.out);
     }
 
     private static CheckpointEvent committed(long epoch, long checkpointId) {
         String folder = "s3://" + stack.bucket() + "/exp/" + run + "/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(CheckpointEvent.SCHEMA_VERSION, CheckpointEvent.EPOCH_COMMITTED, "exp", run, "m", epoch,
-                folder, folder + "manifest.json", folder + "model.safetensors", null, 10, "0".repeat(64), epoch * 64,
-                checkpointId, "job-" + run, 1, "s3://" + stack.bucket() + "/" + run + "/cp/job-" + run + "/chk-" + checkpointId,
-                "2026-01-01T00:00:00Z", null, null);
+        return new CheckpointEvent(
+                CheckpointEvent.SCHEMA_VERSION,
+                CheckpointEvent.EPOCH_COMMITTED,
+                "exp",
+                run,
+                "m",
+                epoch,
+                folder,
+                folder + "manifest.json",
+                folder + "model.safetensors",
+                null,
+                10,
+                "0".repeat(64),
+                epoch * 64,
+                checkpointId,
+                "job-" + run,
+                1,
+                "s3://" + stack.bucket() + "/" + run + "/cp/job-" + run + "/chk-" + checkpointId,
+                "2026-01-01T00:00:00Z",
+                null,
+                null);
     }
 
     private record Run(int exit, String out, String err) {
@@ -109,8 +160,8 @@ class EventsCommandTest {
     private static Run run(Object command, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        Console console = new Console(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         if (command instanceof EventsCommand c) {
             c.console = console;
         } else if (command instanceof RollbackCommand c) {

@@ -32,6 +32,7 @@ class FetchCommandTest {
 
     @TempDir
     static Path dir;
+
     private static ObjectStoreService s3proxy;
 
     @BeforeAll
@@ -71,9 +72,10 @@ class FetchCommandTest {
         FetchCommand cmd = new FetchCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        List<String> all = new ArrayList<>(List.of("--s3-endpoint", s3proxy.endpoint().endpoint().toString()));
+        cmd.console = new Console(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        List<String> all = new ArrayList<>(
+                List.of("--s3-endpoint", s3proxy.endpoint().endpoint().toString()));
         all.addAll(credentials);
         all.addAll(List.of(args));
         int exit = new CommandLine(cmd).execute(all.toArray(String[]::new));

@@ -17,7 +17,9 @@ record Launched(int exit, String out, String err) {
     /** The repository root: the tests run in jobs/. */
     static Path home() {
         String property = System.getProperty("streamtrain.home");
-        return property != null ? Path.of(property) : Path.of("..").toAbsolutePath().normalize();
+        return property != null
+                ? Path.of(property)
+                : Path.of("..").toAbsolutePath().normalize();
     }
 
     static Launched run(String... args) throws IOException, InterruptedException {
@@ -25,15 +27,20 @@ record Launched(int exit, String out, String err) {
     }
 
     /** One run with extra environment variables (e.g. STREAMTRAIN_CLUSTER_DIR), failing after {@code timeout}. */
-    static Launched run(Duration timeout, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(home().resolve("streamtrain").toString()));
+    static Launched run(Duration timeout, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> command =
+                new ArrayList<>(List.of(home().resolve("streamtrain").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("streamtrain-launcher", ".out");
         Path err = Files.createTempFile("streamtrain-launcher", ".err");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(home().toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(home().toFile())
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
             builder.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK running the tests
             builder.environment().putAll(env);
             Process process = builder.start();
@@ -42,7 +49,9 @@ record Launched(int exit, String out, String err) {
                 throw new AssertionError(command + " did not exit within " + timeout.toSeconds() + " s; stderr: "
                         + Files.readString(err, StandardCharsets.UTF_8));
             }
-            return new Launched(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Launched(
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);

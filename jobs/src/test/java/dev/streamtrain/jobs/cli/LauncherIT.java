@@ -51,20 +51,34 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
 
     @Test
-    void eventsListsACommittedEpochAndFetchDownloadsAndVerifiesIt(LocalStack stack, @TempDir Path dir) throws Exception {
+    void eventsListsACommittedEpochAndFetchDownloadsAndVerifiesIt(LocalStack stack, @TempDir Path dir)
+            throws Exception {
         assertTheLauncherWillNotRebuild();
         String run = "launcher-" + UUID.randomUUID().toString().substring(0, 8);
         String topic = run + "-events";
         KafkaClients.createTopics(stack.bootstrapServers(), topic);
         FlinkS3.initializeInThisJvm(FlinkS3.apply(new Configuration(), stack.s3()));
-        ModelSpec spec = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(4).hiddenSizes(8).outputDim(1).batchSize(4).build();
+        ModelSpec spec = ModelSpec.builder()
+                .kind(ModelSpec.Kind.MLP)
+                .inputDim(4)
+                .hiddenSizes(8)
+                .outputDim(1)
+                .batchSize(4)
+                .build();
         TrainerState state;
         try (DjlTrainer trainer = DjlTrainer.create(spec)) {
             state = trainer.snapshot();
         }
         ArtifactResult epoch1 = new ArtifactWriter(new ArtifactLayout(stack.bucket(), "launcher", run, "m"))
                 .write(new EpochArtifact(spec, state, 1, 100, Map.of(), null, new Manifest.Metrics(0.5, 1000), "job"));
-        commit(stack.bootstrapServers(), topic, run, CheckpointEvent.epochCommitted(epoch1).samplesTotal(100).checkpoint(1L, null).build());
+        commit(
+                stack.bootstrapServers(),
+                topic,
+                run,
+                CheckpointEvent.epochCommitted(epoch1)
+                        .samplesTotal(100)
+                        .checkpoint(1L, null)
+                        .build());
 
         Launched events = Launched.run("events", "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic);
         assertEquals(0, events.exit(), events.err());
@@ -74,29 +88,58 @@ class LauncherIT {
         assertEquals(1, event.path("epoch").asLong());
         assertEquals(epoch1.manifestUri().toString(), event.path("manifestUri").asText());
 
-        List<String> s3 = List.of("--s3-endpoint", stack.s3().endpoint().toString(),
-                "--access-key", stack.s3().accessKey(), "--secret-key", stack.s3().secretKey());
-        Launched fetched = Launched.run(Stream.concat(Stream.of("fetch"), Stream.concat(s3.stream(),
-                Stream.of("--manifest", event.path("manifestUri").asText(), "--out", dir.resolve("e1").toString())))
+        List<String> s3 = List.of(
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey());
+        Launched fetched = Launched.run(Stream.concat(
+                        Stream.of("fetch"),
+                        Stream.concat(
+                                s3.stream(),
+                                Stream.of(
+                                        "--manifest",
+                                        event.path("manifestUri").asText(),
+                                        "--out",
+                                        dir.resolve("e1").toString())))
                 .toArray(String[]::new));
         assertEquals(0, fetched.exit(), fetched.err());
         JsonNode result = parse(fetched.out().trim());
         assertEquals(1, result.path("epoch").asLong());
-        Map<String, String> expected = Map.of("model.safetensors", epoch1.modelSha256(),
-                "optimizer.safetensors", epoch1.optimizerSha256());
+        Map<String, String> expected =
+                Map.of("model.safetensors", epoch1.modelSha256(), "optimizer.safetensors", epoch1.optimizerSha256());
         assertEquals(expected.size(), result.path("files").size(), result.toString());
         for (JsonNode f : result.path("files")) {
             byte[] bytes = Files.readAllBytes(Path.of(f.path("path").asText()));
             assertEquals(expected.get(f.path("name").asText()), sha256(bytes), f.toString());
             assertTrue(f.path("verified").asBoolean(), f.toString());
         }
-        assertFalse(fetched.out().contains(stack.s3().secretKey()) || fetched.err().contains(stack.s3().secretKey()),
+        assertFalse(
+                fetched.out().contains(stack.s3().secretKey())
+                        || fetched.err().contains(stack.s3().secretKey()),
                 "the secret key is never printed");
 
         // exit codes pass through the launcher: an epoch that does not exist is "not found" (4)
-        Launched missing = Launched.run(Stream.concat(Stream.of("fetch"), Stream.concat(s3.stream(),
-                Stream.of("--bucket", stack.bucket(), "--experiment", "launcher", "--run", run, "--model", "m",
-                        "--epoch", "9", "--out", dir.resolve("e9").toString()))).toArray(String[]::new));
+        Launched missing = Launched.run(Stream.concat(
+                        Stream.of("fetch"),
+                        Stream.concat(
+                                s3.stream(),
+                                Stream.of(
+                                        "--bucket",
+                                        stack.bucket(),
+                                        "--experiment",
+                                        "launcher",
+                                        "--run",
+                                        run,
+                                        "--model",
+                                        "m",
+                                        "--epoch",
+                                        "9",
+                                        "--out",
+                                        dir.resolve("e9").toString())))
+                .toArray(String[]::new));
         assertEquals(4, missing.exit(), missing.err());
         assertTrue(missing.err().contains("epoch-000009"), missing.err());
         assertEquals("", missing.out(), "nothing on stdout when nothing was fetched");
@@ -112,15 +155,17 @@ class LauncherIT {
                 jar = p;
             }
         }
-        assertTrue(jar != null && Files.exists(target.resolve("tools.classpath")), "no job jar or tools.classpath in " + target
-                + ": this test runs after package");
+        assertTrue(
+                jar != null && Files.exists(target.resolve("tools.classpath")),
+                "no job jar or tools.classpath in " + target + ": this test runs after package");
         long built = Files.getLastModifiedTime(jar).toMillis();
         Optional<Path> newer;
         try (Stream<Path> files = Stream.of("pipeline", "jobs").flatMap(d -> walk(home.resolve(d)))) {
             newer = Stream.concat(Stream.of(home.resolve("pom.xml")), files)
                     .filter(p -> !home.relativize(p).toString().matches("(.*/)?target(/.*)?"))
                     .filter(Files::isRegularFile)
-                    .filter(p -> lastModified(p) > built).findFirst();
+                    .filter(p -> lastModified(p) > built)
+                    .findFirst();
         }
         assertFalse(newer.isPresent(), "the launcher would rebuild: " + newer.orElse(null) + " is newer than " + jar);
     }

@@ -30,10 +30,28 @@ class LocalCommandIT {
         Path launcher = FlinkCluster.home().resolve("streamtrain");
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        Process p = new ProcessBuilder(launcher.toString(), "local", "--samples", String.valueOf(SAMPLES),
-                "--epoch-samples", String.valueOf(WINDOW), "--feature-dim", "8", "--hidden", "16", "--batch-size", "64",
-                "--checkpoint-interval", "300 ms", "--device", "CPU", "--work-dir", dir.resolve("work").toString())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(
+                        launcher.toString(),
+                        "local",
+                        "--samples",
+                        String.valueOf(SAMPLES),
+                        "--epoch-samples",
+                        String.valueOf(WINDOW),
+                        "--feature-dim",
+                        "8",
+                        "--hidden",
+                        "16",
+                        "--batch-size",
+                        "64",
+                        "--checkpoint-interval",
+                        "300 ms",
+                        "--device",
+                        "CPU",
+                        "--work-dir",
+                        dir.resolve("work").toString())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(4, TimeUnit.MINUTES)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("./streamtrain local did not finish in 4 min; stderr:\n" + Files.readString(err));
@@ -46,10 +64,15 @@ class LocalCommandIT {
             JsonNode event = new ObjectMapper().readTree(line); // every stdout line is an event: nothing else
             assertEquals("epoch-committed", event.path("type").asText(), line);
             epochs.add(event.path("epoch").asLong());
-            assertEquals(WINDOW * event.path("epoch").asLong(), event.path("samplesTotal").asLong(), line);
+            assertEquals(
+                    WINDOW * event.path("epoch").asLong(),
+                    event.path("samplesTotal").asLong(),
+                    line);
             assertTrue(event.path("manifestUri").asText().startsWith("s3://streamtrain/local/"), line);
         }
-        assertEquals(LongStream.rangeClosed(1, SAMPLES / WINDOW).boxed().toList(), epochs,
+        assertEquals(
+                LongStream.rangeClosed(1, SAMPLES / WINDOW).boxed().toList(),
+                epochs,
                 "every window's event once, in order; stderr:\n" + stderr);
         assertTrue(stderr.contains("done: 2,560 samples trained"), stderr);
     }

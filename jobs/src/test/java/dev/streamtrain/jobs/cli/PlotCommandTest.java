@@ -6,16 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.jobs.plot.RunChartData;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
-import java.time.Duration;
+import dev.streamtrain.store.RunKey;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,10 +45,23 @@ class PlotCommandTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             PlotCommand cmd = new PlotCommand();
-            cmd.console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
+            cmd.console = new Console(
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", run.topic,
-                    "--key", run.key(), "--out", png.toString(), "--width", "900", "--height", "600");
+            int exit = new CommandLine(cmd)
+                    .execute(
+                            "--bootstrap-servers",
+                            stack.bootstrapServers(),
+                            "--topic",
+                            run.topic,
+                            "--key",
+                            run.key(),
+                            "--out",
+                            png.toString(),
+                            "--width",
+                            "900",
+                            "--height",
+                            "600");
             assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
 
             JsonNode result = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
@@ -85,10 +98,17 @@ class PlotCommandTest {
             run.rollBack(1, 1, 2, List.of(2L));
             run.commit(2, 2, 0.4, 10);
             run.delete(2, 2);
-            RunChartData data = RunChartData.of(run.key(), run.events.read(RunKey.parse(run.key()), Duration.ofSeconds(30)));
-            assertEquals(List.of(false, true, false), data.points().stream().map(RunChartData.Point::superseded).toList());
-            assertEquals(List.of(false, false, true), data.points().stream().map(RunChartData.Point::deleted).toList());
-            assertEquals(List.of(1, 1, 2), data.points().stream().map(RunChartData.Point::attempt).toList());
+            RunChartData data =
+                    RunChartData.of(run.key(), run.events.read(RunKey.parse(run.key()), Duration.ofSeconds(30)));
+            assertEquals(
+                    List.of(false, true, false),
+                    data.points().stream().map(RunChartData.Point::superseded).toList());
+            assertEquals(
+                    List.of(false, false, true),
+                    data.points().stream().map(RunChartData.Point::deleted).toList());
+            assertEquals(
+                    List.of(1, 1, 2),
+                    data.points().stream().map(RunChartData.Point::attempt).toList());
             assertEquals(1, data.rollbacks().get(0).toEpoch());
         }
     }
@@ -99,13 +119,37 @@ class PlotCommandTest {
             PlotCommand cmd = new PlotCommand();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             cmd.console = new Console(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertEquals(4, new CommandLine(cmd).execute("--bootstrap-servers", stack.bootstrapServers(), "--topic", run.topic,
-                    "--key", "no/such/run", "--out", dir.resolve("x.png").toString()));
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("no committed epoch"), err.toString(StandardCharsets.UTF_8));
-            assertEquals(4, new CommandLine(new PlotCommand()).execute("--bootstrap-servers", stack.bootstrapServers(),
-                    "--topic", run.topic + "-missing", "--key", run.key(), "--out", dir.resolve("y.png").toString()));
-            assertEquals(2, new CommandLine(new PlotCommand()).execute("--bootstrap-servers", stack.bootstrapServers(),
-                    "--key", "not-a-key"));
+            assertEquals(
+                    4,
+                    new CommandLine(cmd)
+                            .execute(
+                                    "--bootstrap-servers",
+                                    stack.bootstrapServers(),
+                                    "--topic",
+                                    run.topic,
+                                    "--key",
+                                    "no/such/run",
+                                    "--out",
+                                    dir.resolve("x.png").toString()));
+            assertTrue(
+                    err.toString(StandardCharsets.UTF_8).contains("no committed epoch"),
+                    err.toString(StandardCharsets.UTF_8));
+            assertEquals(
+                    4,
+                    new CommandLine(new PlotCommand())
+                            .execute(
+                                    "--bootstrap-servers",
+                                    stack.bootstrapServers(),
+                                    "--topic",
+                                    run.topic + "-missing",
+                                    "--key",
+                                    run.key(),
+                                    "--out",
+                                    dir.resolve("y.png").toString()));
+            assertEquals(
+                    2,
+                    new CommandLine(new PlotCommand())
+                            .execute("--bootstrap-servers", stack.bootstrapServers(), "--key", "not-a-key"));
         }
     }
 }

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.streamtrain.store.RunKey;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -75,8 +75,10 @@ class RollbackCommandTest {
         }
         Cli cli = rollback("http://127.0.0.1:" + closedPort);
         assertEquals(2, cli.code(), cli.err());
-        assertEquals("streamtrain rollback: Flink's REST API at http://127.0.0.1:" + closedPort
-                + " is unreachable: is the cluster up? (--rest-url)", cli.err().strip());
+        assertEquals(
+                "streamtrain rollback: Flink's REST API at http://127.0.0.1:" + closedPort
+                        + " is unreachable: is the cluster up? (--rest-url)",
+                cli.err().strip());
         assertNothingChanged();
     }
 
@@ -88,15 +90,26 @@ class RollbackCommandTest {
             String path = exchange.getRequestURI().getPath();
             calls.add(exchange.getRequestMethod() + " " + path);
             switch (exchange.getRequestMethod() + " " + path) {
-                case "GET /jobs/overview" -> answer(exchange, 200, "{\"jobs\":[{\"jid\":\"" + JOB + "\",\"name\":\"streamtrain "
-                        + key + "\",\"state\":\"RUNNING\"}]}");
-                case "GET /jobs/" + JOB + "/config" -> answer(exchange, 200,
-                        "{\"execution-config\":{\"user-config\":{\"kafka.topic\":\"samples\"}}}");
-                case "GET /jobmanager/config" -> answer(exchange, 200,
-                        "[{\"key\":\"execution.checkpointing.savepoint-dir\",\"value\":\"s3://b/sp\"}]");
+                case "GET /jobs/overview" ->
+                    answer(
+                            exchange,
+                            200,
+                            "{\"jobs\":[{\"jid\":\"" + JOB + "\",\"name\":\"streamtrain " + key
+                                    + "\",\"state\":\"RUNNING\"}]}");
+                case "GET /jobs/" + JOB + "/config" ->
+                    answer(exchange, 200, "{\"execution-config\":{\"user-config\":{\"kafka.topic\":\"samples\"}}}");
+                case "GET /jobmanager/config" ->
+                    answer(
+                            exchange,
+                            200,
+                            "[{\"key\":\"execution.checkpointing.savepoint-dir\",\"value\":\"s3://b/sp\"}]");
                 case "POST /jobs/" + JOB + "/savepoints" -> answer(exchange, 202, "{\"request-id\":\"t1\"}");
-                case "GET /jobs/" + JOB + "/savepoints/t1" -> answer(exchange, 200, "{\"status\":{\"id\":\"COMPLETED\"},"
-                        + "\"operation\":{\"failure-cause\":{\"stack-trace\":\"CheckpointException: Task is not running\"}}}");
+                case "GET /jobs/" + JOB + "/savepoints/t1" ->
+                    answer(
+                            exchange,
+                            200,
+                            "{\"status\":{\"id\":\"COMPLETED\"},"
+                                    + "\"operation\":{\"failure-cause\":{\"stack-trace\":\"CheckpointException: Task is not running\"}}}");
                 default -> answer(exchange, 404, "{\"errors\":[\"Not found\"]}");
             }
         });
@@ -104,10 +117,15 @@ class RollbackCommandTest {
         try {
             Cli cli = rollback("http://127.0.0.1:" + flink.getAddress().getPort());
             assertEquals(2, cli.code(), cli.err());
-            assertTrue(cli.err().contains("the savepoint of job " + JOB + " failed: CheckpointException: Task is not running. "
-                    + "Nothing changed. If the job cannot take a savepoint because it keeps failing, cancel it (./streamtrain "
-                    + "flink cancel " + JOB), cli.err());
-            assertTrue(calls.stream().noneMatch(c -> c.startsWith("POST /jars") || c.startsWith("PATCH")),
+            assertTrue(
+                    cli.err()
+                            .contains("the savepoint of job " + JOB
+                                    + " failed: CheckpointException: Task is not running. "
+                                    + "Nothing changed. If the job cannot take a savepoint because it keeps failing, cancel it (./streamtrain "
+                                    + "flink cancel " + JOB),
+                    cli.err());
+            assertTrue(
+                    calls.stream().noneMatch(c -> c.startsWith("POST /jars") || c.startsWith("PATCH")),
                     "no job submitted or cancelled: " + calls);
             assertTrue(calls.contains("POST /jobs/" + JOB + "/savepoints"), calls.toString());
         } finally {
@@ -117,11 +135,16 @@ class RollbackCommandTest {
     }
 
     private void assertNothingChanged() throws IOException {
-        List<CheckpointEvent> events = new EventTopic(stack.bootstrapServers(), topic).read(RunKey.parse(key), Duration.ofSeconds(30));
-        assertEquals(List.of(CheckpointEvent.EPOCH_COMMITTED, CheckpointEvent.EPOCH_COMMITTED),
-                events.stream().map(CheckpointEvent::type).toList(), "no rolled-back event");
+        List<CheckpointEvent> events =
+                new EventTopic(stack.bootstrapServers(), topic).read(RunKey.parse(key), Duration.ofSeconds(30));
+        assertEquals(
+                List.of(CheckpointEvent.EPOCH_COMMITTED, CheckpointEvent.EPOCH_COMMITTED),
+                events.stream().map(CheckpointEvent::type).toList(),
+                "no rolled-back event");
         try (S3Client s3 = S3Clients.create(stack.s3())) {
-            assertFalse(s3.listObjectsV2(b -> b.bucket(stack.bucket()).prefix("rbtest/" + run + "/m/latest")).hasContents(),
+            assertFalse(
+                    s3.listObjectsV2(b -> b.bucket(stack.bucket()).prefix("rbtest/" + run + "/m/latest"))
+                            .hasContents(),
                     "latest not written");
         }
     }
@@ -129,25 +152,63 @@ class RollbackCommandTest {
     private Cli rollback(String restUrl) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Streamtrain.execute(new PrintStream(out, true), new PrintStream(err, true), "rollback",
-                "--bootstrap-servers", stack.bootstrapServers(), "--topic", topic, "--key", key, "--to-epoch", "1",
-                "--rest-url", restUrl, "--jar", jar.toString(), "--timeout", "PT20S",
-                "--s3-endpoint", stack.s3().endpoint().toString(), "--access-key", stack.s3().accessKey(),
-                "--secret-key", stack.s3().secretKey());
+        int code = Streamtrain.execute(
+                new PrintStream(out, true),
+                new PrintStream(err, true),
+                "rollback",
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--topic",
+                topic,
+                "--key",
+                key,
+                "--to-epoch",
+                "1",
+                "--rest-url",
+                restUrl,
+                "--jar",
+                jar.toString(),
+                "--timeout",
+                "PT20S",
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey());
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     private CheckpointEvent committed(long epoch) {
         String folder = "s3://" + stack.bucket() + "/" + key + "/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(1, CheckpointEvent.EPOCH_COMMITTED, "rbtest", run, "m", epoch, folder,
-                folder + "manifest.json", folder + "model.safetensors", null, 10, "0".repeat(64), epoch * 100, epoch * 2, JOB, 1,
-                "s3://" + stack.bucket() + "/" + run + "-cp/" + JOB + "/chk-" + epoch * 2, "2026-11-26T00:00:00Z", null, null);
+        return new CheckpointEvent(
+                1,
+                CheckpointEvent.EPOCH_COMMITTED,
+                "rbtest",
+                run,
+                "m",
+                epoch,
+                folder,
+                folder + "manifest.json",
+                folder + "model.safetensors",
+                null,
+                10,
+                "0".repeat(64),
+                epoch * 100,
+                epoch * 2,
+                JOB,
+                1,
+                "s3://" + stack.bucket() + "/" + run + "-cp/" + JOB + "/chk-" + epoch * 2,
+                "2026-11-26T00:00:00Z",
+                null,
+                null);
     }
 
     private static void put(S3Client s3, String s3Uri) {
         String rest = s3Uri.substring("s3://".length());
         int slash = rest.indexOf('/');
-        s3.putObject(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1)), RequestBody.fromString("{}"));
+        s3.putObject(
+                b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1)), RequestBody.fromString("{}"));
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {

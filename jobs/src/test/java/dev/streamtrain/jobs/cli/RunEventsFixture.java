@@ -31,8 +31,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@link CheckpointEvent} factories. Remembers every epoch's weights for independent checks.
  */
 final class RunEventsFixture implements AutoCloseable {
-    static final ModelSpec SPEC = ModelSpec.builder().kind(ModelSpec.Kind.MLP).inputDim(4).hiddenSizes(8).outputDim(1)
-            .batchSize(16).learningRate(0.05f).build();
+    static final ModelSpec SPEC = ModelSpec.builder()
+            .kind(ModelSpec.Kind.MLP)
+            .inputDim(4)
+            .hiddenSizes(8)
+            .outputDim(1)
+            .batchSize(16)
+            .learningRate(0.05f)
+            .build();
 
     final String experiment = "consumers";
     final String run = "run-" + UUID.randomUUID().toString().substring(0, 8);
@@ -78,8 +84,16 @@ final class RunEventsFixture implements AutoCloseable {
             trainer.trainBatch(x, y, 16);
         }
         TrainerState state = trainer.snapshot();
-        ArtifactResult r = writer.write(new EpochArtifact(SPEC, state, epoch, 100, Map.of(), null,
-                new Manifest.Metrics(meanLoss, samplesPerSecond), "job-" + attempt, attempt));
+        ArtifactResult r = writer.write(new EpochArtifact(
+                SPEC,
+                state,
+                epoch,
+                100,
+                Map.of(),
+                null,
+                new Manifest.Metrics(meanLoss, samplesPerSecond),
+                "job-" + attempt,
+                attempt));
         CheckpointEvent e = CheckpointEvent.epochCommitted(r)
                 .samplesTotal(100 * epoch)
                 .checkpoint(epoch, null)
@@ -112,8 +126,11 @@ final class RunEventsFixture implements AutoCloseable {
 
     /** Publishes the {@code rolled-back} event ./streamtrain rollback would: back to {@code epoch}, now {@code newAttempt}. */
     CheckpointEvent rollBack(long epoch, int restoredAttempt, int newAttempt, List<Long> superseded) throws Exception {
-        CheckpointEvent e = CheckpointEvent.rolledBack(committed.get(epoch + "/" + restoredAttempt), "job-" + newAttempt,
-                newAttempt, new CheckpointEvent.Rollback(newAttempt - 1, superseded, "job-" + (newAttempt - 1), null));
+        CheckpointEvent e = CheckpointEvent.rolledBack(
+                committed.get(epoch + "/" + restoredAttempt),
+                "job-" + newAttempt,
+                newAttempt,
+                new CheckpointEvent.Rollback(newAttempt - 1, superseded, "job-" + (newAttempt - 1), null));
         events.publish(e, Duration.ofSeconds(30));
         return e;
     }

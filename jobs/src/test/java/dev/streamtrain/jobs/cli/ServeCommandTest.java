@@ -62,13 +62,23 @@ class ServeCommandTest {
 
     @Test
     void swapsThroughEpochsAndARollbackUnderLoadWithoutAFailedOrMixedAnswer(LocalStack stack) throws Exception {
-        try (RunEventsFixture run = new RunEventsFixture(stack); S3Client s3 = S3Clients.create(stack.s3())) {
+        try (RunEventsFixture run = new RunEventsFixture(stack);
+                S3Client s3 = S3Clients.create(stack.s3())) {
             run.commit(1, 1, 1.0, 100);
-            ModelServer.Settings settings = new ModelServer.Settings(stack.bootstrapServers(), run.topic, run.key(),
-                    "127.0.0.1", 0, CLIENTS, 64 * 1024, ModelSpec.DeviceChoice.CPU);
+            ModelServer.Settings settings = new ModelServer.Settings(
+                    stack.bootstrapServers(),
+                    run.topic,
+                    run.key(),
+                    "127.0.0.1",
+                    0,
+                    CLIENTS,
+                    64 * 1024,
+                    ModelSpec.DeviceChoice.CPU);
             try (ModelServer server = new ModelServer(settings, s3).start()) {
                 String base = "http://127.0.0.1:" + server.port();
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                HttpClient http = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
                 awaitStatus(http, base + "/ready", 200, Duration.ofSeconds(60));
 
                 ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
@@ -78,7 +88,8 @@ class ServeCommandTest {
                 List<Future<?>> loops = new ArrayList<>();
                 for (int c = 0; c < CLIENTS; c++) {
                     Random random = new Random(c);
-                    loops.add(clients.submit(() -> clientLoop(http, base, random, 8, running, answers, failures, null)));
+                    loops.add(
+                            clients.submit(() -> clientLoop(http, base, random, 8, running, answers, failures, null)));
                 }
 
                 List<String> freshness = new ArrayList<>();
@@ -86,17 +97,32 @@ class ServeCommandTest {
                     run.commit(epoch, 1, 1.0 / epoch, 100);
                     long visible = System.nanoTime();
                     long e = epoch;
-                    freshness.add(String.format(Locale.ROOT, "epoch %d: %.0f ms", epoch,
+                    freshness.add(String.format(
+                            Locale.ROOT,
+                            "epoch %d: %.0f ms",
+                            epoch,
                             awaitAnswer(answers, a -> a.epoch() == e && a.receivedNanos() > visible, visible) / 1e6));
                 }
                 run.rollBack(2, 1, 2, List.of(3L, 4L));
                 long rolledBack = System.nanoTime();
-                freshness.add(String.format(Locale.ROOT, "rollback to 2: %.0f ms", awaitAnswer(answers,
-                        a -> a.epoch() == 2 && a.attempt() == 1 && a.receivedNanos() > rolledBack, rolledBack) / 1e6));
+                freshness.add(String.format(
+                        Locale.ROOT,
+                        "rollback to 2: %.0f ms",
+                        awaitAnswer(
+                                        answers,
+                                        a -> a.epoch() == 2 && a.attempt() == 1 && a.receivedNanos() > rolledBack,
+                                        rolledBack)
+                                / 1e6));
                 run.commit(3, 2, 0.3, 100);
                 long epoch3 = System.nanoTime();
-                freshness.add(String.format(Locale.ROOT, "epoch 3 of attempt 2: %.0f ms", awaitAnswer(answers,
-                        a -> a.epoch() == 3 && a.attempt() == 2 && a.receivedNanos() > epoch3, epoch3) / 1e6));
+                freshness.add(String.format(
+                        Locale.ROOT,
+                        "epoch 3 of attempt 2: %.0f ms",
+                        awaitAnswer(
+                                        answers,
+                                        a -> a.epoch() == 3 && a.attempt() == 2 && a.receivedNanos() > epoch3,
+                                        epoch3)
+                                / 1e6));
 
                 run.commitCorrupted(4, 2);
                 awaitMetric(server, "rejectedModels", 1, Duration.ofSeconds(30));
@@ -113,20 +139,28 @@ class ServeCommandTest {
                 assertTrue(answers.size() > 100, "the clients were busy: " + answers.size() + " answers");
                 int checked = 0;
                 for (Answer a : answers) {
-                    TrainerState weights = run.weightsOf(a.body().path("modelSha256").asText());
+                    TrainerState weights =
+                            run.weightsOf(a.body().path("modelSha256").asText());
                     assertTrue(weights != null, "an answer names a model version that was published: " + a.body());
                     JsonNode outputs = a.body().path("outputs");
                     for (int r = 0; r < a.rows().length; r++) {
                         float expected = forward(weights, a.rows()[r]);
                         float actual = (float) outputs.get(r).get(0).asDouble();
-                        assertEquals(expected, actual, 1e-4f * Math.max(1f, Math.abs(expected)), "row " + r
-                                + " of an answer naming epoch " + a.epoch() + " attempt " + a.attempt()
-                                + ": every row from that one version");
+                        assertEquals(
+                                expected,
+                                actual,
+                                1e-4f * Math.max(1f, Math.abs(expected)),
+                                "row " + r
+                                        + " of an answer naming epoch " + a.epoch() + " attempt " + a.attempt()
+                                        + ": every row from that one version");
                         checked++;
                     }
                 }
-                List<Answer> last = answers.stream().filter(a -> a.receivedNanos() > afterCorrupt).toList();
-                assertTrue(last.stream().allMatch(a -> a.epoch() == 3 && a.attempt() == 2),
+                List<Answer> last = answers.stream()
+                        .filter(a -> a.receivedNanos() > afterCorrupt)
+                        .toList();
+                assertTrue(
+                        last.stream().allMatch(a -> a.epoch() == 3 && a.attempt() == 2),
                         "the corrupted epoch 4 is never served; epoch 3 stays");
                 JsonNode metrics = get(http, base + "/metrics");
                 assertEquals(6, metrics.path("swaps").asInt(), "1, 2, 3, 4, back to 2, 3 of attempt 2: " + metrics);
@@ -137,12 +171,17 @@ class ServeCommandTest {
                 assertEquals(2, model.path("attempt").asInt());
                 assertEquals(4, model.path("modelConfig").path("inputDim").asInt());
 
-                System.out.println("serve freshness (event visible -> first answer by the new weights, 16 clients): "
-                        + freshness);
-                System.out.printf(Locale.ROOT, "serve: %d answers, %d rows recomputed, 0 failed%n", answers.size(), checked);
+                System.out.println(
+                        "serve freshness (event visible -> first answer by the new weights, 16 clients): " + freshness);
+                System.out.printf(
+                        Locale.ROOT, "serve: %d answers, %d rows recomputed, 0 failed%n", answers.size(), checked);
                 for (int batch : new int[] {1, 256}) {
-                    System.out.printf(Locale.ROOT, "serve throughput at batch %d, %d clients: %.0f predictions/s%n", batch,
-                            CLIENTS, throughput(http, base, batch, Duration.ofSeconds(3)));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "serve throughput at batch %d, %d clients: %.0f predictions/s%n",
+                            batch,
+                            CLIENTS,
+                            throughput(http, base, batch, Duration.ofSeconds(3)));
                 }
             }
         }
@@ -150,15 +189,28 @@ class ServeCommandTest {
 
     @Test
     void badInputGets400Or413AndNoModelYetGets503(LocalStack stack) throws Exception {
-        try (RunEventsFixture run = new RunEventsFixture(stack); S3Client s3 = S3Clients.create(stack.s3())) {
-            ModelServer.Settings settings = new ModelServer.Settings(stack.bootstrapServers(), run.topic, run.key(),
-                    "127.0.0.1", 0, 4, 4096, ModelSpec.DeviceChoice.CPU);
+        try (RunEventsFixture run = new RunEventsFixture(stack);
+                S3Client s3 = S3Clients.create(stack.s3())) {
+            ModelServer.Settings settings = new ModelServer.Settings(
+                    stack.bootstrapServers(),
+                    run.topic,
+                    run.key(),
+                    "127.0.0.1",
+                    0,
+                    4,
+                    4096,
+                    ModelSpec.DeviceChoice.CPU);
             try (ModelServer server = new ModelServer(settings, s3).start()) {
                 String base = "http://127.0.0.1:" + server.port();
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                HttpClient http = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
                 assertEquals(200, send(http, base + "/health", null).statusCode());
                 awaitStatus(http, base + "/ready", 503, Duration.ofSeconds(30));
-                assertEquals(503, send(http, base + "/predict", "{\"features\": [[1,2,3,4]]}").statusCode());
+                assertEquals(
+                        503,
+                        send(http, base + "/predict", "{\"features\": [[1,2,3,4]]}")
+                                .statusCode());
                 run.commit(1, 1, 1.0, 100);
                 awaitStatus(http, base + "/ready", 200, Duration.ofSeconds(60));
 
@@ -171,7 +223,12 @@ class ServeCommandTest {
                 assertBad(http, base, "{\"features\": [[1,2,\"x\",4]]}", 400, "expected a number");
                 assertBad(http, base, "{\"features\": []}", 400, "no rows");
                 assertBad(http, base, "{\"rows\": [[1,2,3,4]]}", 400, "missing \"features\"");
-                assertBad(http, base, "{\"features\": [" + "[1,2,3,4],".repeat(1000) + "[1,2,3,4]]}", 413, "larger than 4096");
+                assertBad(
+                        http,
+                        base,
+                        "{\"features\": [" + "[1,2,3,4],".repeat(1000) + "[1,2,3,4]]}",
+                        413,
+                        "larger than 4096");
                 assertEquals(405, send(http, base + "/model", "{}").statusCode());
 
                 HttpResponse<String> ok = send(http, base + "/predict", "{\"features\": [[1,2,3,4],[0,0,0,0]]}");
@@ -187,7 +244,8 @@ class ServeCommandTest {
         }
     }
 
-    private static void assertBad(HttpClient http, String base, String body, int status, String message) throws Exception {
+    private static void assertBad(HttpClient http, String base, String body, int status, String message)
+            throws Exception {
         HttpResponse<String> r = send(http, base + "/predict", body);
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(JSON.readTree(r.body()).path("error").asText().contains(message), r.body());
@@ -210,9 +268,15 @@ class ServeCommandTest {
         return (float) y;
     }
 
-    private static void clientLoop(HttpClient http, String base, Random random, int batch, AtomicBoolean running,
-                                   ConcurrentLinkedQueue<Answer> answers, ConcurrentLinkedQueue<String> failures,
-                                   AtomicLong rows) {
+    private static void clientLoop(
+            HttpClient http,
+            String base,
+            Random random,
+            int batch,
+            AtomicBoolean running,
+            ConcurrentLinkedQueue<Answer> answers,
+            ConcurrentLinkedQueue<String> failures,
+            AtomicLong rows) {
         while (running.get()) {
             float[][] features = new float[batch][4];
             StringBuilder json = new StringBuilder("{\"features\":[");
@@ -267,7 +331,11 @@ class ServeCommandTest {
             throws InterruptedException {
         long deadline = since + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            long first = answers.stream().filter(which).mapToLong(Answer::receivedNanos).min().orElse(Long.MAX_VALUE);
+            long first = answers.stream()
+                    .filter(which)
+                    .mapToLong(Answer::receivedNanos)
+                    .min()
+                    .orElse(Long.MAX_VALUE);
             if (first != Long.MAX_VALUE) {
                 return first - since;
             }
@@ -276,7 +344,8 @@ class ServeCommandTest {
         throw new AssertionError("no answer from the expected model version within 30 s");
     }
 
-    private static void awaitMetric(ModelServer server, String name, long value, Duration timeout) throws InterruptedException {
+    private static void awaitMetric(ModelServer server, String name, long value, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (((Number) server.metrics().get(name)).longValue() != value) {
             assertTrue(System.nanoTime() < deadline, name + " did not reach " + value + ": " + server.metrics());

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.S3Credentials;
-import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.store.S3Clients;
+import dev.streamtrain.store.S3Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -54,9 +54,17 @@ class StackCommandIT {
     void withHoldTheServicesAnswerUntilSigtermAndNothingIsLeftRunning(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        ProcessBuilder builder = new ProcessBuilder(Launched.home().resolve("streamtrain").toString(), "stack", "--hold",
-                "--bucket", BUCKET, "--work-dir", dir.resolve("work").toString())
-                .directory(Launched.home().toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        Launched.home().resolve("streamtrain").toString(),
+                        "stack",
+                        "--hold",
+                        "--bucket",
+                        BUCKET,
+                        "--work-dir",
+                        dir.resolve("work").toString())
+                .directory(Launched.home().toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process launcher = builder.start();
         try {
@@ -79,17 +87,22 @@ class StackCommandIT {
                 assertTrue(topics.contains(topic), "the broker answers an admin call: " + topics);
             }
             S3Credentials local = S3Credentials.local();
-            try (S3Client client = S3Clients.create(new S3Endpoint(URI.create(s3), local.accessKey(), local.secretKey(),
-                    local.region()))) {
+            try (S3Client client = S3Clients.create(
+                    new S3Endpoint(URI.create(s3), local.accessKey(), local.secretKey(), local.region()))) {
                 client.putObject(b -> b.bucket(BUCKET).key("hello.txt"), RequestBody.fromString("hello"));
-                List<String> keys = client.listObjectsV2(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key).toList();
+                List<String> keys = client.listObjectsV2(b -> b.bucket(BUCKET)).contents().stream()
+                        .map(S3Object::key)
+                        .toList();
                 assertEquals(List.of("hello.txt"), keys, "the S3 server answers a listing of the created bucket");
             }
             assertTrue(launcher.isAlive(), "--hold keeps it running");
 
             launcher.destroy(); // SIGTERM, what Ctrl-C's SIGINT also leads to: the JVM's shutdown hooks
             assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "stack --hold exits on SIGTERM; stderr:\n" + read(err));
-            Await.until(Duration.ofSeconds(30), 100, "the stack's child JVMs to exit " + children,
+            Await.until(
+                    Duration.ofSeconds(30),
+                    100,
+                    "the stack's child JVMs to exit " + children,
                     () -> children.stream().noneMatch(ProcessHandle::isAlive));
             assertFalse(Listening.hostPort(bootstrap), "nothing listens on the broker's port any more");
             assertFalse(Listening.url(s3), "nothing listens on the S3 server's port any more");
@@ -114,7 +127,9 @@ class StackCommandIT {
         long s3Millis = info.path("s3StartMillis").asLong();
         long stackMillis = info.path("stackStartMillis").asLong();
         assertTrue(kafkaMillis > 0 && s3Millis > 0, line);
-        assertTrue(stackMillis >= Math.max(kafkaMillis, s3Millis), "the services start in parallel within the whole: " + line);
+        assertTrue(
+                stackMillis >= Math.max(kafkaMillis, s3Millis),
+                "the services start in parallel within the whole: " + line);
         assertFalse(line.contains(S3Credentials.local().secretKey()), "no secret on stdout");
         return info;
     }

@@ -4,24 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.KafkaClients;
+import dev.streamtrain.jobs.cli.Streamtrain;
 import dev.streamtrain.localstack.Await;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.rollback.FlinkRest;
+import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.sample.synthetic.TeacherStream.EncodedSample;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtrain.jobs.cli.Streamtrain;
-import dev.streamtrain.rollback.FlinkRest;
-import dev.streamtrain.rollback.RunHistory;
 import dev.streamtrain.store.ArtifactReader;
 import dev.streamtrain.store.FlinkS3;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
-import software.amazon.awssdk.services.s3.S3Client;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +40,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +54,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The training job on a real standalone Flink cluster (JobManager and TaskManager JVMs, the job jar
@@ -70,10 +75,12 @@ class StandaloneClusterIT {
     private static final int EPOCH = 2560;
     /** Enough for a stop, a kill or a rollback between epochs with epochs before and after; each one more costs seconds. */
     private static final int EPOCHS = 6;
+
     private static final int SAMPLES = EPOCH * EPOCHS;
     private static final Duration LONG = Duration.ofMinutes(3);
     /** Checkpoints retained per job: with 1 s checkpoints, a restore point lives about this many seconds. */
     private static final int RETAINED = 15;
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static FlinkCluster cluster;
@@ -88,12 +95,22 @@ class StandaloneClusterIT {
         jobJar = jobJar();
         long t0 = System.nanoTime();
         ClusterSpec defaults = ClusterSpec.of(Path.of("target", "it-flink-cluster"), stack.s3(), stack.bucket());
-        cluster = FlinkCluster.assemble(new ClusterSpec(defaults.dir(), defaults.s3(), defaults.bucket(), defaults.slots(),
-                defaults.jobManagerMemory(), defaults.taskManagerMemory(), defaults.taskManagerJavaOpts(), RETAINED), true);
+        cluster = FlinkCluster.assemble(
+                new ClusterSpec(
+                        defaults.dir(),
+                        defaults.s3(),
+                        defaults.bucket(),
+                        defaults.slots(),
+                        defaults.jobManagerMemory(),
+                        defaults.taskManagerMemory(),
+                        defaults.taskManagerJavaOpts(),
+                        RETAINED),
+                true);
         cluster.startJobManager();
         cluster.startTaskManager();
         cluster.awaitTaskManagers(1, LONG);
-        System.out.printf("cluster: JobManager + 1 TaskManager registered in %d ms at %s%n",
+        System.out.printf(
+                "cluster: JobManager + 1 TaskManager registered in %d ms at %s%n",
                 (System.nanoTime() - t0) / 1_000_000, cluster.restUrl());
     }
 
@@ -123,10 +140,18 @@ class StandaloneClusterIT {
             Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500, EPOCH);
             streamer.awaitHold();
             long t0 = System.nanoTime();
-            String savepoint = FlinkCli.run(cluster, LONG, "stop", "--savepointPath",
-                    "s3://" + stack.bucket() + "/" + id + "/savepoints", job).orThrow("flink stop").savepointPath();
+            String savepoint = FlinkCli.run(
+                            cluster,
+                            LONG,
+                            "stop",
+                            "--savepointPath",
+                            "s3://" + stack.bucket() + "/" + id + "/savepoints",
+                            job)
+                    .orThrow("flink stop")
+                    .savepointPath();
             int producedAtStop = SAMPLES * 4 / 10 + streamer.sent.get();
-            System.out.printf("stop-with-savepoint: %d ms, %d of %d samples produced, savepoint %s%n",
+            System.out.printf(
+                    "stop-with-savepoint: %d ms, %d of %d samples produced, savepoint %s%n",
                     (System.nanoTime() - t0) / 1_000_000, producedAtStop, SAMPLES, savepoint);
             assertEquals(SAMPLES * 4 / 10 + EPOCH, producedAtStop, "the streamer held while the job was stopped");
             long committedAtStop = events.poll().size();
@@ -134,10 +159,13 @@ class StandaloneClusterIT {
             streamer.joinOrThrow();
 
             String resumed = submit(withSavepoint(savepoint, resumedArgs));
-            events.await("the last epoch after the resume", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            events.await(
+                    "the last epoch after the resume",
+                    e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
             cancel(resumed);
             List<CheckpointEvent> run = events.drain();
-            System.out.printf("resumed run: %d epochs committed before the stop, %d in all%n", committedAtStop, run.size());
+            System.out.printf(
+                    "resumed run: %d epochs committed before the stop, %d in all%n", committedAtStop, run.size());
             assertExactlyOncePerEpoch(run);
             assertEquals(baseline(), shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
         }
@@ -156,8 +184,10 @@ class StandaloneClusterIT {
             events.await("the first epoch", e -> e.size() >= 1);
             Streamer streamer = Streamer.start(samples, all.subList(SAMPLES * 4 / 10, SAMPLES), 1500);
             events.await("a second epoch while samples stream in", e -> e.size() >= 2);
-            String victim = cluster.runningPids().keySet().stream().filter(n -> n.startsWith("taskmanager"))
-                    .findFirst().orElseThrow();
+            String victim = cluster.runningPids().keySet().stream()
+                    .filter(n -> n.startsWith("taskmanager"))
+                    .findFirst()
+                    .orElseThrow();
 
             // both read just before the kill: what is committed and how often the job restarted so far
             int restartsBefore = restarts(job);
@@ -166,18 +196,24 @@ class StandaloneClusterIT {
             long killed = System.nanoTime();
             cluster.kill(victim); // SIGKILL: no shutdown, no final checkpoint
             cluster.startTaskManager();
-            Await.until(LONG, 100, "the job to run again on the new TaskManager", () -> restarts(job) > restartsBefore
-                    && allTasksRunning(job));
+            Await.until(
+                    LONG,
+                    100,
+                    "the job to run again on the new TaskManager",
+                    () -> restarts(job) > restartsBefore && allTasksRunning(job));
             long running = System.nanoTime();
-            events.await("training to resume: a new epoch committed after the kill",
+            events.await(
+                    "training to resume: a new epoch committed after the kill",
                     e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() > committedBefore);
             long resumed = System.nanoTime();
-            System.out.printf("TaskManager kill -9 -> job RUNNING again on the new TaskManager: %d ms; "
+            System.out.printf(
+                    "TaskManager kill -9 -> job RUNNING again on the new TaskManager: %d ms; "
                             + "-> first newly committed epoch: %d ms (checkpoint interval 1 s, heartbeat 2 s)%n",
                     (running - killed) / 1_000_000, (resumed - killed) / 1_000_000);
 
             streamer.joinOrThrow();
-            events.await("the last epoch", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            events.await(
+                    "the last epoch", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
             cancel(job);
             List<CheckpointEvent> run = events.drain();
             assertExactlyOncePerEpoch(run);
@@ -197,10 +233,14 @@ class StandaloneClusterIT {
         String job = submit(jobArgs(id, samples, "rolled"));
         // 600/s: the 6 epochs take 26 s, so the rollback (once RETAINED checkpoints followed epoch 1's) is mid-stream
         Streamer streamer = Streamer.start(samples, all, 600);
-        try (EventLog events = new EventLog(eventsTopic); S3Client s3 = S3Clients.create(stack.s3())) {
+        try (EventLog events = new EventLog(eventsTopic);
+                S3Client s3 = S3Clients.create(stack.s3())) {
             events.await("four epochs", e -> e.size() >= 4);
             long firstCheckpoint = events.poll().get(0).checkpointId();
-            Await.until(LONG, 100, "more checkpoints after epoch 1's than the cluster retains",
+            Await.until(
+                    LONG,
+                    100,
+                    "more checkpoints after epoch 1's than the cluster retains",
                     () -> latestCheckpoint(job) > firstCheckpoint + RETAINED);
 
             // the restore points, from the event topic, checked against the object store
@@ -208,15 +248,19 @@ class StandaloneClusterIT {
             assertEquals(0, listed.code, listed.err);
             List<JsonNode> points = listed.jsonLines();
             assertEquals("gone", points.get(0).path("status").asText(), "epoch 1's checkpoint was subsumed: " + points);
-            List<Long> restorable = points.stream().filter(p -> p.path("status").asText().equals("restorable"))
-                    .map(p -> p.path("epoch").asLong()).toList();
+            List<Long> restorable = points.stream()
+                    .filter(p -> p.path("status").asText().equals("restorable"))
+                    .map(p -> p.path("epoch").asLong())
+                    .toList();
             assertTrue(restorable.size() >= 2, "the newest epochs are restorable: " + points);
 
             // a restore point that no longer exists is refused, and nothing changes
             Cli refused = rollback(eventsTopic, "--key", key, "--to-epoch", "1");
             assertEquals(4, refused.code, refused.err);
             assertTrue(refused.err.contains("no longer exists"), refused.err);
-            assertEquals("RUNNING", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
+            assertEquals(
+                    "RUNNING",
+                    cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
 
             long k = restorable.get(restorable.size() - 2);
             // a dry run checks and plans, and changes nothing
@@ -225,29 +269,41 @@ class StandaloneClusterIT {
             JsonNode plan = dry.jsonLines().get(0);
             assertEquals(job, plan.path("stop").asText());
             assertEquals(2, plan.path("attempt").asInt());
-            assertTrue(plan.path("jobArguments").toString().contains("\"--s3.secret-key\",\"******\""), plan.toString());
+            assertTrue(
+                    plan.path("jobArguments").toString().contains("\"--s3.secret-key\",\"******\""), plan.toString());
             assertFalse(dry.out.contains(stack.s3().secretKey()), "the plan shows no secret");
-            assertEquals("RUNNING", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
+            assertEquals(
+                    "RUNNING",
+                    cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
             long t0 = System.nanoTime();
             Cli done = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k));
             assertEquals(0, done.code, done.err);
             JsonNode result = done.jsonLines().get(0);
-            System.out.printf("rollback to epoch %d: %d ms (savepoint + cancel, latest, event, jar upload, restart)%n", k,
-                    (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf(
+                    "rollback to epoch %d: %d ms (savepoint + cancel, latest, event, jar upload, restart)%n",
+                    k, (System.nanoTime() - t0) / 1_000_000);
             String newJob = result.path("flinkJobId").asText();
-            assertEquals("CANCELED", cluster.rest("/jobs/" + job).orElseThrow().path("state").asText(),
+            assertEquals(
+                    "CANCELED",
+                    cluster.rest("/jobs/" + job).orElseThrow().path("state").asText(),
                     "cancelled with a savepoint, which keeps the retained checkpoints");
             assertTrue(result.path("savepointPath").asText().startsWith("s3://"), result.toString());
             assertEquals(2, result.path("attempt").asInt());
             // latest moved back: it names epoch k, or already an epoch the new attempt committed since
             ArtifactReader reader = new ArtifactReader(s3, stack.bucket());
             var latest = reader.readLatest(new RunKey("cluster-it", id + "-rolled", "model"));
-            assertTrue(latest.epoch() == k || newJob.equals(reader.readManifest(latest).flinkJobId()),
-                    "latest names epoch " + latest.epoch() + " of job " + reader.readManifest(latest).flinkJobId());
+            assertTrue(
+                    latest.epoch() == k
+                            || newJob.equals(reader.readManifest(latest).flinkJobId()),
+                    "latest names epoch " + latest.epoch() + " of job "
+                            + reader.readManifest(latest).flinkJobId());
 
             streamer.joinOrThrow();
-            events.await("the new attempt's last epoch", e -> !e.isEmpty() && e.get(e.size() - 1).attempt() == 2
-                    && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            events.await(
+                    "the new attempt's last epoch",
+                    e -> !e.isEmpty()
+                            && e.get(e.size() - 1).attempt() == 2
+                            && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
             cancel(newJob);
             List<CheckpointEvent> story = events.drain();
 
@@ -260,22 +316,34 @@ class StandaloneClusterIT {
             CheckpointEvent rolledBack = story.get(r);
             List<CheckpointEvent> second = story.subList(r + 1, story.size());
             long n = first.get(first.size() - 1).epoch();
-            assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), first.stream().map(CheckpointEvent::epoch).toList());
-            assertTrue(first.stream().allMatch(e -> e.attempt() == 1 && e.flinkJobId().equals(job)));
+            assertEquals(
+                    LongStream.rangeClosed(1, n).boxed().toList(),
+                    first.stream().map(CheckpointEvent::epoch).toList());
+            assertTrue(first.stream()
+                    .allMatch(e -> e.attempt() == 1 && e.flinkJobId().equals(job)));
             assertEquals(k, rolledBack.epoch());
             assertEquals(2, rolledBack.attempt());
             assertEquals(newJob, rolledBack.flinkJobId());
-            assertEquals(LongStream.rangeClosed(k + 1, n).boxed().toList(), rolledBack.rollback().supersededEpochs());
+            assertEquals(
+                    LongStream.rangeClosed(k + 1, n).boxed().toList(),
+                    rolledBack.rollback().supersededEpochs());
             assertEquals(job, rolledBack.rollback().previousJobId());
-            assertEquals(LongStream.rangeClosed(k + 1, EPOCHS).boxed().toList(),
-                    second.stream().map(CheckpointEvent::epoch).toList(), "the new attempt retrains from k+1, each epoch once");
-            assertTrue(second.stream().allMatch(e -> e.attempt() == 2 && e.flinkJobId().equals(newJob)
-                    && e.manifest().attempt() == 2), "the new attempt's events and manifests say attempt 2");
+            assertEquals(
+                    LongStream.rangeClosed(k + 1, EPOCHS).boxed().toList(),
+                    second.stream().map(CheckpointEvent::epoch).toList(),
+                    "the new attempt retrains from k+1, each epoch once");
+            assertTrue(
+                    second.stream()
+                            .allMatch(e -> e.attempt() == 2
+                                    && e.flinkJobId().equals(newJob)
+                                    && e.manifest().attempt() == 2),
+                    "the new attempt's events and manifests say attempt 2");
 
             RunHistory history = RunHistory.of(story);
             assertExactlyOncePerEpoch(history.liveEpochs());
             // restored at k with its offsets: the same samples after k, once — the same weights, bitwise
-            assertEquals(baseline(), shas(history.liveEpochs()), "the live epochs' weights, as in the uninterrupted run");
+            assertEquals(
+                    baseline(), shas(history.liveEpochs()), "the live epochs' weights, as in the uninterrupted run");
         }
     }
 
@@ -294,7 +362,9 @@ class StandaloneClusterIT {
             produce(samples, teacher().nextEncoded(SAMPLES));
             try (EventLog events = new EventLog(id + "-baseline-events")) {
                 String uninterrupted = submit(jobArgs(id, samples, "baseline"));
-                events.await("the last epoch of the uninterrupted run", e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+                events.await(
+                        "the last epoch of the uninterrupted run",
+                        e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
                 cancel(uninterrupted);
                 List<CheckpointEvent> reference = events.drain();
                 assertExactlyOncePerEpoch(reference);
@@ -306,16 +376,27 @@ class StandaloneClusterIT {
 
     /** {@code ./streamtrain rollback <args>} in this JVM, against this cluster and stack. */
     private static Cli rollback(String eventsTopic, String... args) {
-        List<String> a = new ArrayList<>(List.of("rollback", "--bootstrap-servers", stack.bootstrapServers(),
-                "--topic", eventsTopic,
-                "--rest-url", cluster.restUrl(), "--jar", jobJar.toString(),
-                "--s3-endpoint", stack.s3().endpoint().toString(), "--access-key", stack.s3().accessKey(),
-                "--secret-key", stack.s3().secretKey()));
+        List<String> a = new ArrayList<>(List.of(
+                "rollback",
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--topic",
+                eventsTopic,
+                "--rest-url",
+                cluster.restUrl(),
+                "--jar",
+                jobJar.toString(),
+                "--s3-endpoint",
+                stack.s3().endpoint().toString(),
+                "--access-key",
+                stack.s3().accessKey(),
+                "--secret-key",
+                stack.s3().secretKey()));
         a.addAll(List.of(args));
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int code = Streamtrain.execute(new java.io.PrintStream(out, true), new java.io.PrintStream(err, true),
-                a.toArray(String[]::new));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code =
+                Streamtrain.execute(new PrintStream(out, true), new PrintStream(err, true), a.toArray(String[]::new));
         System.out.print(err);
         return new Cli(code, out.toString(), err.toString());
     }
@@ -325,7 +406,7 @@ class StandaloneClusterIT {
             List<JsonNode> lines = new ArrayList<>();
             for (String line : out.split("\n")) {
                 if (!line.isBlank()) {
-                    lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+                    lines.add(new ObjectMapper().readTree(line));
                 }
             }
             return lines;
@@ -334,32 +415,53 @@ class StandaloneClusterIT {
 
     private static long latestCheckpoint(String jobId) {
         return cluster.rest("/jobs/" + jobId + "/checkpoints")
-                .map(c -> c.path("latest").path("completed").path("id").asLong(-1)).orElse(-1L);
+                .map(c -> c.path("latest").path("completed").path("id").asLong(-1))
+                .orElse(-1L);
     }
 
-
     private static TeacherStream teacher() {
-        return TeacherStream.builder().format(SampleFormat.BINARY).featureDim(16).regression(1).seed(11).build();
+        return TeacherStream.builder()
+                .format(SampleFormat.BINARY)
+                .featureDim(16)
+                .regression(1)
+                .seed(11)
+                .build();
     }
 
     private static List<String> jobArgs(String id, String samplesTopic, String run) {
         List<String> a = new ArrayList<>(List.of(
-                "--kafka.bootstrap-servers", stack.bootstrapServers(),
-                "--kafka.samples-topic", samplesTopic,
-                "--kafka.dlq-topic", id + "-dlq",
-                "--kafka.events-topic", id + "-" + run + "-events",
-                "--kafka.group-id", id + "-" + run,
-                "--sample.format", "BINARY",
-                "--sample.feature-dim", "16",
-                "--model.hidden", "32;32",
-                "--model.batch-size", "64",
-                "--model.learning-rate", "0.003",
-                "--run.experiment", "cluster-it",
-                "--run.name", id + "-" + run,
-                "--epoch.samples", String.valueOf(EPOCH),
-                "--checkpoint.dir", "s3://" + stack.bucket() + "/" + id + "/" + run + "/checkpoints",
-                "--checkpoint.interval", "1 s",
-                "--report.every-samples", "12800"));
+                "--kafka.bootstrap-servers",
+                stack.bootstrapServers(),
+                "--kafka.samples-topic",
+                samplesTopic,
+                "--kafka.dlq-topic",
+                id + "-dlq",
+                "--kafka.events-topic",
+                id + "-" + run + "-events",
+                "--kafka.group-id",
+                id + "-" + run,
+                "--sample.format",
+                "BINARY",
+                "--sample.feature-dim",
+                "16",
+                "--model.hidden",
+                "32;32",
+                "--model.batch-size",
+                "64",
+                "--model.learning-rate",
+                "0.003",
+                "--run.experiment",
+                "cluster-it",
+                "--run.name",
+                id + "-" + run,
+                "--epoch.samples",
+                String.valueOf(EPOCH),
+                "--checkpoint.dir",
+                "s3://" + stack.bucket() + "/" + id + "/" + run + "/checkpoints",
+                "--checkpoint.interval",
+                "1 s",
+                "--report.every-samples",
+                "12800"));
         // for the client-side preflight (the cluster's own config.yaml has them for the TaskManagers)
         FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach((k, v) -> {
             a.add("--" + k);
@@ -382,9 +484,12 @@ class StandaloneClusterIT {
         cli.add(jobJar.toString());
         cli.addAll(args.subList(jar, args.size()));
         long t0 = System.nanoTime();
-        String jobId = FlinkCli.run(cluster, LONG, cli.toArray(String[]::new)).orThrow("flink run").jobId();
-        System.out.printf("flink run%s: job %s submitted in %d ms%n", jar > 0 ? " -s" : "", jobId,
-                (System.nanoTime() - t0) / 1_000_000);
+        String jobId = FlinkCli.run(cluster, LONG, cli.toArray(String[]::new))
+                .orThrow("flink run")
+                .jobId();
+        System.out.printf(
+                "flink run%s: job %s submitted in %d ms%n",
+                jar > 0 ? " -s" : "", jobId, (System.nanoTime() - t0) / 1_000_000);
         return jobId;
     }
 
@@ -394,8 +499,10 @@ class StandaloneClusterIT {
      * each, and cancelling is not what these tests check (the CLI's stop and run -s are).
      */
     private static void cancel(String jobId) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.restUrl() + "/jobs/" + jobId
-                + "?mode=cancel")).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(cluster.restUrl() + "/jobs/" + jobId + "?mode=cancel"))
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(202, response.statusCode(), "cancel " + jobId + ": " + response.body());
         new FlinkRest(cluster.restUrl()).awaitState(jobId, Set.of("CANCELED"), LONG);
@@ -403,26 +510,33 @@ class StandaloneClusterIT {
 
     private static int restarts(String jobId) {
         return cluster.rest("/jobs/" + jobId + "/metrics?get=numRestarts")
-                .map(m -> m.size() == 0 ? 0 : m.get(0).path("value").asInt()).orElse(0);
+                .map(m -> m.size() == 0 ? 0 : m.get(0).path("value").asInt())
+                .orElse(0);
     }
 
     private static boolean allTasksRunning(String jobId) {
-        return cluster.rest("/jobs/" + jobId).map(j -> {
-            if (!"RUNNING".equals(j.path("state").asText())) {
-                return false;
-            }
-            for (var v : j.path("vertices")) {
-                if (!"RUNNING".equals(v.path("status").asText())) {
-                    return false;
-                }
-            }
-            return true;
-        }).orElse(false);
+        return cluster.rest("/jobs/" + jobId)
+                .map(j -> {
+                    if (!"RUNNING".equals(j.path("state").asText())) {
+                        return false;
+                    }
+                    for (var v : j.path("vertices")) {
+                        if (!"RUNNING".equals(v.path("status").asText())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                })
+                .orElse(false);
     }
 
     private static void assertExactlyOncePerEpoch(List<CheckpointEvent> events) {
-        List<CheckpointEvent> committed = events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED)).toList();
-        assertEquals(LongStream.rangeClosed(1, EPOCHS).boxed().toList(), committed.stream().map(CheckpointEvent::epoch).toList(),
+        List<CheckpointEvent> committed = events.stream()
+                .filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED))
+                .toList();
+        assertEquals(
+                LongStream.rangeClosed(1, EPOCHS).boxed().toList(),
+                committed.stream().map(CheckpointEvent::epoch).toList(),
                 "one committed event per epoch, in order: no duplicate, none missing");
         for (CheckpointEvent e : committed) {
             assertEquals(e.epoch() * EPOCH, e.samplesTotal(), "samples trained at the end of epoch " + e.epoch());
@@ -430,8 +544,10 @@ class StandaloneClusterIT {
     }
 
     private static List<String> shas(List<CheckpointEvent> events) {
-        return events.stream().filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED))
-                .map(CheckpointEvent::modelSha256).toList();
+        return events.stream()
+                .filter(e -> e.type().equals(CheckpointEvent.EPOCH_COMMITTED))
+                .map(CheckpointEvent::modelSha256)
+                .toList();
     }
 
     private static void produce(String topic, List<EncodedSample> records) {
@@ -450,7 +566,8 @@ class StandaloneClusterIT {
                 return p;
             }
         }
-        throw new IllegalStateException("no job jar in " + target + ": the *IT tests run after package (./mvnw verify)");
+        throw new IllegalStateException(
+                "no job jar in " + target + ": the *IT tests run after package (./mvnw verify)");
     }
 
     /**
@@ -489,7 +606,8 @@ class StandaloneClusterIT {
         /** Returns once the streamer has sent {@code holdAfter} records and holds. */
         void awaitHold() throws Exception {
             if (!holding.await(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the streamer did not reach " + holdAfter + " records: " + sent.get(), failure);
+                throw new IllegalStateException(
+                        "the streamer did not reach " + holdAfter + " records: " + sent.get(), failure);
             }
         }
 
@@ -512,7 +630,8 @@ class StandaloneClusterIT {
                         if (!released.await(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
                             throw new IllegalStateException("held for " + LONG + " and never released");
                         }
-                        t0 = System.nanoTime() - (long) sent.get() * 1_000_000_000L / perSecond; // the rate goes on from here
+                        t0 = System.nanoTime()
+                                - (long) sent.get() * 1_000_000_000L / perSecond; // the rate goes on from here
                     }
                     long due = t0 + (long) sent.get() * 1_000_000_000L / perSecond;
                     long wait = due - System.nanoTime();
@@ -548,13 +667,13 @@ class StandaloneClusterIT {
                 try {
                     events.add(CheckpointEvent.fromJson(r.value()));
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             }
             return events;
         }
 
-        void await(String what, java.util.function.Predicate<List<CheckpointEvent>> condition) {
+        void await(String what, Predicate<List<CheckpointEvent>> condition) {
             Await.until(LONG, 0, what + " (cluster logs: " + cluster.log() + ")", () -> condition.test(poll()));
         }
 

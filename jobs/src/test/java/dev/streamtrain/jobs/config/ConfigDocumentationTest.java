@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -37,8 +38,10 @@ class ConfigDocumentationTest {
 
     @Test
     void everyProblemIsReportedAtOnceSayingWhatToFix() {
-        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, () -> JobConfig.fromMap(Map.of(
-                "sample.feature-dim", "8", "run.name", "has space", "checkpoint.dir", "/tmp/x")));
+        InvalidConfigurationException e = assertThrows(
+                InvalidConfigurationException.class,
+                () -> JobConfig.fromMap(
+                        Map.of("sample.feature-dim", "8", "run.name", "has space", "checkpoint.dir", "/tmp/x")));
         String msg = e.getMessage();
         assertTrue(msg.contains("kafka.bootstrap-servers is required"), msg);
         assertTrue(msg.contains("run.name = 'has space'"), msg);
@@ -47,23 +50,41 @@ class ConfigDocumentationTest {
 
     @Test
     void typosGetASuggestionAndBadValuesNameTheKey() {
-        InvalidConfigurationException typo = assertThrows(InvalidConfigurationException.class,
-                () -> JobConfig.fromMap(Map.of("model.batchsize", "3")));
+        InvalidConfigurationException typo = assertThrows(
+                InvalidConfigurationException.class, () -> JobConfig.fromMap(Map.of("model.batchsize", "3")));
         assertTrue(typo.getMessage().contains("did you mean 'model.batch-size'"), typo.getMessage());
-        InvalidConfigurationException bad = assertThrows(InvalidConfigurationException.class, () -> JobConfig.fromMap(Map.of(
-                "kafka.bootstrap-servers", "x:1", "sample.feature-dim", "8", "checkpoint.dir", "s3://b/c",
-                "model.batch-size", "lots")));
+        InvalidConfigurationException bad = assertThrows(
+                InvalidConfigurationException.class,
+                () -> JobConfig.fromMap(Map.of(
+                        "kafka.bootstrap-servers",
+                        "x:1",
+                        "sample.feature-dim",
+                        "8",
+                        "checkpoint.dir",
+                        "s3://b/c",
+                        "model.batch-size",
+                        "lots")));
         assertTrue(bad.getMessage().contains("model.batch-size = 'lots'"), bad.getMessage());
     }
 
     @Test
     void aValidConfigurationBuildsTheModelFromTheSampleSchema() {
-        JobConfig c = JobConfig.fromMap(Map.of("kafka.bootstrap-servers", "x:1", "sample.feature-dim", "8",
-                "sample.label-kind", "CLASS", "sample.num-classes", "3", "checkpoint.dir", "s3://bucket/cp",
-                "model.hidden", "16;4"));
+        JobConfig c = JobConfig.fromMap(Map.of(
+                "kafka.bootstrap-servers",
+                "x:1",
+                "sample.feature-dim",
+                "8",
+                "sample.label-kind",
+                "CLASS",
+                "sample.num-classes",
+                "3",
+                "checkpoint.dir",
+                "s3://bucket/cp",
+                "model.hidden",
+                "16;4"));
         assertEquals(8, c.modelSpec().inputDim());
         assertEquals(3, c.modelSpec().outputDim());
-        assertEquals(java.util.List.of(16, 4), c.modelSpec().hiddenSizes());
+        assertEquals(List.of(16, 4), c.modelSpec().hiddenSizes());
         assertEquals("SOFTMAX_CROSS_ENTROPY", c.modelSpec().loss().name());
         assertEquals("bucket", c.storeBucket());
     }

@@ -25,8 +25,7 @@ import java.util.Map;
  */
 public final class InvalidRecords {
 
-    private InvalidRecords() {
-    }
+    private InvalidRecords() {}
 
     /** Reason → a record value that the decoder rejects with exactly that reason, in reason order. */
     public static Map<DeadLetterReason, byte[]> oneOfEach(SampleSchema schema) {

@@ -30,8 +30,7 @@ import java.util.Random;
 public final class TeacherStream {
 
     /** A record value with the event time a producer should put in the Kafka record timestamp. */
-    public record EncodedSample(byte[] value, long eventTimeMillis) {
-    }
+    public record EncodedSample(byte[] value, long eventTimeMillis) {}
 
     private final SampleSchema schema;
     private final int hiddenDim;
@@ -194,8 +193,7 @@ public final class TeacherStream {
         private long stepMillis = 1L;
         private int maxRecordBytes = SampleSchema.DEFAULT_MAX_RECORD_BYTES;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder format(SampleFormat format) {
             this.format = format;
@@ -267,13 +265,15 @@ public final class TeacherStream {
         /** @throws IllegalArgumentException naming the setting to fix */
         public TeacherStream build() {
             if (hiddenDim < 0) {
-                throw new IllegalArgumentException("teacher stream: hiddenDim must be 0 (linear) or more, got " + hiddenDim);
+                throw new IllegalArgumentException(
+                        "teacher stream: hiddenDim must be 0 (linear) or more, got " + hiddenDim);
             }
             if (!(noiseStd >= 0)) {
                 throw new IllegalArgumentException("teacher stream: noiseStd must be 0 or more, got " + noiseStd);
             }
             if (stepMillis < 0) {
-                throw new IllegalArgumentException("teacher stream: the event-time step must not be negative, got " + stepMillis);
+                throw new IllegalArgumentException(
+                        "teacher stream: the event-time step must not be negative, got " + stepMillis);
             }
             SampleSchema.Builder s = SampleSchema.builder()
                     .format(format)

@@ -23,8 +23,14 @@ class InvalidRecordsTest {
     @EnumSource(SampleFormat.class)
     void eachExampleIsRejectedWithItsReason(SampleFormat format) {
         for (LabelKind kind : LabelKind.values()) {
-            SampleSchema.Builder b = SampleSchema.builder().format(format).featureDim(4).labelKind(kind).maxRecordBytes(256);
-            SampleSchema schema = kind == LabelKind.CLASS ? b.numClasses(3).build() : b.labelDim(2).build();
+            SampleSchema.Builder b = SampleSchema.builder()
+                    .format(format)
+                    .featureDim(4)
+                    .labelKind(kind)
+                    .maxRecordBytes(256);
+            SampleSchema schema = kind == LabelKind.CLASS
+                    ? b.numClasses(3).build()
+                    : b.labelDim(2).build();
             Map<DeadLetterReason, byte[]> examples = InvalidRecords.oneOfEach(schema);
 
             Set<DeadLetterReason> expected = EnumSet.allOf(DeadLetterReason.class);

@@ -25,14 +25,16 @@ class TeacherStreamTest {
             assertEquals(a.next(), b.next());
         }
         assertEquals(200, a.produced());
-        assertFalse(Arrays.equals(TeacherStream.builder().featureDim(8).seed(8).build().next().features,
+        assertFalse(Arrays.equals(
+                TeacherStream.builder().featureDim(8).seed(8).build().next().features,
                 TeacherStream.builder().featureDim(8).seed(7).build().next().features));
     }
 
     @Test
     void aDataSeedChangesTheInputsButNotTheTeacher() {
         TeacherStream a = TeacherStream.builder().featureDim(4).seed(1).build();
-        TeacherStream b = TeacherStream.builder().featureDim(4).seed(1).dataSeed(99).build();
+        TeacherStream b =
+                TeacherStream.builder().featureDim(4).seed(1).dataSeed(99).build();
         Sample sa = a.next();
         assertFalse(Arrays.equals(sa.features, b.next().features));
         assertArrayEquals(a.teacher(sa.features), b.teacher(sa.features));
@@ -40,7 +42,11 @@ class TeacherStreamTest {
 
     @Test
     void regressionLabelsAreTheTeacherPlusTheRequestedNoise() {
-        TeacherStream s = TeacherStream.builder().featureDim(8).noiseStd(0.1).eventTime(1000, 10).build();
+        TeacherStream s = TeacherStream.builder()
+                .featureDim(8)
+                .noiseStd(0.1)
+                .eventTime(1000, 10)
+                .build();
         double sumSq = 0;
         double labelSumSq = 0;
         int n = 4000;
@@ -60,7 +66,12 @@ class TeacherStreamTest {
     @Test
     void aLinearTeacherIsLearnableByPlainSgdDownToTheNoiseFloor() {
         int dim = 8;
-        TeacherStream s = TeacherStream.builder().featureDim(dim).hiddenDim(0).noiseStd(0.1).seed(3).build();
+        TeacherStream s = TeacherStream.builder()
+                .featureDim(dim)
+                .hiddenDim(0)
+                .noiseStd(0.1)
+                .seed(3)
+                .build();
         float[] w = new float[dim];
         float b = 0;
         for (int i = 0; i < 5000; i++) {
@@ -108,8 +119,18 @@ class TeacherStreamTest {
     @ParameterizedTest
     @EnumSource(SampleFormat.class)
     void encodedRecordsDecodeToTheSameSamples(SampleFormat format) {
-        TeacherStream s = TeacherStream.builder().format(format).featureDim(5).regression(2).seed(11).build();
-        TeacherStream same = TeacherStream.builder().format(format).featureDim(5).regression(2).seed(11).build();
+        TeacherStream s = TeacherStream.builder()
+                .format(format)
+                .featureDim(5)
+                .regression(2)
+                .seed(11)
+                .build();
+        TeacherStream same = TeacherStream.builder()
+                .format(format)
+                .featureDim(5)
+                .regression(2)
+                .seed(11)
+                .build();
         SampleDecoder decoder = new SampleDecoder(s.schema());
         List<TeacherStream.EncodedSample> records = s.nextEncoded(50);
         assertEquals(50, records.size());
