@@ -34,7 +34,8 @@ class InvalidRecordsTest {
             Map<DeadLetterReason, byte[]> examples = InvalidRecords.oneOfEach(schema);
 
             Set<DeadLetterReason> expected = EnumSet.allOf(DeadLetterReason.class);
-            expected.remove(DeadLetterReason.DIVERGED); // the trainer's verdict on a batch, not a property of one record
+            // DIVERGED is the trainer's verdict on a batch, not a property of one record
+            expected.remove(DeadLetterReason.DIVERGED);
             if (format == SampleFormat.BINARY) {
                 expected.remove(DeadLetterReason.UNPARSEABLE);
             }
