@@ -237,6 +237,9 @@ final class LocalCommand implements Callable<Integer> {
         c.put("kafka.bounded", "true");
         c.put("sample.format", format.name());
         c.put("sample.feature-dim", String.valueOf(featureDim));
+        // small enough that the stream's OVERSIZE example stays under the broker's message.max.bytes (1 MiB)
+        // and reaches the dead-letter topic: the producer now fails on a refused send instead of dropping it
+        c.put("sample.max-record-bytes", "65536");
         c.put("model.kind", modelKind.toUpperCase());
         c.put("model.hidden", hidden.stream().map(String::valueOf).collect(Collectors.joining(";")));
         c.put("model.batch-size", String.valueOf(batchSize));
