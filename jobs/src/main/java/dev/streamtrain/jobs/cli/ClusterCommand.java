@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtrain.jobs.cluster.ClusterSpec;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.cluster.LocalStackProcess;
+import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.store.S3Endpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,10 +123,14 @@ final class ClusterCommand implements Runnable {
             Files.createDirectories(where.resolve("log"));
             Map<String, Object> out = new LinkedHashMap<>();
             S3Endpoint s3;
+            String flinkBucket = bucket;
             if (localStack) {
                 console.say("starting the local stack (Kafka + S3)…");
                 LocalStackProcess.Endpoints stack = LocalStackProcess.start(existing, bucket, Duration.ofMinutes(2));
                 s3 = stack.s3();
+                // the stack's unversioned bucket: in the versioned one every discarded checkpoint
+                // logs "Directory …/chk-N is not empty" (s3mock lists deleted objects there)
+                flinkBucket = LocalStack.checkpointBucketOf(bucket);
                 out.put("kafkaBootstrapServers", stack.bootstrapServers());
                 out.put("s3Endpoint", stack.s3Endpoint().toString());
                 out.put("s3AccessKey", stack.accessKey());
@@ -147,8 +152,8 @@ final class ClusterCommand implements Runnable {
                 out.put("s3Endpoint", s3.endpoint().toString());
             }
             try {
-                ClusterSpec spec =
-                        new ClusterSpec(where, s3, bucket, slots, jmMemory, tmMemory, tmJavaOpts, retainedCheckpoints);
+                ClusterSpec spec = new ClusterSpec(
+                        where, s3, flinkBucket, slots, jmMemory, tmMemory, tmJavaOpts, retainedCheckpoints);
                 FlinkCluster cluster = FlinkCluster.assemble(spec, false);
                 long jm = cluster.startJobManager();
                 long tm = cluster.startTaskManager();

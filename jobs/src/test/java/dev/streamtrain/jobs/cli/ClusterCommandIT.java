@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.jobs.cluster.LocalStackProcess;
+import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.S3Credentials;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -52,6 +53,10 @@ class ClusterCommandIT {
             assertEquals(PROCESSES, pids.keySet(), started.toString());
             String bootstrap = started.path("kafkaBootstrapServers").asText();
             assertTrue(started.path("s3Endpoint").asText().startsWith("http://"), started.toString());
+            assertEquals(
+                    "s3://" + LocalStack.checkpointBucketOf("streamtrain") + "/flink/checkpoints",
+                    started.path("checkpoints").asText(),
+                    "Flink's checkpoints go to the stack's unversioned bucket");
             assertEquals(LocalStackProcess.DEFAULT_TOPICS, texts(started.path("topics")), started.toString());
             assertEquals(
                     Set.of("rw-------"),
