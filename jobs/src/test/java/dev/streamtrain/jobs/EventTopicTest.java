@@ -3,9 +3,11 @@ package dev.streamtrain.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.rollback.RunHistory;
+import dev.streamtrain.store.RunKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -48,28 +50,10 @@ class EventTopicTest {
 
     /** An epoch-committed event as the job writes it, whose checkpoint lies in the stack's bucket. */
     private static CheckpointEvent committed(String run, long epoch, long checkpointId) {
-        String folder =
-                "s3://" + LocalStackExtension.BUCKET + "/exp/" + run + "/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                CheckpointEvent.SCHEMA_VERSION,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "exp",
-                run,
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 64,
-                checkpointId,
-                "job-" + run,
-                1,
-                "s3://" + LocalStackExtension.BUCKET + "/" + run + "/cp/job-" + run + "/chk-" + checkpointId,
-                "2026-01-01T00:00:00Z",
-                null,
-                null);
+        String bucket = "s3://" + LocalStackExtension.BUCKET;
+        return CheckpointEventFixtures.committed(new RunKey("exp", run, "m"), bucket + "/exp/" + run + "/m", epoch)
+                .job("job-" + run, 1)
+                .checkpoint(checkpointId, bucket + "/" + run + "/cp")
+                .build();
     }
 }

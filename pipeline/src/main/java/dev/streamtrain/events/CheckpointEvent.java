@@ -77,54 +77,6 @@ public record CheckpointEvent(
     /** Every type this build emits (consumers skip types they do not know). */
     public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK, DIVERGED);
 
-    /** An event without the fields added within schemaVersion 1 (divergence, freshness, device). */
-    public CheckpointEvent(
-            int schemaVersion,
-            String type,
-            String experiment,
-            String run,
-            String model,
-            long epoch,
-            String artifactUri,
-            String manifestUri,
-            String modelUri,
-            String versionId,
-            long modelSizeBytes,
-            String modelSha256,
-            long samplesTotal,
-            Long checkpointId,
-            String flinkJobId,
-            int attempt,
-            String checkpointPath,
-            String createdAt,
-            Manifest manifest,
-            Rollback rollback) {
-        this(
-                schemaVersion,
-                type,
-                experiment,
-                run,
-                model,
-                epoch,
-                artifactUri,
-                manifestUri,
-                modelUri,
-                versionId,
-                modelSizeBytes,
-                modelSha256,
-                samplesTotal,
-                checkpointId,
-                flinkJobId,
-                attempt,
-                checkpointPath,
-                createdAt,
-                manifest,
-                rollback,
-                null,
-                null,
-                null);
-    }
-
     /**
      * What a {@code diverged} event adds (null in the other types). The event's {@code epoch} is the
      * restored one; every firing of one episode (from the first firing to the next accepted batch)

@@ -1,6 +1,7 @@
 package dev.streamtrain.rollback;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.store.LatestPointer;
 import dev.streamtrain.store.RunKey;
 import java.io.IOException;
@@ -25,28 +26,10 @@ final class RollbackFakes {
 
     /** Epoch {@code epoch} of {@code job}, committed by checkpoint {@code checkpointId} at {@code s3://b/cp/<job>/chk-N}. */
     static CheckpointEvent committed(long epoch, int attempt, String job, long checkpointId) {
-        String folder = "s3://b/e/r/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                1,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "e",
-                "r",
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 100,
-                checkpointId,
-                job,
-                attempt,
-                "s3://b/cp/" + job + "/chk-" + checkpointId,
-                "2026-11-26T00:00:00Z",
-                null,
-                null);
+        return CheckpointEventFixtures.committed(KEY, "s3://b/e/r/m", epoch)
+                .job(job, attempt)
+                .checkpoint(checkpointId, "s3://b/cp")
+                .build();
     }
 
     /** A cluster whose jobs change state only when the rollback asks. */

@@ -1,19 +1,22 @@
 package dev.streamtrain.rollback;
 
+import static dev.streamtrain.rollback.RollbackFakes.JOB_1;
+import static dev.streamtrain.rollback.RollbackFakes.JOB_2;
+import static dev.streamtrain.rollback.RollbackFakes.KEY;
+import static dev.streamtrain.rollback.RollbackFakes.committed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.store.RunKey;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunHistoryTest {
-    private static final String JOB_1 = "11111111111111111111111111111111";
-    private static final String JOB_2 = "22222222222222222222222222222222";
 
     @Test
     void eachCheckpointRestoresTheNewestEpochItCommitted() {
@@ -89,49 +92,20 @@ class RunHistoryTest {
 
     @Test
     void deletionsAndUnknownTypesAndEventsOfOlderBuilds() {
-        CheckpointEvent old = new CheckpointEvent(
-                1,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "e",
-                "r",
-                "m",
-                1,
-                "s3://b/e/r/m/epoch-000001/",
-                "s3://b/e/r/m/epoch-000001/manifest.json",
-                null,
-                null,
-                0,
-                null,
-                100,
-                3L,
-                JOB_1,
-                0,
-                null,
-                "t",
-                null,
-                null);
-        CheckpointEvent future = new CheckpointEvent(
-                1,
-                "epoch-renamed",
-                "e",
-                "r",
-                "m",
-                9,
-                "x",
-                null,
-                null,
-                null,
-                0,
-                null,
-                100,
-                3L,
-                JOB_1,
-                1,
-                null,
-                "t",
-                null,
-                null);
-        CheckpointEvent bounded = committed(2, 1, JOB_1, null);
+        // an older build: no attempt field (reads as 0), no checkpoint path
+        CheckpointEvent old = CheckpointEventFixtures.committed(KEY, "s3://b/e/r/m", 1)
+                .job(JOB_1, 0)
+                .checkpoint(3L, null)
+                .build();
+        CheckpointEvent future = CheckpointEventFixtures.committed(KEY, "s3://b/e/r/m", 9)
+                .type("epoch-renamed")
+                .job(JOB_1, 1)
+                .checkpoint(3L, null)
+                .build();
+        CheckpointEvent bounded = CheckpointEventFixtures.committed(KEY, "s3://b/e/r/m", 2)
+                .job(JOB_1, 1)
+                .checkpoint(null, "s3://b/cp")
+                .build();
         RunHistory h = RunHistory.of(List.of(
                 old,
                 future,
@@ -154,30 +128,5 @@ class RunHistoryTest {
         assertTrue(assertThrows(RunHistory.NoRestorePoint.class, () -> h.restorePointFor(2))
                 .getMessage()
                 .contains("bounded input"));
-    }
-
-    private static CheckpointEvent committed(long epoch, int attempt, String job, Long checkpointId) {
-        String folder = "s3://b/e/r/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                1,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "e",
-                "r",
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 100,
-                checkpointId,
-                job,
-                attempt,
-                checkpointId == null ? null : "s3://b/cp/" + job + "/chk-" + checkpointId,
-                "2026-11-26T00:00:00Z",
-                null,
-                null);
     }
 }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import java.util.List;
 import java.util.UUID;
@@ -60,27 +62,10 @@ class SnapshotProbeTest {
     }
 
     private CheckpointEvent committed(String bucket, long epoch, String job, long checkpointId) {
-        String folder = "s3://" + bucket + "/" + prefix + "/e/r/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                1,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "e",
-                "r",
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 100,
-                checkpointId,
-                job,
-                1,
-                "s3://" + bucket + "/" + prefix + "/cp/" + job + "/chk-" + checkpointId,
-                "2026-11-26T00:00:00Z",
-                null,
-                null);
+        String root = "s3://" + bucket + "/" + prefix;
+        return CheckpointEventFixtures.committed(RunKey.parse("e/r/m"), root + "/e/r/m", epoch)
+                .job(job, 1)
+                .checkpoint(checkpointId, root + "/cp")
+                .build();
     }
 }

@@ -30,12 +30,6 @@ import picocli.CommandLine.Option;
             "Exit codes: 0 ok, 2 usage or Kafka unreachable, 4 the topic does not exist."
         })
 final class EventsCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap-servers",
-            defaultValue = "${env:STREAMTRAIN_KAFKA}",
-            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
-    String bootstrap;
-
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
@@ -66,8 +60,9 @@ final class EventsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        String bootstrap = kafkaOptions.bootstrapServers();
+        if (bootstrap == null) {
+            return console.usage(KafkaClientOptions.MISSING_BOOTSTRAP);
         }
         if (!format.equals("json") && !format.equals("human")) {
             return console.usage("--format must be json or human");

@@ -16,14 +16,23 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Kafka client properties of a command-line tool (a picocli mixin) — how a tool reaches a secured
- * cluster: {@code --command-config FILE}, a client properties file as Kafka's own tools take it, and
- * {@code --kafka-property KEY=VALUE}, which wins. Keys the tools set themselves are refused, and a
- * problem is a usage error (exit 2) found while the arguments are parsed.
+ * How a command-line tool reaches Kafka (a picocli mixin): {@code --bootstrap-servers}, and for a
+ * secured cluster the client properties: {@code --command-config FILE}, a client properties file as
+ * Kafka's own tools take it, and {@code --kafka-property KEY=VALUE}, which wins. Keys the tools set
+ * themselves are refused, and a problem is a usage error (exit 2) found while the arguments are parsed.
  */
 final class KafkaClientOptions {
+    /** What a tool says when neither the flag nor the environment names the servers. */
+    static final String MISSING_BOOTSTRAP = "give --bootstrap-servers or set STREAMTRAIN_KAFKA";
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
+
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:STREAMTRAIN_KAFKA}",
+            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
+    String bootstrap;
 
     private final Map<String, String> fromFile = new LinkedHashMap<>();
     private final Map<String, String> given = new LinkedHashMap<>();
@@ -61,6 +70,11 @@ final class KafkaClientOptions {
         if (!problems.isEmpty()) {
             throw new ParameterException(spec.commandLine(), String.join("; ", problems));
         }
+    }
+
+    /** The bootstrap servers, or null when neither --bootstrap-servers nor STREAMTRAIN_KAFKA gives them. */
+    String bootstrapServers() {
+        return bootstrap == null || bootstrap.isBlank() ? null : bootstrap;
     }
 
     /** The client properties for every Kafka client of the tool: the file's, then the flags'. */

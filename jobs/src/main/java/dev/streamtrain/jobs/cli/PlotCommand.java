@@ -35,12 +35,6 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--out", description = "the PNG to write (default: ./<experiment>-<run>-<model>.png)")
     Path out;
 
-    @Option(
-            names = "--bootstrap-servers",
-            defaultValue = "${env:STREAMTRAIN_KAFKA}",
-            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
-    String bootstrap;
-
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
@@ -61,8 +55,9 @@ final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        String bootstrap = kafkaOptions.bootstrapServers();
+        if (bootstrap == null) {
+            return console.usage(KafkaClientOptions.MISSING_BOOTSTRAP);
         }
         RunKey run;
         try {

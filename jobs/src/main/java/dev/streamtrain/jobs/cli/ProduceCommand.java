@@ -27,12 +27,6 @@ import picocli.CommandLine.Option;
             "Exit codes: 0 produced, 2 usage or Kafka unreachable, 4 the topic does not exist."
         })
 final class ProduceCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap-servers",
-            defaultValue = "${env:STREAMTRAIN_KAFKA}",
-            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
-    String bootstrap;
-
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
@@ -62,8 +56,9 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        String bootstrap = kafkaOptions.bootstrapServers();
+        if (bootstrap == null) {
+            return console.usage(KafkaClientOptions.MISSING_BOOTSTRAP);
         }
         if (samples < 1 || rate < 0 || featureDim < 1) {
             return console.usage("--samples and --feature-dim must be positive, --rate not negative");

@@ -54,12 +54,6 @@ import software.amazon.awssdk.services.s3.S3Client;
             "2 usage, configuration or an unreachable service, 4 no such restore point, or it no longer exists."
         })
 final class RollbackCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap-servers",
-            defaultValue = "${env:STREAMTRAIN_KAFKA}",
-            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
-    String bootstrap;
-
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
@@ -116,8 +110,9 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        String bootstrap = kafkaOptions.bootstrapServers();
+        if (bootstrap == null) {
+            return console.usage(KafkaClientOptions.MISSING_BOOTSTRAP);
         }
         RunKey run;
         try {

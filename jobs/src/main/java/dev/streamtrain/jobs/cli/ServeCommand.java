@@ -32,12 +32,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
     String key;
 
-    @Option(
-            names = "--bootstrap-servers",
-            defaultValue = "${env:STREAMTRAIN_KAFKA}",
-            description = "Kafka bootstrap servers (default: $STREAMTRAIN_KAFKA)")
-    String bootstrap;
-
     @Mixin
     KafkaClientOptions kafkaOptions = new KafkaClientOptions();
 
@@ -70,8 +64,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            return console.usage("give --bootstrap-servers or set STREAMTRAIN_KAFKA");
+        String bootstrap = kafkaOptions.bootstrapServers();
+        if (bootstrap == null) {
+            return console.usage(KafkaClientOptions.MISSING_BOOTSTRAP);
         }
         try {
             RunKey.parse(key);

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
+import dev.streamtrain.store.RunKey;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -126,28 +128,11 @@ class EventsCommandTest {
     }
 
     private static CheckpointEvent committed(long epoch, long checkpointId) {
-        String folder = "s3://" + stack.bucket() + "/exp/" + run + "/m/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                CheckpointEvent.SCHEMA_VERSION,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "exp",
-                run,
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 64,
-                checkpointId,
-                "job-" + run,
-                1,
-                "s3://" + stack.bucket() + "/" + run + "/cp/job-" + run + "/chk-" + checkpointId,
-                "2026-01-01T00:00:00Z",
-                null,
-                null);
+        String bucket = "s3://" + stack.bucket();
+        return CheckpointEventFixtures.committed(new RunKey("exp", run, "m"), bucket + "/exp/" + run + "/m", epoch)
+                .job("job-" + run, 1)
+                .checkpoint(checkpointId, bucket + "/" + run + "/cp")
+                .build();
     }
 
     private record Run(int exit, String out, String err) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.streamtrain.events.CheckpointEvent;
+import dev.streamtrain.events.CheckpointEventFixtures;
 import dev.streamtrain.jobs.EventTopic;
 import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.localstack.LocalStack;
@@ -180,28 +181,10 @@ class RollbackCommandTest {
     }
 
     private CheckpointEvent committed(long epoch) {
-        String folder = "s3://" + stack.bucket() + "/" + key + "/epoch-" + String.format("%06d", epoch) + "/";
-        return new CheckpointEvent(
-                1,
-                CheckpointEvent.EPOCH_COMMITTED,
-                "rbtest",
-                run,
-                "m",
-                epoch,
-                folder,
-                folder + "manifest.json",
-                folder + "model.safetensors",
-                null,
-                10,
-                "0".repeat(64),
-                epoch * 100,
-                epoch * 2,
-                JOB,
-                1,
-                "s3://" + stack.bucket() + "/" + run + "-cp/" + JOB + "/chk-" + epoch * 2,
-                "2026-11-26T00:00:00Z",
-                null,
-                null);
+        return CheckpointEventFixtures.committed(RunKey.parse(key), "s3://" + stack.bucket() + "/" + key, epoch)
+                .job(JOB, 1)
+                .checkpoint(epoch * 2, "s3://" + stack.bucket() + "/" + run + "-cp")
+                .build();
     }
 
     private static void put(S3Client s3, String s3Uri) {
