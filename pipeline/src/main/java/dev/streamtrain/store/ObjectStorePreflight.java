@@ -7,6 +7,8 @@ import java.net.NoRouteToHostException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -70,7 +72,7 @@ public final class ObjectStorePreflight {
                 .build();
         String probeKey = probePrefix + ".streamtrain-preflight-" + UUID.randomUUID();
         String bucketRegion;
-        try (S3Client client = S3Clients.create(s3, failFast)) {
+        try (S3Client client = client(s3, bucket, failFast)) {
             call(
                     s3,
                     bucket,
@@ -109,6 +111,31 @@ public final class ObjectStorePreflight {
         return new Result(s3.endpoint(), bucket, bucketRegion, millis);
     }
 
+    /** The client; an s3.trust-store that cannot be read is reported here, as a problem of trust. */
+    private static S3Client client(S3Endpoint s3, String bucket, ClientOverrideConfiguration failFast) {
+        try {
+            return S3Clients.create(s3, failFast);
+        } catch (IllegalArgumentException e) {
+            if (s3.trust() == null) {
+                throw e;
+            }
+            // the cause (a JDK exception) goes in as text only after the secrets are taken out of it
+            throw new ObjectStoreProblem(
+                    Kind.CERTIFICATE_UNTRUSTED,
+                    s3.endpoint(),
+                    bucket,
+                    e.getMessage() + ". Check s3.trust-store and s3.trust-store-password.",
+                    secrets(s3),
+                    null);
+        }
+    }
+
+    private static String[] secrets(S3Endpoint s3) {
+        return new String[] {
+            s3.secretKey(), s3.trust() == null ? null : s3.trust().password()
+        };
+    }
+
     private interface S3Call<T> {
         T run();
     }
@@ -132,7 +159,7 @@ public final class ObjectStorePreflight {
                     endpoint,
                     bucket,
                     "The object store endpoint '" + endpoint + "' is not a URL with a protocol. " + endpointAdvice(),
-                    s3.secretKey(),
+                    secrets(s3),
                     null);
         }
     }
@@ -141,6 +168,24 @@ public final class ObjectStorePreflight {
     static ObjectStoreProblem classify(SdkException e, S3Endpoint s3, String bucket, String operation) {
         if (e instanceof S3Exception s3e) {
             return classifyResponse(s3e, s3, bucket, operation);
+        }
+        if (e instanceof SdkClientException && untrustedCertificate(e)) {
+            return new ObjectStoreProblem(
+                    Kind.CERTIFICATE_UNTRUSTED,
+                    s3.endpoint(),
+                    bucket,
+                    "The S3 endpoint's certificate is not trusted: " + s3.endpoint() + " answered https with a"
+                            + " certificate that no CA this job trusts has signed ("
+                            + (s3.trust() == null
+                                    ? "the JVM's own CAs"
+                                    : "the CAs of s3.trust-store " + s3.trust().file())
+                            + "). If it comes from a private CA, set s3.trust-store to a trust store holding that CA"
+                            + " (PKCS12 or JKS, with s3.trust-store-password) or to its PEM file (AWS_CA_BUNDLE for"
+                            + " the command-line tools); Flink's s3:// filesystem needs the same CA in the JVM-wide"
+                            + " javax.net.ssl.trustStore of every JobManager and TaskManager (README \"Secured Kafka"
+                            + " and S3\").",
+                    secrets(s3),
+                    e);
         }
         if (e instanceof SdkClientException) {
             Optional<String> unreachable = unreachableReason(e);
@@ -151,7 +196,7 @@ public final class ObjectStorePreflight {
                         bucket,
                         "Cannot reach the object store at " + s3.endpoint() + " (" + unreachable.get() + "). "
                                 + endpointAdvice(),
-                        s3.secretKey(),
+                        secrets(s3),
                         e);
             }
         }
@@ -184,7 +229,7 @@ public final class ObjectStorePreflight {
                             + " so that every epoch's weights keep their own version — or point"
                             + " the job at an existing bucket. If the bucket does exist, check"
                             + " that s3.endpoint is the S3 server itself.",
-                    s3.secretKey(),
+                    secrets(s3),
                     e);
         }
         if (status == 403
@@ -198,7 +243,7 @@ public final class ObjectStorePreflight {
                     s3.endpoint(),
                     bucket,
                     credentialsMessage(code, s3, bucket, operation),
-                    s3.secretKey(),
+                    secrets(s3),
                     e);
         }
         return unexpected(s3, bucket, operation, "HTTP " + status + (code.isEmpty() ? "" : " " + code), e);
@@ -244,7 +289,7 @@ public final class ObjectStorePreflight {
                         + " Set the region (AWS_REGION) to " + target + " and point s3.endpoint"
                         + " at that region's endpoint (https://s3." + (bucketRegion == null ? "<region>" : bucketRegion)
                         + ".amazonaws.com on AWS).",
-                s3.secretKey(),
+                secrets(s3),
                 cause);
     }
 
@@ -257,7 +302,7 @@ public final class ObjectStorePreflight {
                 "The object store at " + s3.endpoint() + " failed to " + operation + " bucket '"
                         + bucket + "' with an unexpected answer: " + what + ". Check that"
                         + " s3.endpoint is an S3-compatible server and that it is healthy.",
-                s3.secretKey(),
+                secrets(s3),
                 cause);
     }
 
@@ -293,6 +338,23 @@ public final class ObjectStorePreflight {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether TLS failed because the server's certificate chain leads to no trusted CA (the JDK's
+     * CertPathBuilderException, "PKIX path building failed"), rather than for protocol reasons.
+     */
+    private static boolean untrustedCertificate(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof SSLException && m != null && m.contains("PKIX path")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why nothing answered, when the failure is a network one. */

@@ -16,6 +16,11 @@ public final class ObjectStoreProblem extends RuntimeException {
     public enum Kind {
         /** Nothing answered at the endpoint: connection refused, unknown host, timeout, no protocol. */
         ENDPOINT_UNREACHABLE,
+        /**
+         * An https endpoint whose certificate no trusted CA signed (a private CA not given in
+         * s3.trust-store), or an s3.trust-store that cannot be read.
+         */
+        CERTIFICATE_UNTRUSTED,
         /** The server answered but refused the credentials or their permissions (403). */
         CREDENTIALS_REFUSED,
         /** The bucket does not exist (404 NoSuchBucket). */
@@ -31,7 +36,12 @@ public final class ObjectStoreProblem extends RuntimeException {
     private final String bucket;
 
     ObjectStoreProblem(Kind kind, URI endpoint, String bucket, String message, String secretToHide, Throwable cause) {
-        super(withoutSecret(message, secretToHide), cause);
+        this(kind, endpoint, bucket, message, new String[] {secretToHide}, cause);
+    }
+
+    ObjectStoreProblem(
+            Kind kind, URI endpoint, String bucket, String message, String[] secretsToHide, Throwable cause) {
+        super(withoutSecrets(message, secretsToHide), cause);
         this.kind = kind;
         this.endpoint = endpoint;
         this.bucket = bucket;
@@ -50,10 +60,13 @@ public final class ObjectStoreProblem extends RuntimeException {
     }
 
     /** Defence in depth: messages are built without the secret, but a server could echo it. */
-    private static String withoutSecret(String message, String secret) {
-        if (secret == null || secret.isEmpty()) {
-            return message;
+    private static String withoutSecrets(String message, String[] secrets) {
+        String out = message;
+        for (String secret : secrets) {
+            if (secret != null && !secret.isEmpty()) {
+                out = out.replace(secret, "********");
+            }
         }
-        return message.replace(secret, "********");
+        return out;
     }
 }

@@ -57,7 +57,9 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
                     // as S3Clients: servers such as s3proxy reject the newer default CRC checksums
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                    .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(MAX_CONNECTIONS))
+                    .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                            .maxConcurrency(MAX_CONNECTIONS)
+                            .tlsTrustManagersProvider(S3Clients.trustManagers(s3)))
                     .multipartEnabled(true)
                     .multipartConfiguration(m -> m.minimumPartSizeInBytes(PART_BYTES)
                             .thresholdInBytes(PART_BYTES)

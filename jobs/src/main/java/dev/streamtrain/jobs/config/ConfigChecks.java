@@ -11,12 +11,16 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.KAFKA_BOOTSTRAP_SER
 import static dev.streamtrain.jobs.config.TrainingJobOptions.MODEL_NAME;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.REPORT_EVERY;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.RUN;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.S3_TRUST_STORE;
+import static dev.streamtrain.jobs.config.TrainingJobOptions.S3_TRUST_STORE_PASSWORD;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.SOURCE_PARALLELISM;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_BUCKET;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 
 import dev.streamtrain.trainer.TorchThreads;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +83,21 @@ final class ConfigChecks {
         }
     }
 
+    /** s3.trust-store names a readable file; a password without a store is a mistake. Never shows the password. */
+    static List<String> trustStoreProblems(Configuration conf) {
+        List<String> problems = new ArrayList<>();
+        String store = conf.get(S3_TRUST_STORE);
+        if (store != null && !Files.isReadable(Paths.get(store.trim()))) {
+            problems.add(S3_TRUST_STORE.key() + " = '" + store + "': no readable file there. "
+                    + S3_TRUST_STORE.description());
+        }
+        if (store == null && conf.contains(S3_TRUST_STORE_PASSWORD)) {
+            problems.add(S3_TRUST_STORE_PASSWORD.key() + " is given without " + S3_TRUST_STORE.key()
+                    + ": name the trust store it opens");
+        }
+        return problems;
+    }
+
     /** The rules between keys: what is required, names, ranges. Empty when all hold. */
     static List<String> problems(Configuration conf) {
         List<String> problems = new ArrayList<>(KafkaClientProperties.refused(
@@ -107,6 +126,7 @@ final class ConfigChecks {
             problems.add(STORE_BUCKET.key() + " is required when checkpoint.dir is not on S3: "
                     + STORE_BUCKET.description());
         }
+        problems.addAll(trustStoreProblems(conf));
         if (conf.get(STORE_KEEP_LAST) < 0 || conf.get(STORE_KEEP_BEST) < 0) {
             problems.add(STORE_KEEP_LAST.key() + " and " + STORE_KEEP_BEST.key() + " must be >= 0");
         }

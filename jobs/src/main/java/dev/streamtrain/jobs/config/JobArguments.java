@@ -35,6 +35,8 @@ public final class JobArguments {
                 value = switch (p.getKey()) {
                     case "s3.access-key" -> s3 == null ? null : s3.accessKey();
                     case "s3.secret-key" -> s3 == null ? null : s3.secretKey();
+                    case "s3.trust-store-password" ->
+                        s3 == null || s3.trust() == null ? null : s3.trust().password();
                     default ->
                         p.getKey().startsWith(KafkaClientProperties.PREFIX)
                                 ? kafkaProperties.get(p.getKey().substring(KafkaClientProperties.PREFIX.length()))

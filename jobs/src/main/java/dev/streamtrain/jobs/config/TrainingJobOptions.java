@@ -3,6 +3,7 @@ package dev.streamtrain.jobs.config;
 import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleFormat;
+import dev.streamtrain.store.S3Settings;
 import dev.streamtrain.trainer.ModelSpec;
 import java.time.Duration;
 import java.util.List;
@@ -189,6 +190,20 @@ public final class TrainingJobOptions {
             .defaultValue(0)
             .withDescription("Retention: also keep the N epochs with the lowest mean loss.");
 
+    // --- TLS of the S3 endpoint (beside Flink's own s3.* keys) -----------------------------------
+    public static final ConfigOption<String> S3_TRUST_STORE = ConfigOptions.key(S3Settings.TRUST_STORE)
+            .stringType()
+            .noDefaultValue()
+            .withDescription("The CAs an https s3.endpoint is checked against, for a private CA: a PKCS12 or JKS"
+                    + " trust store, or a PEM file of CA certificates. Used by the AWS SDK clients (preflight,"
+                    + " versioned mode, the tools); Flink's s3:// filesystem needs the JVM-wide"
+                    + " javax.net.ssl.trustStore (README \"Secured Kafka and S3\"). Unset: the JVM's own CAs.");
+    public static final ConfigOption<String> S3_TRUST_STORE_PASSWORD = ConfigOptions.key(
+                    S3Settings.TRUST_STORE_PASSWORD)
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Password of s3.trust-store (a store; not for a PEM file). Secret: masked.");
+
     // --- checkpoints and reports ---------------------------------------------------------------
     public static final ConfigOption<String> CHECKPOINT_DIR = ConfigOptions.key("checkpoint.dir")
             .stringType()
@@ -263,6 +278,8 @@ public final class TrainingJobOptions {
             STORE_VERSIONED,
             STORE_KEEP_LAST,
             STORE_KEEP_BEST,
+            S3_TRUST_STORE,
+            S3_TRUST_STORE_PASSWORD,
             CHECKPOINT_DIR,
             CHECKPOINT_INTERVAL,
             REPORT_EVERY,
