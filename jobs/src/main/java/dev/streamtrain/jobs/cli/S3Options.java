@@ -59,7 +59,10 @@ final class S3Options {
      * @throws IllegalArgumentException saying that the endpoint needs its protocol
      */
     Optional<S3Endpoint> strict(Map<String, String> fallback) {
+        // the environment last: its AWS_CA_BUNDLE is how the AWS CLI users trust a private CA
         return S3Settings.resolve(
-                new S3Settings.Source(endpoint, accessKey, secretKey, region), S3Settings.Source.flink(fallback));
+                new S3Settings.Source(endpoint, accessKey, secretKey, region),
+                S3Settings.Source.flink(fallback),
+                S3Settings.Source.environment());
     }
 }
