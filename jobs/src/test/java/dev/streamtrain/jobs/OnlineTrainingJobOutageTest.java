@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
@@ -88,6 +89,7 @@ class OnlineTrainingJobOutageTest {
 
         outage(control, faulty, "S3", stack.objectStore()::stop, stack.objectStore()::restart, true);
         outage(control, faulty, "Kafka", stack.kafka()::kill, stack.kafka()::restart, false);
+        control.paced.set(false); // both outages are behind: the rest of the input needs no pace
         TrainingReport recovered = last(faulty.get(3, TimeUnit.MINUTES));
         LOG.info(
                 "outage run: {} task starts, {} samples mapped for {} in the input",
@@ -231,7 +233,7 @@ class OnlineTrainingJobOutageTest {
     }
 
     /**
-     * Paces the stream (1 ms a sample, per block of samples) and holds it — 50 ms a sample, still flowing, so that
+     * Paces the stream (1 ms a sample, per block of samples, until the test lifts the pace) and holds it — 50 ms a sample, still flowing, so that
      * checkpoints go on — from offset {@code holdAt} until the test moves the hold. The controls are
      * static (keyed by run): they must survive the job's restarts.
      */
@@ -245,6 +247,7 @@ class OnlineTrainingJobOutageTest {
             final AtomicLong highestOffset = new AtomicLong(-1);
             final AtomicLong mapped = new AtomicLong();
             final AtomicInteger opens = new AtomicInteger();
+            final AtomicBoolean paced = new AtomicBoolean(true);
         }
 
         Pacer(String id) {
@@ -266,7 +269,7 @@ class OnlineTrainingJobOutageTest {
             long last = block.offsets()[block.rows() - 1];
             c.highestOffset.accumulateAndGet(last, Math::max);
             // pacing, not waiting for anything
-            Thread.sleep((long) block.rows() * (last >= c.holdAt.get() ? 50 : 1));
+            Thread.sleep((long) block.rows() * (last >= c.holdAt.get() ? 50 : c.paced.get() ? 1 : 0));
             return block;
         }
     }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -31,6 +33,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * which keeps {@link ArtifactWriter}'s manifest-last commit. The client is opened on first use and
  * closed by {@link #close()}; the sink itself is serializable (it travels with the operator) and
  * carries only the endpoint and credentials.
+ *
+ * <p>The client's Netty event loops are the sink's own: a client that owns them shuts them down
+ * with Netty's 2-second quiet period, which every task end (finish, failover, cancel) would wait out.
  */
 public final class S3MultipartSink implements ObjectSink, AutoCloseable {
     private static final long serialVersionUID = 1L;
@@ -41,6 +46,7 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
 
     private final S3Endpoint s3;
     private transient S3AsyncClient client;
+    private transient SdkEventLoopGroup eventLoops;
 
     public S3MultipartSink(S3Endpoint s3) {
         this.s3 = Objects.requireNonNull(s3, "s3");
@@ -48,6 +54,7 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
 
     private synchronized S3AsyncClient client() {
         if (client == null) {
+            eventLoops = SdkEventLoopGroup.builder().build();
             client = S3AsyncClient.builder()
                     .endpointOverride(s3.endpoint())
                     .region(Region.of(s3.region()))
@@ -59,7 +66,8 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                             .maxConcurrency(MAX_CONNECTIONS)
-                            .tlsTrustManagersProvider(S3Clients.trustManagers(s3)))
+                            .tlsTrustManagersProvider(S3Clients.trustManagers(s3))
+                            .eventLoopGroup(eventLoops))
                     .multipartEnabled(true)
                     .multipartConfiguration(m -> m.minimumPartSizeInBytes(PART_BYTES)
                             .thresholdInBytes(PART_BYTES)
@@ -129,6 +137,12 @@ public final class S3MultipartSink implements ObjectSink, AutoCloseable {
         if (client != null) {
             client.close();
             client = null;
+            // no quiet period: the client is closed, nothing of it runs on these loops any more
+            eventLoops
+                    .eventLoopGroup()
+                    .shutdownGracefully(0, 5, TimeUnit.SECONDS)
+                    .awaitUninterruptibly(5_000);
+            eventLoops = null;
         }
     }
 

@@ -37,7 +37,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -86,8 +89,8 @@ class StandaloneClusterIT {
     private static FlinkCluster cluster;
     private static LocalStack stack;
     private static Path jobJar;
-    /** The uninterrupted run's per-epoch model sha256: see {@link #baseline()}. */
-    private static List<String> baseline;
+    /** The uninterrupted run's per-epoch model sha256, computed alongside the tests: see {@link #baseline()}. */
+    private static CompletableFuture<List<String>> baseline;
 
     @BeforeAll
     static void startCluster(LocalStack localStack) throws Exception {
@@ -112,6 +115,15 @@ class StandaloneClusterIT {
         System.out.printf(
                 "cluster: JobManager + 1 TaskManager registered in %d ms at %s%n",
                 (System.nanoTime() - t0) / 1_000_000, cluster.restUrl());
+        // The reference run starts now, in the cluster's second slot, and trains while the first test
+        // submits, streams and stops its own job: it shares nothing with that job but the cluster.
+        baseline = CompletableFuture.supplyAsync(() -> {
+            try {
+                return uninterruptedRun();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     @AfterAll
@@ -193,6 +205,8 @@ class StandaloneClusterIT {
             int restartsBefore = restarts(job);
             List<CheckpointEvent> seenBefore = events.poll();
             long committedBefore = seenBefore.get(seenBefore.size() - 1).samplesTotal();
+            // the reference run must not share the TaskManager's death: it is over before the kill
+            List<String> reference = baseline();
             long killed = System.nanoTime();
             cluster.kill(victim); // SIGKILL: no shutdown, no final checkpoint
             cluster.startTaskManager();
@@ -217,7 +231,7 @@ class StandaloneClusterIT {
             cancel(job);
             List<CheckpointEvent> run = events.drain();
             assertExactlyOncePerEpoch(run);
-            assertEquals(baseline(), shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
+            assertEquals(reference, shas(run), "every epoch's weights, bitwise, as in the uninterrupted run");
         }
     }
 
@@ -352,26 +366,34 @@ class StandaloneClusterIT {
     /**
      * The reference every test compares with, bitwise: the per-epoch model sha256 of an
      * uninterrupted run over the same sample sequence, all of it on the topic before it starts.
-     * Computed once, by whichever test needs it first, so that no test depends on another.
+     * Started once, before the tests, so that no test depends on another; waits for it.
      */
-    private static synchronized List<String> baseline() throws Exception {
-        if (baseline == null) {
-            String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
-            String samples = id + "-samples";
-            KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-baseline-events");
-            produce(samples, teacher().nextEncoded(SAMPLES));
-            try (EventLog events = new EventLog(id + "-baseline-events")) {
-                String uninterrupted = submit(jobArgs(id, samples, "baseline"));
-                events.await(
-                        "the last epoch of the uninterrupted run",
-                        e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
-                cancel(uninterrupted);
-                List<CheckpointEvent> reference = events.drain();
-                assertExactlyOncePerEpoch(reference);
-                baseline = shas(reference);
+    private static List<String> baseline() throws Exception {
+        try {
+            return baseline.get(2 * LONG.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // a failed assertion of the reference run
             }
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
-        return baseline;
+    }
+
+    private static List<String> uninterruptedRun() throws Exception {
+        String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        String samples = id + "-samples";
+        KafkaClients.createTopics(stack.bootstrapServers(), samples, id + "-dlq", id + "-baseline-events");
+        produce(samples, teacher().nextEncoded(SAMPLES));
+        try (EventLog events = new EventLog(id + "-baseline-events")) {
+            String uninterrupted = submit(jobArgs(id, samples, "baseline"));
+            events.await(
+                    "the last epoch of the uninterrupted run",
+                    e -> !e.isEmpty() && e.get(e.size() - 1).samplesTotal() >= SAMPLES);
+            cancel(uninterrupted);
+            List<CheckpointEvent> reference = events.drain();
+            assertExactlyOncePerEpoch(reference);
+            return shas(reference);
+        }
     }
 
     /** {@code ./streamtrain rollback <args>} in this JVM, against this cluster and stack. */
