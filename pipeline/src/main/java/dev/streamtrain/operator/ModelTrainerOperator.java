@@ -322,7 +322,15 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         if (publisher != null) {
             double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
             Long lag = window.maxEventTime == Long.MIN_VALUE ? null : System.currentTimeMillis() - window.maxEventTime;
-            publisher.publish(window, snapshot, seconds, counters.samplesTrained, lag, trainer.device());
+            publisher.publish(
+                    window,
+                    snapshot,
+                    seconds,
+                    counters.samplesTrained,
+                    lag,
+                    trainer.device(),
+                    ResumeCapture.of(
+                            window, counters, guard, settings.epochPolicy().spanMillis()));
         }
         if (guard.enabled()) {
             guard.goodWindow(snapshot, window.epoch, counters.samplesTrained);
