@@ -103,6 +103,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         TrainerState saved = state.model();
         counters = state.counters();
+        // restore hook: no Flink state, but restore.from-artifact names an epoch artifact to continue from
+        ResumeFromArtifact resume = saved == null ? settings.resume() : null;
+        if (resume != null) {
+            saved = resume.state();
+            counters = resume.counters();
+            window = resume.openWindow();
+            attempt = Math.max(attempt, resume.attempt());
+        }
         // on the task thread, before the trainer's first native call: libtorch sizes the intra-op pool per thread
         TorchThreads.apply(TorchThreads.choose(
                 settings.threads(),
@@ -135,6 +143,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
             // the restored weights stand for the window before the open one
             TrainerState good = settings.guard().enabled() ? (saved != null ? saved : trainer.snapshot()) : null;
             guard = DivergenceGuard.start(settings.guard(), batch, good, window.epoch - 1, counters.samplesTrained);
+            if (resume != null) {
+                resume.seed(guard);
+            }
         }
         newestEventTime = window.maxEventTime;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
@@ -183,7 +184,8 @@ public record Manifest(
             long samplesAtLastReport,
             double guardRunningMean,
             long guardAcceptedBatches,
-            Long nextWindowEndMillis) {
+            Long nextWindowEndMillis)
+            implements Serializable {
         public Resume {
             nextOffsets = nextOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(nextOffsets));
         }
