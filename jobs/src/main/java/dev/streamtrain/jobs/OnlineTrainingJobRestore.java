@@ -2,13 +2,16 @@ package dev.streamtrain.jobs;
 
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.rollback.ArtifactRestoreCheck;
 import dev.streamtrain.rollback.ArtifactRestorePoint;
 import dev.streamtrain.rollback.OffsetHorizon;
 import dev.streamtrain.rollback.RestoreRefusedException;
 import dev.streamtrain.store.ArtifactReader;
+import dev.streamtrain.store.Manifest;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.store.S3Endpoint;
 import java.io.IOException;
+import java.net.URI;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -90,11 +93,36 @@ public final class OnlineTrainingJobRestore {
 
     /** Each partition's log start offset now, by {@code "topic-partition"}; partitions that do not exist are left out. */
     static Map<String, Long> logStarts(JobConfig config, Collection<String> partitionKeys) throws IOException {
+        return logStarts(
+                config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS), config.kafkaClientProperties(), partitionKeys);
+    }
+
+    /**
+     * The rollback's check of an artifact restore point: every sha256, the {@code resume} block, and
+     * that the samples topic still holds the offsets it continues from. Reads the artifact with
+     * {@code s3}; asks the brokers at {@code bootstrap} for the log start offsets.
+     */
+    public static ArtifactRestoreCheck rollbackCheck(
+            S3Client s3, String bootstrap, Map<String, String> clientProperties) {
+        return manifestUri -> {
+            URI uri = URI.create(manifestUri);
+            Manifest manifest = ArtifactRestorePoint.verify(new ArtifactReader(s3, uri.getHost()), uri)
+                    .manifest();
+            Map<String, Long> next = manifest.resume().nextOffsets();
+            List<String> deleted = OffsetHorizon.deleted(next, logStarts(bootstrap, clientProperties, next.keySet()));
+            if (!deleted.isEmpty()) {
+                throw new RestoreRefusedException("the samples epoch " + manifest.epoch()
+                        + " continues from are no longer in the topic: " + String.join("; ", deleted));
+            }
+            return next;
+        };
+    }
+
+    private static Map<String, Long> logStarts(
+            String bootstrap, Map<String, String> clientProperties, Collection<String> partitionKeys)
+            throws IOException {
         Map<String, Long> out = new HashMap<>();
-        try (Admin admin = KafkaClients.admin(
-                config.get(TrainingJobOptions.KAFKA_BOOTSTRAP_SERVERS),
-                config.kafkaClientProperties(),
-                KAFKA_TIMEOUT_MS)) {
+        try (Admin admin = KafkaClients.admin(bootstrap, clientProperties, KAFKA_TIMEOUT_MS)) {
             for (String key : partitionKeys) {
                 OffsetHorizon.Partition p = OffsetHorizon.Partition.parse(key);
                 TopicPartition tp = new TopicPartition(p.topic(), p.partition());

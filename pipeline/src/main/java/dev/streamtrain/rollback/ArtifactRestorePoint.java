@@ -48,37 +48,53 @@ public record ArtifactRestorePoint(URI manifestUri, Manifest manifest, TrainerSt
      */
     public static ArtifactRestorePoint load(ArtifactReader reader, String location, ModelSpec spec) throws IOException {
         URI uri = manifestUri(location);
-        Manifest manifest;
-        try {
-            manifest = reader.readManifest(uri);
-        } catch (FileNotFoundException e) {
-            throw new RestoreRefusedException("no epoch artifact at " + uri + " (retention deleted it, or the path is"
-                    + " wrong): " + e.getMessage());
-        }
+        Verified verified = verify(reader, uri);
+        Manifest manifest = verified.manifest();
         String what = "epoch " + manifest.epoch() + " (" + uri + ")";
-        if (manifest.resume() == null) {
-            throw new RestoreRefusedException(what + " was written by a build before restore points: its manifest has"
-                    + " no 'resume' block (next offsets, totals), so training cannot continue from it exactly");
-        }
         if (manifest.modelConfig().optimizer() != spec.optimizer()) {
             throw new RestoreRefusedException(what + " holds "
                     + manifest.modelConfig().optimizer() + " state, but the job trains with " + spec.optimizer());
         }
-        byte[] model;
-        byte[] optimizer;
         try {
-            model = reader.readVerified(uri, manifest, ArtifactLayout.MODEL_FILE);
-            optimizer = reader.readVerified(uri, manifest, ArtifactLayout.OPTIMIZER_FILE);
-        } catch (ArtifactVerificationException | FileNotFoundException e) {
-            throw new RestoreRefusedException("cannot restore from " + what + ": " + e.getMessage());
-        }
-        try {
-            TrainerState state = TrainerStateTensors.fromFiles(spec, manifest.optimizerSteps(), model, optimizer);
+            TrainerState state = TrainerStateTensors.fromFiles(
+                    spec, manifest.optimizerSteps(), verified.model(), verified.optimizer());
             return new ArtifactRestorePoint(uri, manifest, state);
         } catch (IOException e) {
             throw new RestoreRefusedException(
                     "cannot restore from " + what + " into the job's model (" + spec.kind() + " " + spec.inputDim()
                             + "->" + spec.hiddenSizes() + "->" + spec.outputDim() + "): " + e.getMessage());
+        }
+    }
+
+    /** A manifest with its {@code resume} block and both files, every sha256 checked. */
+    public record Verified(Manifest manifest, byte[] model, byte[] optimizer) {}
+
+    /**
+     * Reads the manifest at {@code manifestUri} and both files, checking every sha256 (what a rollback
+     * checks before it changes anything; the model's shape is the job's to check).
+     *
+     * @throws RestoreRefusedException when the artifact is missing, fails its sha256 or predates restore points
+     */
+    public static Verified verify(ArtifactReader reader, URI manifestUri) throws IOException {
+        Manifest manifest;
+        try {
+            manifest = reader.readManifest(manifestUri);
+        } catch (FileNotFoundException e) {
+            throw new RestoreRefusedException("no epoch artifact at " + manifestUri
+                    + " (retention deleted it, or the path is wrong): " + e.getMessage());
+        }
+        String what = "epoch " + manifest.epoch() + " (" + manifestUri + ")";
+        if (manifest.resume() == null) {
+            throw new RestoreRefusedException(what + " was written by a build before restore points: its manifest has"
+                    + " no 'resume' block (next offsets, totals), so training cannot continue from it exactly");
+        }
+        try {
+            return new Verified(
+                    manifest,
+                    reader.readVerified(manifestUri, manifest, ArtifactLayout.MODEL_FILE),
+                    reader.readVerified(manifestUri, manifest, ArtifactLayout.OPTIMIZER_FILE));
+        } catch (ArtifactVerificationException | FileNotFoundException e) {
+            throw new RestoreRefusedException("cannot restore from " + what + ": " + e.getMessage());
         }
     }
 
