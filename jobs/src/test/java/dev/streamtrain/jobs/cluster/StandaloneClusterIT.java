@@ -224,7 +224,7 @@ class StandaloneClusterIT {
 
     @Test
     @Order(3)
-    void rollbackRestartsFromAnEpochsCheckpointAsTheNextAttemptAndRefusesARestorePointThatIsGone() throws Exception {
+    void rollbackToAnEpochWhoseCheckpointIsGoneRestartsFromItsArtifactAndRefusesADamagedOne() throws Exception {
         String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
         String samples = id + "-samples";
         String eventsTopic = id + "-rolled-events";
@@ -273,11 +273,16 @@ class StandaloneClusterIT {
                     "RUNNING",
                     cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
 
-            long k = restorable.get(restorable.size() - 2);
+            // repaired, epoch 1's artifact is the restore point: its checkpoint is long gone
+            bytes[bytes.length - 1] ^= 1;
+            s3.putObject(b -> b.bucket(stack.bucket()).key(optimizer), RequestBody.fromBytes(bytes));
+            long k = 1;
             // a dry run checks and plans, and changes nothing
             Cli dry = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k), "--dry-run");
             assertEquals(0, dry.code, dry.err);
             JsonNode plan = dry.jsonLines().get(0);
+            assertEquals("artifact", plan.path("kind").asText(), plan.toString());
+            assertEquals(EPOCH, plan.path("startOffsets").path(samples + "-0").asLong(), plan.toString());
             assertEquals(job, plan.path("stop").asText());
             assertEquals(2, plan.path("attempt").asInt());
             assertTrue(
