@@ -5,11 +5,14 @@ import dev.streamtrain.events.EventRecordSerializer;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.KafkaClientProperties;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
+import dev.streamtrain.rollback.OffsetHorizon;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DeadLetterSerializer;
 import dev.streamtrain.sample.DecodedRow;
 import dev.streamtrain.sample.KafkaRowDeserializer;
 import dev.streamtrain.store.RunKey;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -17,12 +20,22 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 /** The production Kafka source and sinks of the training job. */
 public final class KafkaWiring {
     private KafkaWiring() {}
 
     public static KafkaSource<DecodedRow> samplesSource(JobConfig config) {
+        return samplesSource(config, null);
+    }
+
+    /**
+     * @param startAt where a start without Flink state begins, per {@code "topic-partition"} (an epoch
+     *     artifact's next offsets); partitions it lacks start as {@code kafka.starting-offsets} says.
+     *     Null: as {@code kafka.starting-offsets} says. A restore from a checkpoint ignores both.
+     */
+    public static KafkaSource<DecodedRow> samplesSource(JobConfig config, Map<String, Long> startAt) {
         KafkaSourceBuilder<DecodedRow> b = KafkaSource.<DecodedRow>builder()
                 // the user's client properties (security, tuning) first: the job's own settings below win
                 .setProperties(clientProperties(config))
@@ -33,12 +46,26 @@ public final class KafkaWiring {
                 // offsets live in Flink's checkpoints; committing them to Kafka only shows progress
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("isolation.level", "read_committed");
-        b.setStartingOffsets(
-                switch (config.get(TrainingJobOptions.STARTING_OFFSETS)) {
-                    case EARLIEST -> OffsetsInitializer.earliest();
-                    case LATEST -> OffsetsInitializer.latest();
-                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-                });
+        TrainingJobOptions.StartingOffsets starting = config.get(TrainingJobOptions.STARTING_OFFSETS);
+        if (startAt != null) {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            startAt.forEach((key, offset) -> {
+                OffsetHorizon.Partition p = OffsetHorizon.Partition.parse(key);
+                offsets.put(new TopicPartition(p.topic(), p.partition()), offset);
+            });
+            b.setStartingOffsets(OffsetsInitializer.offsets(
+                    offsets,
+                    starting == TrainingJobOptions.StartingOffsets.LATEST
+                            ? OffsetResetStrategy.LATEST
+                            : OffsetResetStrategy.EARLIEST));
+        } else {
+            b.setStartingOffsets(
+                    switch (starting) {
+                        case EARLIEST -> OffsetsInitializer.earliest();
+                        case LATEST -> OffsetsInitializer.latest();
+                        case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                    });
+        }
         if (config.get(TrainingJobOptions.BOUNDED)) {
             b.setBounded(OffsetsInitializer.latest());
         }

@@ -4,7 +4,9 @@ import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.jobs.config.TrainingJobOptions;
 import dev.streamtrain.operator.ModelTrainerOperator;
+import dev.streamtrain.operator.ResumeFromArtifact;
 import dev.streamtrain.operator.TrainerSettings;
+import dev.streamtrain.rollback.ArtifactRestorePoint;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.DecodedRow;
 import dev.streamtrain.sample.KafkaRowDeserializer;
@@ -51,6 +53,7 @@ public final class OnlineTrainingJob {
     private final Sink<TrainingReport> reports;
     private final Sink<EventRecord> events;
     private UnaryOperator<DataStream<SampleBlock>> beforeTrainer = UnaryOperator.identity();
+    private ArtifactRestorePoint restoreFrom;
 
     public OnlineTrainingJob(
             JobConfig config,
@@ -71,18 +74,31 @@ public final class OnlineTrainingJob {
         return this;
     }
 
+    /**
+     * A start without Flink state continues from this epoch artifact ({@code restore.from-artifact}):
+     * the trainer from its state; the caller starts the source at {@link ArtifactRestorePoint#nextOffsets()}.
+     * Null: from scratch.
+     */
+    public OnlineTrainingJob restoreFrom(ArtifactRestorePoint point) {
+        this.restoreFrom = point;
+        return this;
+    }
+
     /** Production wiring: Kafka in; dead letters and checkpoint events to Kafka; reports to the log. */
     public static void main(String[] args) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
         LOG.info("streamtrain configuration: {}", config.describe());
         Preflight.check(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config));
+        ArtifactRestorePoint from = OnlineTrainingJobRestore.load(config, env.getConfiguration());
         new OnlineTrainingJob(
                         config,
-                        KafkaWiring.samplesSource(config),
+                        KafkaWiring.samplesSource(config, from == null ? null : from.nextOffsets()),
                         KafkaWiring.deadLetterSink(config),
                         KafkaWiring.eventSink(config),
                         new ReportLogSink())
-                .execute(StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config)));
+                .restoreFrom(from)
+                .execute(env);
     }
 
     /** Where the trainer writes its artifacts. */
@@ -180,7 +196,16 @@ public final class OnlineTrainingJob {
                 .lineage(lineage(effective))
                 .guard(config.guardSettings())
                 .threads(config.torchThreads())
+                .resume(restoreFrom == null ? null : resume(restoreFrom))
                 .build();
+    }
+
+    private static ResumeFromArtifact resume(ArtifactRestorePoint point) {
+        return new ResumeFromArtifact(
+                point.state(),
+                point.epoch(),
+                Math.max(1, point.manifest().attempt()),
+                point.manifest().resume());
     }
 
     /** The attempt, and where this job's checkpoints go (effective values), for the events' restore points. */

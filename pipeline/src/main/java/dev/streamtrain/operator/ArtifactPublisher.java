@@ -108,6 +108,7 @@ public final class ArtifactPublisher implements AutoCloseable {
      * @param samplesTotal samples trained so far in the run, for the event
      * @param eventTimeLagMillis the window's close time minus its newest event time, or null
      * @param device       the device the window trained on
+     * @param resume       what a restore from the artifact needs beyond its files
      */
     public void publish(
             EpochWindow window,
@@ -115,7 +116,8 @@ public final class ArtifactPublisher implements AutoCloseable {
             double seconds,
             long samplesTotal,
             Long eventTimeLagMillis,
-            String device)
+            String device,
+            Manifest.Resume resume)
             throws IOException {
         checkAsyncException();
         long epoch = window.epoch;
@@ -130,7 +132,8 @@ public final class ArtifactPublisher implements AutoCloseable {
                 jobId,
                 attempt,
                 eventTimeLagMillis,
-                device);
+                device,
+                resume);
         String what = "writing the artifact of epoch " + epoch;
         Future<ArtifactResult> upload = background.submit(recordingFailure(what, () -> writer.write(artifact)));
         pending.add(checkpointId -> {

@@ -184,6 +184,16 @@ final class DivergenceGuard {
         return runningMean;
     }
 
+    long acceptedBatches() {
+        return acceptedBatches;
+    }
+
+    /** A start from an epoch artifact: the running mean as it was when that window closed. */
+    void resumeRunningMean(double mean, long accepted) {
+        runningMean = mean;
+        acceptedBatches = accepted;
+    }
+
     /** Whether every parameter and moment is finite: weights that are not are never published. */
     static boolean finite(TrainerState state) {
         for (TrainerState.ParameterState p : state.parameters()) {

@@ -17,6 +17,13 @@ public class EpochWindow {
     public double lossSum;
     /** "topic-partition" → first and last offset trained in this window. */
     public Map<String, long[]> offsets = new HashMap<>();
+    /**
+     * "topic-partition" → the offset after the last sample the trainer consumed in the run so far,
+     * this window and every one before (carried from window to window, and kept when the guard
+     * restarts a window: the skipped samples were consumed). An epoch artifact records it as the
+     * offsets to continue from. States of builds before it restore with it empty.
+     */
+    public Map<String, Long> nextOffsets = new HashMap<>();
 
     public long minEventTime = Long.MAX_VALUE;
     public long maxEventTime = Long.MIN_VALUE;
@@ -34,6 +41,7 @@ public class EpochWindow {
     EpochWindow next(long spanMillis) {
         EpochWindow w = new EpochWindow();
         w.epoch = epoch + 1;
+        w.nextOffsets = new HashMap<>(nextOffsets);
         if (spanMillis > 0 && endMillis != Long.MIN_VALUE) {
             w.endMillis = endMillis + spanMillis;
         }
@@ -45,6 +53,7 @@ public class EpochWindow {
         EpochWindow w = new EpochWindow();
         w.epoch = epoch;
         w.endMillis = endMillis;
+        w.nextOffsets = new HashMap<>(nextOffsets);
         return w;
     }
 
@@ -55,6 +64,7 @@ public class EpochWindow {
                     Manifest.partitionKey(topic, partition), k -> new long[] {firstOffset, lastOffset});
             range[0] = Math.min(range[0], firstOffset);
             range[1] = Math.max(range[1], lastOffset);
+            nextOffsets.merge(Manifest.partitionKey(topic, partition), lastOffset + 1, Math::max);
         }
         minEventTime = Math.min(minEventTime, minTime);
         maxEventTime = Math.max(maxEventTime, maxTime);

@@ -4,6 +4,7 @@ import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.sample.SampleBlock;
+import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.TorchThreads;
 import dev.streamtrain.trainer.TrainerState;
@@ -90,8 +91,16 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                         .getConfiguration()),
                 System::getProperty));
         TrainerState saved = state.model();
-        loop = TrainingLoop.restore(
-                settings, saved, state.pendingBatch(), state.counters(), state.window(), state.guard());
+        // no Flink state, but restore.from-artifact names an epoch artifact to continue from
+        ResumeFromArtifact resume = saved == null ? settings.resume() : null;
+        if (resume != null) {
+            attempt = Math.max(attempt, resume.attempt());
+            saved = resume.state();
+        }
+        loop = resume != null
+                ? TrainingLoop.resume(settings, resume)
+                : TrainingLoop.restore(
+                        settings, saved, state.pendingBatch(), state.counters(), state.window(), state.guard());
         LOG.info(
                 "trainer {}: {} samples trained, {} pending, attempt {}, on {}",
                 saved != null ? "restored" : "started fresh",
@@ -133,10 +142,16 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
 
             @Override
             public void windowClosed(
-                    EpochWindow window, TrainerState weights, double seconds, long total, Long lag, String device)
+                    EpochWindow window,
+                    TrainerState weights,
+                    double seconds,
+                    long total,
+                    Long lag,
+                    String device,
+                    Manifest.Resume resume)
                     throws IOException {
                 if (publisher != null) {
-                    publisher.publish(window, weights, seconds, total, lag, device);
+                    publisher.publish(window, weights, seconds, total, lag, device, resume);
                 }
             }
 

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param lineage            the run's attempt and checkpoint directory, for the events
  * @param guard              the divergence guard's thresholds
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
+ * @param resume             where a start without Flink state begins ({@code restore.from-artifact}); null: fresh
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -35,7 +36,8 @@ public record TrainerSettings(
         int retainedCheckpoints,
         RunLineage lineage,
         GuardSettings guard,
-        TorchThreads.Request threads)
+        TorchThreads.Request threads,
+        ResumeFromArtifact resume)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -61,6 +63,7 @@ public record TrainerSettings(
         private RunLineage lineage = RunLineage.firstAttempt();
         private GuardSettings guard = GuardSettings.defaults();
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
+        private ResumeFromArtifact resume;
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -118,6 +121,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** A start without Flink state continues from this epoch artifact; null (the default): from scratch. */
+        public Builder resume(ResumeFromArtifact resume) {
+            this.resume = resume;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -144,7 +153,8 @@ public record TrainerSettings(
                     retainedCheckpoints,
                     lineage,
                     guard,
-                    threads);
+                    threads,
+                    resume);
         }
     }
 }

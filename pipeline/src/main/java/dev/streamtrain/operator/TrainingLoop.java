@@ -81,6 +81,13 @@ final class TrainingLoop implements AutoCloseable {
         return new TrainingLoop(settings, trainer, batch, counters, window, guard);
     }
 
+    /** The loop continuing from an epoch artifact (restore.from-artifact) instead of Flink state. */
+    static TrainingLoop resume(TrainerSettings settings, ResumeFromArtifact from) {
+        TrainingLoop loop = restore(settings, from.state(), null, from.counters(), from.openWindow(), null);
+        from.seed(loop.guard);
+        return loop;
+    }
+
     /** Starts the report period and the window's clock; everything produced from now on goes to {@code output}. */
     void start(TrainingOutput output) {
         this.out = output;
@@ -208,7 +215,14 @@ final class TrainingLoop implements AutoCloseable {
         }
         double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
         Long lag = window.maxEventTime == Long.MIN_VALUE ? null : System.currentTimeMillis() - window.maxEventTime;
-        out.windowClosed(window, snapshot, seconds, counters.samplesTrained, lag, trainer.device());
+        out.windowClosed(
+                window,
+                snapshot,
+                seconds,
+                counters.samplesTrained,
+                lag,
+                trainer.device(),
+                ResumeCapture.of(window, counters, guard, epochs.spanMillis()));
         if (guard.enabled()) {
             guard.goodWindow(snapshot, window.epoch, counters.samplesTrained);
         }

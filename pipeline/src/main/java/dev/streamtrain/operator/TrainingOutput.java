@@ -1,6 +1,7 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.sample.DeadLetter;
+import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
 import java.io.IOException;
@@ -22,7 +23,8 @@ interface TrainingOutput {
 
     /**
      * An epoch-window closed with finite weights; {@code snapshot} is null when neither artifacts
-     * nor the guard need the weights.
+     * nor the guard need the weights; {@code resume} is what continuing from this window's artifact
+     * needs.
      */
     void windowClosed(
             EpochWindow window,
@@ -30,7 +32,8 @@ interface TrainingOutput {
             double seconds,
             long samplesTrained,
             Long lagMillis,
-            String device)
+            String device,
+            Manifest.Resume resume)
             throws IOException;
 
     /** One sample of a batch the guard skipped. */

@@ -3,13 +3,15 @@ package dev.streamtrain.rollback;
 import dev.streamtrain.events.CheckpointEvent;
 
 /**
- * A Flink snapshot that restores a run's model as it was at one epoch: the checkpoint that made the
- * epoch's event visible, or the savepoint a rollback took of the job it stopped.
+ * What restores a run's model as it was at one epoch: the checkpoint that made the epoch's event
+ * visible, the savepoint a rollback took of the job it stopped, or — when Flink no longer retains
+ * that checkpoint — the epoch's artifact itself ({@code restore.from-artifact}).
  *
  * @param epoch     the newest epoch the snapshot holds
  * @param attempt   the lineage it belongs to
- * @param path      the snapshot directory ({@code …/chk-N} or {@code …/savepoint-…}), for {@code flink run -s}
- * @param committed the epoch's committed event (checkpoints only; null for savepoints)
+ * @param path      the snapshot directory ({@code …/chk-N} or {@code …/savepoint-…}), for {@code flink run -s};
+ *                  for an artifact its epoch folder ({@code …/epoch-NNNNNN/})
+ * @param committed the epoch's committed event (checkpoints and artifacts; null for savepoints)
  */
 public record RestorePoint(
         Kind kind,
@@ -22,7 +24,13 @@ public record RestorePoint(
 
     public enum Kind {
         CHECKPOINT,
-        SAVEPOINT
+        SAVEPOINT,
+        ARTIFACT
+    }
+
+    /** Epoch {@code e}'s artifact as a restore point: the job starts with {@code restore.from-artifact}. */
+    public static RestorePoint artifactOf(CheckpointEvent e) {
+        return new RestorePoint(Kind.ARTIFACT, e.epoch(), e.lineage(), e.artifactUri(), null, e.flinkJobId(), e);
     }
 
     /** The restore point that made {@code e} visible. */
@@ -43,8 +51,11 @@ public record RestorePoint(
                 null);
     }
 
-    /** The Flink file that must exist for the snapshot to restore. */
+    /** The file that must exist for the point to restore: Flink's {@code _metadata}, an artifact's manifest. */
     public String metadataPath() {
+        if (kind == Kind.ARTIFACT) {
+            return committed.manifestUri();
+        }
         return path.endsWith("/") ? path + "_metadata" : path + "/_metadata";
     }
 }

@@ -72,7 +72,12 @@ public final class RollbackExecutor {
             publishRolledBack(plan, newJob, attempt, superseded, savepoint);
             progress.accept(
                     "restarting from " + plan.target().path() + " as job " + newJob + " (attempt " + attempt + ")…");
-            resubmit(plan.jar(), args, plan.target().path(), newJob);
+            // an artifact restore point: no snapshot to restore, the job reads the artifact itself
+            resubmit(
+                    plan.jar(),
+                    RollbackPlanner.withRestore(args, plan.target()),
+                    plan.fromArtifact() ? null : plan.target().path(),
+                    newJob);
             progress.accept(plan.key() + " rolled back to epoch " + plan.toEpoch() + "; epochs " + superseded
                     + " superseded; job " + newJob + " running");
             return new RollbackResult(

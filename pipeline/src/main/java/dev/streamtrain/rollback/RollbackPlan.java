@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A checked rollback of run {@code key} to epoch {@code toEpoch}: everything that could refuse has
@@ -21,6 +23,8 @@ import java.util.Map;
  * @param supersededSoFar  the live epochs above {@code toEpoch} now (the stopped job may commit more)
  * @param jobArguments     the restarted job's arguments, secrets included: never print them
  * @param shownArguments   {@code jobArguments} with the secrets masked
+ * @param startOffsets     artifact restore points: where the restored job's Kafka source starts, per
+ *                         {@code "topic-partition"}; null for snapshots (their state holds the offsets)
  */
 public record RollbackPlan(
         String key,
@@ -34,13 +38,20 @@ public record RollbackPlan(
         List<Long> supersededSoFar,
         Path jar,
         List<String> jobArguments,
-        List<String> shownArguments) {
+        List<String> shownArguments,
+        Map<String, Long> startOffsets) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public RollbackPlan {
         supersededSoFar = List.copyOf(supersededSoFar);
         jobArguments = List.copyOf(jobArguments);
         shownArguments = List.copyOf(shownArguments);
+        startOffsets = startOffsets == null ? null : Map.copyOf(startOffsets);
+    }
+
+    /** Whether the job restarts from an epoch artifact rather than a Flink snapshot. */
+    public boolean fromArtifact() {
+        return target.kind() == RestorePoint.Kind.ARTIFACT;
     }
 
     public boolean stopsAJob() {
@@ -56,7 +67,11 @@ public record RollbackPlan(
     public String toJson() {
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("rollBackTo", toEpoch);
+        plan.put("kind", target.kind().name().toLowerCase(Locale.ROOT));
         plan.put("restoreFrom", target.path());
+        if (startOffsets != null) {
+            plan.put("startOffsets", new TreeMap<>(startOffsets));
+        }
         plan.put("attempt", attempt);
         plan.put("stop", stop);
         plan.put("savepointDir", savepointDir);

@@ -5,6 +5,7 @@ import dev.streamtrain.rollback.RollbackRefused.Reason;
 import dev.streamtrain.store.RunKey;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,18 +16,33 @@ import java.util.function.Supplier;
  * here writes: a plan can always be thrown away.
  */
 public final class RollbackPlanner {
+    /** The job's key ({@code TrainingJobOptions.RESTORE_FROM_ARTIFACT}, which lives in the jobs module). */
+    static final String RESTORE_KEY = "restore.from-artifact";
+
     private final RollbackStore store;
     private final Supplier<? extends FlinkJobs> flink;
     private final RestartableJob job;
+    private final ArtifactRestoreCheck artifacts;
+
+    /** Without artifacts as restore points: only retained checkpoints restore. */
+    public RollbackPlanner(RollbackStore store, Supplier<? extends FlinkJobs> flink, RestartableJob job) {
+        this(store, flink, job, null);
+    }
 
     /**
      * @param flink asked for only after the restore point checked out, so that a missing REST address
      *              does not hide that the restore point is gone
+     * @param artifacts checks an epoch's artifact when its checkpoint is gone; null: checkpoints only
      */
-    public RollbackPlanner(RollbackStore store, Supplier<? extends FlinkJobs> flink, RestartableJob job) {
+    public RollbackPlanner(
+            RollbackStore store,
+            Supplier<? extends FlinkJobs> flink,
+            RestartableJob job,
+            ArtifactRestoreCheck artifacts) {
         this.store = store;
         this.flink = flink;
         this.job = job;
+        this.artifacts = artifacts;
     }
 
     /**
@@ -34,7 +50,18 @@ public final class RollbackPlanner {
      *                     {@code execution.checkpointing.savepoint-dir}
      */
     public RollbackPlan plan(RunKey key, RunHistory history, long toEpoch, String savepointDir) throws IOException {
-        RestorePoint target = restorePoint(key, history, toEpoch);
+        RestorePoint target;
+        Map<String, Long> startOffsets = null;
+        try {
+            target = restorePoint(key, history, toEpoch);
+        } catch (RollbackRefused checkpointGone) {
+            // the fast path is gone: the epoch's artifact is the restore point, if it checks out
+            if (artifacts == null || history.live(toEpoch).isEmpty()) {
+                throw checkpointGone;
+            }
+            target = RestorePoint.artifactOf(history.live(toEpoch).orElseThrow());
+            startOffsets = checkArtifact(history, target, checkpointGone);
+        }
         FlinkJobs cluster = flink.get();
         // the job to stop is the one that trains this run now, whichever job wrote the newest event
         // (a job restarted by hand has written none yet)
@@ -48,7 +75,7 @@ public final class RollbackPlanner {
         String state = running
                 ? "RUNNING"
                 : previousJob == null ? null : cluster.state(previousJob).orElse("unknown to the cluster");
-        List<String> args = jobArguments(cluster, job, previousJob, history.nextAttempt());
+        List<String> args = withRestore(jobArguments(cluster, job, previousJob, history.nextAttempt()), target);
         Path jar = job.jar();
         String spDir = running ? savepointDirectory(cluster, savepointDir) : null;
         return new RollbackPlan(
@@ -63,7 +90,43 @@ public final class RollbackPlanner {
                 history.epochsAbove(toEpoch),
                 jar,
                 args,
-                job.masked(args));
+                job.masked(args),
+                startOffsets);
+    }
+
+    /** The artifact's start offsets, or a refusal naming both why the checkpoint and the artifact fail. */
+    private Map<String, Long> checkArtifact(RunHistory history, RestorePoint target, RollbackRefused checkpointGone)
+            throws IOException {
+        if (history.artifactDeleted(target.committed())) {
+            throw checkpointGone;
+        }
+        try {
+            return artifacts.check(target.committed().manifestUri());
+        } catch (RestoreRefusedException e) {
+            throw new RollbackRefused(
+                    Reason.NO_RESTORE_POINT,
+                    checkpointGone.getMessage() + "; and its artifact is no restore point either: " + e.getMessage());
+        }
+    }
+
+    /**
+     * An artifact restore point starts the job with {@code restore.from-artifact}; a snapshot one without
+     * it (a value the stopped job reported is dropped: the snapshot's state would win anyway).
+     */
+    static List<String> withRestore(List<String> args, RestorePoint target) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--" + RESTORE_KEY) && i + 1 < args.size()) {
+                i++;
+            } else if (!args.get(i).startsWith("--" + RESTORE_KEY + "=")) {
+                out.add(args.get(i));
+            }
+        }
+        if (target.kind() == RestorePoint.Kind.ARTIFACT) {
+            out.add("--" + RESTORE_KEY);
+            out.add(target.path());
+        }
+        return out;
     }
 
     /** Epoch {@code toEpoch}'s restore point, refused unless both it and the epoch's artifact still exist. */

@@ -127,6 +127,7 @@ public final class ArtifactWriter {
                 .createdAt(createdAt)
                 .eventTimeLagMillis(artifact.eventTimeLagMillis())
                 .device(artifact.device())
+                .resume(artifact.resume())
                 .build();
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param attempt the run's lineage (1 as first started, higher after each rollback)
  * @param eventTimeLagMillis the window's close time minus its newest event time, or null
  * @param device the device the window trained on, or null
+ * @param resume what a restore from this artifact needs beyond the files, or null
  */
 public record EpochArtifact(
         ModelSpec spec,
@@ -31,7 +32,8 @@ public record EpochArtifact(
         String flinkJobId,
         int attempt,
         Long eventTimeLagMillis,
-        String device) {
+        String device,
+        Manifest.Resume resume) {
 
     /** An artifact of attempt 1. */
     public EpochArtifact(
@@ -57,7 +59,7 @@ public record EpochArtifact(
             Manifest.Metrics metrics,
             String flinkJobId,
             int attempt) {
-        this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, attempt, null, null);
+        this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, attempt, null, null, null);
     }
 
     public EpochArtifact {

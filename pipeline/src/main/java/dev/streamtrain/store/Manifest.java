@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
@@ -42,6 +43,9 @@ import java.util.TreeMap;
  *     manifests of older builds)
  * @param device the device the window trained on, as DJL names it ({@code cpu()}, {@code gpu(0)});
  *     null in manifests of older builds
+ * @param resume what continuing training from this artifact needs beyond the files (next offsets,
+ *     totals, the divergence guard's running mean); null in manifests of older builds, which are
+ *     therefore no restore points
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -62,7 +66,8 @@ public record Manifest(
         int attempt,
         String createdAt,
         Long eventTimeLagMillis,
-        String device) {
+        String device,
+        Resume resume) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -151,6 +156,41 @@ public record Manifest(
         }
     }
 
+    /**
+     * The trainer's state at the window's close beyond the parameters and optimizer files: with them,
+     * the job continues from this artifact exactly as from the checkpoint taken at the window's end.
+     * A window closes right after a trained batch, so no sample is pending then; in event-time mode a
+     * watermark can close it with a partial batch pending, and {@link #nextOffsets} then points at
+     * the first of those samples (they were never trained), so they are read again.
+     *
+     * @param nextOffsets per {@code "topic-partition"}, the offset after the last sample the trainer
+     *     consumed (trained, or dead-lettered by the divergence guard) in this run up to this window
+     * @param samplesTotal samples trained in the run up to and including this window
+     * @param batchesTotal mini-batches trained in the run up to and including this window
+     * @param lossSinceReport sum of batch losses since the last training report
+     * @param batchesSinceReport batches since the last training report
+     * @param samplesAtLastReport samples trained at the last training report
+     * @param guardRunningMean the divergence guard's running mean of accepted batch losses
+     * @param guardAcceptedBatches batches the guard has accepted (its warm-up counts them)
+     * @param nextWindowEndMillis event-time mode: the exclusive end of the next window; null otherwise
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Resume(
+            Map<String, Long> nextOffsets,
+            long samplesTotal,
+            long batchesTotal,
+            double lossSinceReport,
+            long batchesSinceReport,
+            long samplesAtLastReport,
+            double guardRunningMean,
+            long guardAcceptedBatches,
+            Long nextWindowEndMillis)
+            implements Serializable {
+        public Resume {
+            nextOffsets = nextOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(nextOffsets));
+        }
+    }
+
     /** Smallest and largest event time of the window's samples, epoch milliseconds. */
     public record EventTimeRange(long minMillis, long maxMillis) {}
 
@@ -220,6 +260,7 @@ public record Manifest(
         private Instant createdAt;
         private Long eventTimeLagMillis;
         private String device;
+        private Resume resume;
 
         private Builder(RunKey key, long epoch) {
             this.key = Objects.requireNonNull(key, "key");
@@ -295,6 +336,12 @@ public record Manifest(
             return this;
         }
 
+        /** What a restore from this artifact needs; null (the default) when unknown. */
+        public Builder resume(Resume resume) {
+            this.resume = resume;
+            return this;
+        }
+
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
@@ -316,7 +363,8 @@ public record Manifest(
                     attempt,
                     createdAt.toString(),
                     eventTimeLagMillis,
-                    device);
+                    device,
+                    resume);
         }
     }
 }

@@ -25,13 +25,23 @@ import javax.net.ssl.X509TrustManager;
  * certificates as {@code AWS_CA_BUNDLE} names — and {@code s3.trust-store-password} (stores only).
  * {@code toString} never shows the password; no exception message holds it.
  *
+ * @param location the store's or PEM file's path, kept as text: the settings travel to the
+ *     TaskManagers by Java serialization, which {@link Path} does not support
  * @param password null for a PEM file or a store without integrity password
  */
-public record S3Trust(Path file, String password) implements Serializable {
+public record S3Trust(String location, String password) implements Serializable {
+
+    public S3Trust(Path file, String password) {
+        this(file.toString(), password);
+    }
+
+    public Path file() {
+        return Path.of(location);
+    }
 
     @Override
     public String toString() {
-        return "S3Trust[" + file + (password == null ? "" : ", password=******") + "]";
+        return "S3Trust[" + location + (password == null ? "" : ", password=******") + "]";
     }
 
     /** The trust managers of the SDK's http clients: they trust exactly these CAs. */
@@ -41,15 +51,15 @@ public record S3Trust(Path file, String password) implements Serializable {
             tmf.init(keyStore());
             return tmf.getTrustManagers();
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use s3.trust-store '" + file + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot use s3.trust-store '" + file() + "': " + e.getMessage(), e);
         }
     }
 
     /** The CA certificates, loaded into an in-memory store. */
     public KeyStore keyStore() {
         try {
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("s3.trust-store '" + file + "' is not a readable file");
+            if (!Files.isRegularFile(file())) {
+                throw new IllegalArgumentException("s3.trust-store '" + file() + "' is not a readable file");
             }
             if (isPem()) {
                 KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -61,11 +71,11 @@ public record S3Trust(Path file, String password) implements Serializable {
                 return store;
             }
             // detects PKCS12 or JKS from the content
-            return KeyStore.getInstance(file.toFile(), password == null ? null : password.toCharArray());
+            return KeyStore.getInstance(file().toFile(), password == null ? null : password.toCharArray());
         } catch (IOException | GeneralSecurityException e) {
             // the JDK says "keystore password was incorrect" for a wrong password; it never echoes it
             throw new IllegalArgumentException(
-                    "cannot read s3.trust-store '" + file + "' (a PKCS12/JKS trust store with"
+                    "cannot read s3.trust-store '" + file() + "' (a PKCS12/JKS trust store with"
                             + " s3.trust-store-password, or a PEM file of CA certificates): " + e.getMessage(),
                     e);
         }
@@ -83,7 +93,7 @@ public record S3Trust(Path file, String password) implements Serializable {
             }
             return out;
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot read s3.trust-store '" + file + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read s3.trust-store '" + file() + "': " + e.getMessage(), e);
         }
     }
 
@@ -110,17 +120,17 @@ public record S3Trust(Path file, String password) implements Serializable {
     }
 
     private boolean isPem() throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file())) {
             return new String(in.readNBytes(64), StandardCharsets.US_ASCII).contains("-----BEGIN");
         }
     }
 
     private Collection<? extends Certificate> pemCertificates() throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file())) {
             Collection<? extends Certificate> certs =
                     CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certs.isEmpty()) {
-                throw new IllegalArgumentException("s3.trust-store '" + file + "' holds no PEM certificate");
+                throw new IllegalArgumentException("s3.trust-store '" + file() + "' holds no PEM certificate");
             }
             return certs;
         }

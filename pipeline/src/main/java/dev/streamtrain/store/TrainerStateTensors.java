@@ -4,6 +4,7 @@ import dev.streamtrain.store.SafetensorsWriter.Tensor;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainerState.ParameterState;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -91,6 +92,51 @@ public final class TrainerStateTensors {
         }
         metadata.put("parameters", String.join(",", state.parameterNames()));
         return metadata;
+    }
+
+    /**
+     * The trainer state an artifact's two files hold, the inverse of {@link #weights} and {@link
+     * #optimizerTensors}: parameters in the spec's torch order, Adam's moments when the spec's
+     * optimizer has them, and the manifest's step count.
+     *
+     * @throws IOException naming the tensor that is missing or has the wrong shape
+     */
+    public static TrainerState fromFiles(ModelSpec spec, long steps, byte[] modelFile, byte[] optimizerFile)
+            throws IOException {
+        Map<String, SafetensorsReader.Tensor> weights = SafetensorsReader.read(modelFile);
+        Map<String, SafetensorsReader.Tensor> moments = SafetensorsReader.read(optimizerFile);
+        boolean adam = spec.optimizer() == ModelSpec.Optimizer.ADAM;
+        List<String> names = spec.torchParameterNames();
+        List<long[]> shapes = spec.torchParameterShapes();
+        List<ParameterState> parameters = new ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            float[] values = tensor(weights, name, shapes.get(i), "model.safetensors");
+            if (adam) {
+                parameters.add(ParameterState.withMoments(
+                        name,
+                        shapes.get(i),
+                        values,
+                        tensor(moments, name + EXP_AVG_SUFFIX, shapes.get(i), "optimizer.safetensors"),
+                        tensor(moments, name + EXP_AVG_SQ_SUFFIX, shapes.get(i), "optimizer.safetensors")));
+            } else {
+                parameters.add(ParameterState.of(name, shapes.get(i), values));
+            }
+        }
+        return new TrainerState(spec.optimizer(), steps, parameters);
+    }
+
+    private static float[] tensor(Map<String, SafetensorsReader.Tensor> tensors, String name, long[] shape, String file)
+            throws IOException {
+        SafetensorsReader.Tensor t = tensors.get(name);
+        if (t == null) {
+            throw new IOException(file + " has no tensor " + name + " (it has " + tensors.keySet() + ")");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IOException(file + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
+                    + " but the model needs " + Arrays.toString(shape));
+        }
+        return t.values();
     }
 
     /**

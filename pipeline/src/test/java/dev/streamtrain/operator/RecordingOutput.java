@@ -1,6 +1,7 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.sample.DeadLetter;
+import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.ArrayList;
@@ -48,7 +49,8 @@ final class RecordingOutput implements TrainingOutput {
             double seconds,
             long samplesTrained,
             Long lagMillis,
-            String device) {
+            String device,
+            Manifest.Resume resume) {
         windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis));
     }
 

@@ -52,6 +52,7 @@ class RollbackPlannerTest {
         assertEquals(
                 List.of(
                         "rollBackTo",
+                        "kind",
                         "restoreFrom",
                         "attempt",
                         "stop",
@@ -63,6 +64,7 @@ class RollbackPlannerTest {
                 iterable(json.fieldNames()),
                 "the dry run's JSON shape");
         assertEquals(2, json.path("rollBackTo").asLong());
+        assertEquals("checkpoint", json.path("kind").asText());
         assertEquals("s3://b/cp/" + JOB_1 + "/chk-6", json.path("restoreFrom").asText());
         assertEquals(2, json.path("attempt").asInt());
         assertEquals(JOB_1, json.path("stop").asText());

@@ -1,6 +1,8 @@
 package dev.streamtrain.jobs.cli;
 
+import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.jobs.EventTopic;
+import dev.streamtrain.jobs.OnlineTrainingJobRestore;
 import dev.streamtrain.jobs.cluster.FlinkCluster;
 import dev.streamtrain.rollback.FlinkRest;
 import dev.streamtrain.rollback.RestartableJob;
@@ -22,8 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
@@ -49,7 +53,9 @@ import software.amazon.awssdk.services.s3.S3Client;
             "With --to-epoch K: cancel the running job with a savepoint (the way forward; cancelling keeps the",
             "retained checkpoints, which stop would delete), move 'latest' back to epoch K, publish a rolled-back",
             "event naming the superseded epochs, and restart the job from K's checkpoint through Flink's REST",
-            "API with its own parameters (plus any given after --) as the next attempt.",
+            "API with its own parameters (plus any given after --) as the next attempt. When Flink no longer",
+            "retains K's checkpoint, K's epoch artifact is the restore point (kind artifact): its sha256s and",
+            "the topic's offsets are checked first, and the job starts with --restore.from-artifact.",
             "Exit codes: 0 done, 1 failed after the job was stopped (the message says what is left to do),",
             "2 usage, configuration or an unreachable service, 4 no such restore point, or it no longer exists."
         })
@@ -137,7 +143,12 @@ final class RollbackCommand implements Callable<Integer> {
         try (S3Client client = S3Clients.create(s3)) {
             RollbackStore store = new S3RollbackStore(client);
             RestartableJob job = new OnlineTrainingJobRestart(jar, overrides, s3, kafkaOptions.clientProperties());
-            RollbackPlan plan = new RollbackPlanner(store, this::rest, job).plan(run, history, toEpoch, savepointDir);
+            RollbackPlan plan = new RollbackPlanner(
+                            store,
+                            this::rest,
+                            job,
+                            OnlineTrainingJobRestore.rollbackCheck(client, bootstrap, kafkaOptions.clientProperties()))
+                    .plan(run, history, toEpoch, savepointDir);
             if (dryRun) {
                 console.line(plan.toJson());
                 console.say("dry run, nothing changed");
@@ -169,22 +180,21 @@ final class RollbackCommand implements Callable<Integer> {
 
     private int list(RunHistory history, S3Endpoint s3) {
         List<RestorePoint> points = history.restorePoints();
-        if (points.isEmpty()) {
+        if (points.isEmpty() && history.liveEpochs().isEmpty()) {
             console.say("no restore points for " + key + " on '" + topic + "'");
         }
         if (s3 == null) {
             console.say("no S3 endpoint and credentials: restore points are listed unchecked");
         }
         try (S3Client client = s3 == null ? null : S3Clients.create(s3)) {
-            for (RestorePoint p : points) {
+            SnapshotProbe probe = client == null ? null : new SnapshotProbe(client);
+            for (RestorePoint p : restorePoints(history, probe)) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("epoch", p.epoch());
                 row.put("attempt", p.attempt());
-                row.put("kind", p.kind().name().toLowerCase());
+                row.put("kind", p.kind().name().toLowerCase(Locale.ROOT));
                 row.put("path", p.path());
-                row.put(
-                        "status",
-                        client == null ? "unchecked" : new SnapshotProbe(client).restorable(p) ? "restorable" : "gone");
+                row.put("status", probe == null ? "unchecked" : probe.restorable(p) ? "restorable" : "gone");
                 row.put("checkpointId", p.checkpointId());
                 row.put("flinkJobId", p.flinkJobId());
                 if (p.committed() != null) {
@@ -204,6 +214,36 @@ final class RollbackCommand implements Callable<Integer> {
         } catch (SdkException e) {
             return console.usage(e.getMessage());
         }
+    }
+
+    /**
+     * Per live epoch its fastest restore point: its checkpoint while Flink retains it, else its artifact
+     * unless retention deleted it (the rollback's dry run checks the artifact's sha256s and offsets); then
+     * the savepoints. Unchecked (no S3): the checkpoints, as the events name them.
+     */
+    private static List<RestorePoint> restorePoints(RunHistory history, SnapshotProbe probe) {
+        List<RestorePoint> out = new ArrayList<>();
+        for (RestorePoint p : history.restorePoints()) {
+            if (p.kind() == RestorePoint.Kind.CHECKPOINT && (probe == null || probe.restorable(p))) {
+                out.add(p);
+            }
+        }
+        if (probe != null) {
+            for (CheckpointEvent e : history.liveEpochs()) {
+                boolean hasCheckpoint = out.stream().anyMatch(p -> p.epoch() == e.epoch());
+                if (!hasCheckpoint && !history.artifactDeleted(e)) {
+                    out.add(RestorePoint.artifactOf(e));
+                }
+            }
+        }
+        for (RestorePoint p : history.restorePoints()) {
+            if (p.kind() == RestorePoint.Kind.SAVEPOINT) {
+                out.add(p);
+            }
+        }
+        out.sort(Comparator.comparing((RestorePoint p) -> p.kind() == RestorePoint.Kind.SAVEPOINT)
+                .thenComparingLong(RestorePoint::epoch));
+        return out;
     }
 
     /** The cluster's REST API, made once: the planner asks for it only after the restore point checked out. */

@@ -158,6 +158,12 @@ public final class TrainingJobOptions {
             .withDescription(
                     "Lineage of the run, in every event: 1 as first started; ./streamtrain rollback restarts the job with the next one. A restored higher attempt wins.");
 
+    public static final ConfigOption<String> RESTORE_FROM_ARTIFACT = ConfigOptions.key("restore.from-artifact")
+            .stringType()
+            .noDefaultValue()
+            .withDescription(
+                    "An epoch artifact (s3://…/epoch-NNNNNN/ or its manifest.json) to continue from when the job starts without Flink state: the trainer starts from its weights, Adam state and totals (sha256-verified), the Kafka source at its recorded next offsets. Ignored when Flink restores a checkpoint or savepoint.");
+
     // --- epoch-windows and artifacts ------------------------------------------------------------
     public static final ConfigOption<Long> EPOCH_SAMPLES = ConfigOptions.key("epoch.samples")
             .longType()
@@ -272,6 +278,7 @@ public final class TrainingJobOptions {
             RUN,
             MODEL_NAME,
             ATTEMPT,
+            RESTORE_FROM_ARTIFACT,
             EPOCH_SAMPLES,
             EPOCH_EVENT_TIME,
             STORE_BUCKET,

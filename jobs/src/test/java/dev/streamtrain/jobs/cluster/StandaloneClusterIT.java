@@ -57,6 +57,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -237,7 +238,7 @@ class StandaloneClusterIT {
 
     @Test
     @Order(3)
-    void rollbackRestartsFromAnEpochsCheckpointAsTheNextAttemptAndRefusesARestorePointThatIsGone() throws Exception {
+    void rollbackToAnEpochWhoseCheckpointIsGoneRestartsFromItsArtifactAndRefusesADamagedOne() throws Exception {
         String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
         String samples = id + "-samples";
         String eventsTopic = id + "-rolled-events";
@@ -261,26 +262,41 @@ class StandaloneClusterIT {
             Cli listed = rollback(eventsTopic, "--key", key);
             assertEquals(0, listed.code, listed.err);
             List<JsonNode> points = listed.jsonLines();
-            assertEquals("gone", points.get(0).path("status").asText(), "epoch 1's checkpoint was subsumed: " + points);
+            // epoch 1's checkpoint was subsumed: its artifact is its restore point now
+            assertEquals(1, points.get(0).path("epoch").asLong(), points.toString());
+            assertEquals("artifact", points.get(0).path("kind").asText(), "epoch 1's checkpoint is gone: " + points);
+            assertEquals("restorable", points.get(0).path("status").asText(), points.toString());
             List<Long> restorable = points.stream()
                     .filter(p -> p.path("status").asText().equals("restorable"))
                     .map(p -> p.path("epoch").asLong())
                     .toList();
             assertTrue(restorable.size() >= 2, "the newest epochs are restorable: " + points);
 
-            // a restore point that no longer exists is refused, and nothing changes
+            // a damaged artifact whose checkpoint is gone is refused, and nothing changes
+            String optimizer = "cluster-it/" + id + "-rolled/model/epoch-000001/optimizer.safetensors";
+            byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(stack.bucket()).key(optimizer))
+                    .asByteArray();
+            bytes[bytes.length - 1] ^= 1;
+            s3.putObject(b -> b.bucket(stack.bucket()).key(optimizer), RequestBody.fromBytes(bytes));
             Cli refused = rollback(eventsTopic, "--key", key, "--to-epoch", "1");
             assertEquals(4, refused.code, refused.err);
             assertTrue(refused.err.contains("no longer exists"), refused.err);
+            assertTrue(refused.err.contains("optimizer.safetensors"), refused.err);
+            assertTrue(refused.err.contains("does not match its manifest"), refused.err);
             assertEquals(
                     "RUNNING",
                     cluster.rest("/jobs/" + job).orElseThrow().path("state").asText());
 
-            long k = restorable.get(restorable.size() - 2);
+            // repaired, epoch 1's artifact is the restore point: its checkpoint is long gone
+            bytes[bytes.length - 1] ^= 1;
+            s3.putObject(b -> b.bucket(stack.bucket()).key(optimizer), RequestBody.fromBytes(bytes));
+            long k = 1;
             // a dry run checks and plans, and changes nothing
             Cli dry = rollback(eventsTopic, "--key", key, "--to-epoch", String.valueOf(k), "--dry-run");
             assertEquals(0, dry.code, dry.err);
             JsonNode plan = dry.jsonLines().get(0);
+            assertEquals("artifact", plan.path("kind").asText(), plan.toString());
+            assertEquals(EPOCH, plan.path("startOffsets").path(samples + "-0").asLong(), plan.toString());
             assertEquals(job, plan.path("stop").asText());
             assertEquals(2, plan.path("attempt").asInt());
             assertTrue(
