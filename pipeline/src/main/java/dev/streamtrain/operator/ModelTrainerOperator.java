@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.DeadLetter;
@@ -91,7 +92,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                 System::getProperty));
         TrainerState saved = state.model();
         loop = TrainingLoop.restore(
-                settings, saved, state.pendingBatch(), state.counters(), state.window(), state.guard());
+                settings,
+                saved,
+                state.pendingBatch(),
+                state.counters(),
+                state.window(),
+                state.guard(),
+                state.holdout(),
+                state.drift());
         LOG.info(
                 "trainer {}: {} samples trained, {} pending, attempt {}, on {}",
                 saved != null ? "restored" : "started fresh",
@@ -111,6 +119,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         Counter divergences = getMetricGroup().counter("divergences");
         Counter divergedSamples = getMetricGroup().counter("divergedSamples");
         getMetricGroup().gauge("eventTimeLagMillis", () -> loop.lagMillis());
+        getMetricGroup().gauge("holdoutLoss", () -> loop.lastHoldoutLoss());
+        getMetricGroup().gauge("prequentialLoss", () -> loop.lastPrequentialLoss());
+        Counter driftSignals = getMetricGroup().counter("driftSignals");
         if (settings.writesArtifacts()) {
             publisher = new ArtifactPublisher(settings, ledger, jobId(), attempt);
         }
@@ -133,10 +144,30 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
 
             @Override
             public void windowClosed(
-                    EpochWindow window, TrainerState weights, double seconds, long total, Long lag, String device)
+                    EpochWindow window,
+                    TrainerState weights,
+                    double seconds,
+                    long total,
+                    Long lag,
+                    String device,
+                    TaskMetrics holdout)
                     throws IOException {
                 if (publisher != null) {
-                    publisher.publish(window, weights, seconds, total, lag, device);
+                    publisher.publish(window, weights, seconds, total, lag, device, holdout);
+                }
+            }
+
+            @Override
+            public void driftDetected(DriftSignal signal, long samplesTrained) {
+                driftSignals.inc();
+                LOG.info(
+                        "drift detected in epoch {}: Page-Hinkley statistic {} after {} batches (batch loss {})",
+                        signal.epoch(),
+                        signal.statistic(),
+                        signal.batches(),
+                        signal.loss());
+                if (publisher != null) {
+                    publisher.driftDetected(signal, samplesTrained);
                 }
             }
 

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.EvalSettings;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param lineage            the run's attempt and checkpoint directory, for the events
  * @param guard              the divergence guard's thresholds
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
+ * @param eval               the holdout split and drift detection ({@code eval.*})
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -35,7 +37,8 @@ public record TrainerSettings(
         int retainedCheckpoints,
         RunLineage lineage,
         GuardSettings guard,
-        TorchThreads.Request threads)
+        TorchThreads.Request threads,
+        EvalSettings eval)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -48,7 +51,7 @@ public record TrainerSettings(
 
     /**
      * Defaults: a report every 10 000 samples, one epoch-window for the whole stream, no artifacts, the
-     * divergence guard on with its default thresholds.
+     * divergence guard on with its default thresholds, no evaluation (the job's keys turn it on).
      */
     public static final class Builder {
         private final ModelSpec spec;
@@ -61,6 +64,7 @@ public record TrainerSettings(
         private RunLineage lineage = RunLineage.firstAttempt();
         private GuardSettings guard = GuardSettings.defaults();
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
+        private EvalSettings eval = EvalSettings.disabled();
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -118,6 +122,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** The holdout split and drift detection; default {@link EvalSettings#disabled()}. */
+        public Builder eval(EvalSettings eval) {
+            this.eval = eval;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -130,6 +140,7 @@ public record TrainerSettings(
             Objects.requireNonNull(lineage, "lineage must not be null");
             Objects.requireNonNull(guard, "guard must not be null");
             Objects.requireNonNull(threads, "threads must not be null");
+            Objects.requireNonNull(eval, "eval must not be null");
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException(
                         "retention (" + retention.describe() + ") needs artifacts to delete");
@@ -144,7 +155,8 @@ public record TrainerSettings(
                     retainedCheckpoints,
                     lineage,
                     guard,
-                    threads);
+                    threads,
+                    eval);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
@@ -22,7 +23,7 @@ interface TrainingOutput {
 
     /**
      * An epoch-window closed with finite weights; {@code snapshot} is null when neither artifacts
-     * nor the guard need the weights.
+     * nor the guard need the weights; {@code holdout} is null when the window had no holdout rows.
      */
     void windowClosed(
             EpochWindow window,
@@ -30,7 +31,8 @@ interface TrainingOutput {
             double seconds,
             long samplesTrained,
             Long lagMillis,
-            String device)
+            String device,
+            TaskMetrics holdout)
             throws IOException;
 
     /** One sample of a batch the guard skipped. */
@@ -38,6 +40,9 @@ interface TrainingOutput {
 
     /** The guard fired and {@code deadLettered} samples were skipped. */
     void diverged(long deadLettered);
+
+    /** The drift detector signalled; a {@code drift-detected} event follows. */
+    void driftDetected(DriftSignal signal, long samplesTrained);
 
     /** A divergence episode ended (or was still open at the end of input); one {@code diverged} event. */
     void episodeEnded(DivergenceEpisode episode, long samplesTrained);

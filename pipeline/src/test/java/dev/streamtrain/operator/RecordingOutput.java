@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingReport;
@@ -9,7 +10,8 @@ import java.util.List;
 /** A {@link TrainingOutput} that keeps everything it is handed, for tests without Flink. */
 final class RecordingOutput implements TrainingOutput {
     /** A closed window as handed out: its bookkeeping, the weights and the running total then. */
-    record ClosedWindow(EpochWindow window, TrainerState weights, long samplesTrained, Long lagMillis) {}
+    record ClosedWindow(
+            EpochWindow window, TrainerState weights, long samplesTrained, Long lagMillis, TaskMetrics holdout) {}
 
     /** An announced episode with the sample total handed along. */
     record Episode(DivergenceEpisode episode, long samplesTrained) {}
@@ -21,6 +23,7 @@ final class RecordingOutput implements TrainingOutput {
     final List<DeadLetter> deadLetters = new ArrayList<>();
     final List<Long> divergences = new ArrayList<>();
     final List<Episode> episodes = new ArrayList<>();
+    final List<DriftSignal> drifts = new ArrayList<>();
 
     RecordingOutput(boolean wantsWeights) {
         this.wantsWeights = wantsWeights;
@@ -48,8 +51,14 @@ final class RecordingOutput implements TrainingOutput {
             double seconds,
             long samplesTrained,
             Long lagMillis,
-            String device) {
-        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis));
+            String device,
+            TaskMetrics holdout) {
+        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis, holdout));
+    }
+
+    @Override
+    public void driftDetected(DriftSignal signal, long samplesTrained) {
+        drifts.add(signal);
     }
 
     @Override
