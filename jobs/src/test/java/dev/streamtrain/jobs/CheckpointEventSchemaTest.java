@@ -260,6 +260,18 @@ class CheckpointEventSchemaTest {
                 components(CheckpointEvent.Divergence.class),
                 names(schema.path("$defs").path("divergence").path("properties")));
         assertEquals(
+                components(CheckpointEvent.Drift.class),
+                names(schema.path("$defs").path("drift").path("properties")));
+        assertEquals(
+                components(Manifest.Holdout.class),
+                names(props.path("metrics").path("properties").path("holdout").path("properties")));
+        assertEquals(
+                components(Manifest.Prequential.class),
+                names(props.path("metrics")
+                        .path("properties")
+                        .path("prequential")
+                        .path("properties")));
+        assertEquals(
                 CheckpointEvent.SCHEMA_VERSION,
                 schema.path("properties").path("schemaVersion").path("const").asInt());
         assertEquals(
