@@ -195,6 +195,7 @@ public final class OnlineTrainingJob {
                 .retainedCheckpoints(effective.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS))
                 .lineage(lineage(effective))
                 .guard(config.guardSettings())
+                .eval(config.evalSettings())
                 .threads(config.torchThreads())
                 .resume(restoreFrom == null ? null : resume(restoreFrom))
                 .build();

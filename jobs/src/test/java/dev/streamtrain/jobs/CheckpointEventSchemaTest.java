@@ -40,9 +40,9 @@ class CheckpointEventSchemaTest {
     private static JsonNode schema;
     /** Properties added within schemaVersion 1: always written now, not required (events of older builds lack them). */
     private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE =
-            Set.of("attempt", "checkpointPath", "rollback", "divergence", "eventTimeLagMillis", "device");
+            Set.of("attempt", "checkpointPath", "rollback", "divergence", "eventTimeLagMillis", "device", "drift");
     /** Added within schemaVersion 1 and written only when set, so that other events keep their bytes. */
-    private static final Set<String> WRITTEN_WHEN_SET = Set.of("divergence", "eventTimeLagMillis", "device");
+    private static final Set<String> WRITTEN_WHEN_SET = Set.of("divergence", "eventTimeLagMillis", "device", "drift");
 
     @BeforeAll
     static void loadSchema() throws Exception {
@@ -61,8 +61,11 @@ class CheckpointEventSchemaTest {
         assertConforms(event);
         Set<String> written = new TreeSet<>(components(CheckpointEvent.class));
         written.remove("divergence");
+        written.remove("drift");
         assertEquals(
-                written, names(event), "every property is written, nulls included, but divergence (diverged only)");
+                written,
+                names(event),
+                "every property is written, nulls included, but divergence and drift (their types only)");
         assertEquals(4_200, event.path("eventTimeLagMillis").asLong(), "the manifest's freshness, repeated");
         assertEquals("cpu()", event.path("device").asText());
         assertEquals(1, event.path("schemaVersion").asInt());
@@ -259,6 +262,18 @@ class CheckpointEventSchemaTest {
         assertEquals(
                 components(CheckpointEvent.Divergence.class),
                 names(schema.path("$defs").path("divergence").path("properties")));
+        assertEquals(
+                components(CheckpointEvent.Drift.class),
+                names(schema.path("$defs").path("drift").path("properties")));
+        assertEquals(
+                components(Manifest.Holdout.class),
+                names(props.path("metrics").path("properties").path("holdout").path("properties")));
+        assertEquals(
+                components(Manifest.Prequential.class),
+                names(props.path("metrics")
+                        .path("properties")
+                        .path("prequential")
+                        .path("properties")));
         assertEquals(
                 CheckpointEvent.SCHEMA_VERSION,
                 schema.path("properties").path("schemaVersion").path("const").asInt());

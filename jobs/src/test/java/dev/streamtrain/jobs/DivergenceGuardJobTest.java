@@ -140,7 +140,10 @@ class DivergenceGuardJobTest {
     }
 
     private static TrainingJobFixture fixture(LocalStack stack, String name) throws Exception {
+        // exact counts and weights of a run that trains on every sample (no holdout), and only guard events
         return new TrainingJobFixture(stack, name)
+                .set("eval.holdout-fraction", "0")
+                .set("eval.drift-detection", "false")
                 .set("kafka.bounded", "true")
                 .set("epoch.samples", "1280")
                 .set("checkpoint.interval", "2 s");

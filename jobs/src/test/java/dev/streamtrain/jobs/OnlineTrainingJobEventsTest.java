@@ -57,7 +57,9 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void noEventIsVisibleBeforeTheCheckpointThatCoversIt(LocalStack stack) throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "visibility")
+                .set("eval.holdout-fraction", "0")
                 .set("epoch.samples", "1280")
                 .set("checkpoint.interval", "5 s")
                 // Flink delays the first checkpoint by a random time between the min-pause and the
@@ -134,7 +136,9 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void eachWindowHasOneVerifiedArtifactAndVersionAndTheWeightsLoadOutsideDjl(LocalStack stack) throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "artifacts")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("epoch.samples", "3200")
                 .set("store.versioned", "true");
@@ -194,7 +198,9 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void aFailureBetweenArtifactAndCheckpointLeavesExactlyOneEventPerWindow(LocalStack stack) throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "failover-events")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("epoch.samples", "1280")
                 .set("restart-strategy.type", "fixed-delay")
@@ -243,7 +249,9 @@ class OnlineTrainingJobEventsTest {
     @Test
     void retentionDeletesOldEpochsKeepsTheLastTheBestAndTheNewestAndAnnouncesEachDeletion(LocalStack stack)
             throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "retention")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("epoch.samples", "640")
                 .set("store.keep-last", "2")
@@ -289,7 +297,9 @@ class OnlineTrainingJobEventsTest {
 
     @Test
     void eventTimeWindowsCloseOnTheWatermarkAndDoNotOverlap(LocalStack stack) throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "event-time")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("epoch.event-time", "2 s")
                 .set("pipeline.auto-watermark-interval", "50 ms");

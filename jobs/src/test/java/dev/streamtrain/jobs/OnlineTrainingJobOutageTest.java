@@ -63,7 +63,9 @@ class OnlineTrainingJobOutageTest {
         assumeTrue(
                 stack.objectStore().restartable() && stack.kafka().restartable(),
                 "the Docker stack's services are not killed and restarted here");
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "outage")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("epoch.samples", String.valueOf(WINDOW))
                 .set("restart-strategy.type", "fixed-delay")

@@ -33,7 +33,10 @@ class OnlineTrainingJobTest {
 
     @Test
     void learnsTheTeacherFromKafka(LocalStack stack) throws Exception {
-        TrainingJobFixture f = new TrainingJobFixture(stack, "learns").set("kafka.bounded", "true");
+        // counts and weights below are those of a run that trains on every sample: no holdout
+        TrainingJobFixture f = new TrainingJobFixture(stack, "learns")
+                .set("eval.holdout-fraction", "0")
+                .set("kafka.bounded", "true");
         TeacherStream stream = f.teacher().build();
         StackKafka.produce(stack.bootstrapServers(), f.samplesTopic, stream.nextEncoded(38_400));
 
@@ -87,7 +90,9 @@ class OnlineTrainingJobTest {
 
     @Test
     void aFailureAfterACheckpointRecoversFromS3ToTheSameWeights(LocalStack stack) throws Exception {
+        // counts and weights below are those of a run that trains on every sample: no holdout
         TrainingJobFixture f = new TrainingJobFixture(stack, "failover")
+                .set("eval.holdout-fraction", "0")
                 .set("kafka.bounded", "true")
                 .set("restart-strategy.type", "fixed-delay")
                 .set("restart-strategy.fixed-delay.attempts", "3")

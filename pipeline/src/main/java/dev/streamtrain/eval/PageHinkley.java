@@ -1,5 +1,8 @@
 package dev.streamtrain.eval;
 
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+
 /**
  * The Page-Hinkley test for an increase of the mean of a stream (here: the prequential loss of
  * each batch). With x̄ the running mean, m = Σ (x - x̄ - delta) and M = min m, it signals when
@@ -17,7 +20,7 @@ package dev.streamtrain.eval;
 public record PageHinkley(long count, double mean, double cumulative, double minimum) {
 
     /** What the detector is tuned with (job keys {@code eval.drift-*}). */
-    public record Settings(double delta, double threshold, long minSamples) {
+    public record Settings(double delta, double threshold, long minSamples) implements Serializable {
         public Settings {
             if (!(delta >= 0) || !(threshold > 0) || minSamples < 1) {
                 throw new IllegalArgumentException("drift detection needs eval.drift-delta >= 0, "
@@ -42,6 +45,21 @@ public record PageHinkley(long count, double mean, double cumulative, double min
         double nextMean = mean + (x - mean) / n;
         double nextCumulative = cumulative + x - nextMean - settings.delta();
         return new PageHinkley(n, nextMean, nextCumulative, Math.min(minimum, nextCumulative));
+    }
+
+    /** count, mean, cumulative and minimum, big-endian (the operator's state bytes). */
+    public byte[] toBytes() {
+        return ByteBuffer.allocate(32)
+                .putLong(count)
+                .putDouble(mean)
+                .putDouble(cumulative)
+                .putDouble(minimum)
+                .array();
+    }
+
+    public static PageHinkley fromBytes(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        return new PageHinkley(in.getLong(), in.getDouble(), in.getDouble(), in.getDouble());
     }
 
     /** Whether this state signals drift; the caller then goes on from {@link #start()}. */

@@ -37,8 +37,12 @@ import java.util.TreeMap;
  * {@code epoch} (0: the initial weights) and dead-lettered the offending samples; see {@link
  * Divergence}. It supersedes nothing: no artifact was written with the diverged weights.
  *
+ * <p>{@code drift-detected}: the drift detector over the prequential batch loss signalled while
+ * {@code epoch} was the open window; see {@link Drift}. Detection only: it changes nothing, and its
+ * {@code artifactUri} is null.
+ *
  * <p>Fields added within schemaVersion 1 ({@code divergence}, {@code eventTimeLagMillis}, {@code
- * device}) are written only when set, so events without them keep the exact bytes of older builds.
+ * device}, {@code drift}) are written only when set, so events without them keep the exact bytes of older builds.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CheckpointEvent(
@@ -64,7 +68,8 @@ public record CheckpointEvent(
         Rollback rollback,
         @JsonInclude(JsonInclude.Include.NON_NULL) Divergence divergence,
         @JsonInclude(JsonInclude.Include.NON_NULL) Long eventTimeLagMillis,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String device) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String device,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Drift drift) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String EPOCH_COMMITTED = "epoch-committed";
@@ -74,8 +79,38 @@ public record CheckpointEvent(
     public static final String ROLLED_BACK = "rolled-back";
     /** The divergence guard restored the weights of {@code epoch} and skipped samples; see {@link Divergence}. */
     public static final String DIVERGED = "diverged";
+    /** The drift detector signalled a rise of the prequential loss in the open window {@code epoch}; see {@link Drift}. */
+    public static final String DRIFT_DETECTED = "drift-detected";
     /** Every type this build emits (consumers skip types they do not know). */
-    public static final List<String> TYPES = List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK, DIVERGED);
+    public static final List<String> TYPES =
+            List.of(EPOCH_COMMITTED, EPOCH_DELETED, ROLLED_BACK, DIVERGED, DRIFT_DETECTED);
+
+    /**
+     * What a {@code drift-detected} event adds (null in the other types): the Page-Hinkley test over
+     * the loss of each batch before its update signalled at one batch.
+     *
+     * @param detector      {@code page-hinkley}
+     * @param statistic     the test's statistic at the signal (m - M), above {@code threshold}
+     * @param threshold     {@code eval.drift-threshold}
+     * @param delta         {@code eval.drift-delta}
+     * @param batches       batches the detector had seen since its start or its last signal
+     * @param loss          the loss of the batch that completed the signal
+     * @param batchOffsets  per "topic-partition", the first and last offset of that batch
+     */
+    public record Drift(
+            String detector,
+            double statistic,
+            double threshold,
+            double delta,
+            long batches,
+            double loss,
+            Map<String, Manifest.OffsetRange> batchOffsets) {
+        public static final String PAGE_HINKLEY = "page-hinkley";
+
+        public Drift {
+            batchOffsets = batchOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(batchOffsets));
+        }
+    }
 
     /**
      * What a {@code diverged} event adds (null in the other types). The event's {@code epoch} is the
@@ -161,6 +196,16 @@ public record CheckpointEvent(
     }
 
     /**
+     * A {@code drift-detected} event while {@code epoch} was the open window. Set the samples,
+     * checkpoint, job and attempt, then {@link Builder#build()}.
+     */
+    public static Builder driftDetected(RunKey key, long epoch, Drift drift) {
+        Builder b = new Builder(DRIFT_DETECTED, key, epoch, null);
+        b.drift = Objects.requireNonNull(drift, "drift");
+        return b;
+    }
+
+    /**
      * The run was restarted from {@code restored} (the committed event of the epoch rolled back to) as
      * job {@code newJobId}, attempt {@code newAttempt}. The event repeats the restored epoch's artifact,
      * which {@code latest} names again.
@@ -234,6 +279,7 @@ public record CheckpointEvent(
         private Divergence divergence;
         private Long eventTimeLagMillis;
         private String device;
+        private Drift drift;
 
         private Builder(String type, RunKey key, long epoch, String artifactUri) {
             this.type = type;
@@ -299,7 +345,8 @@ public record CheckpointEvent(
                     rollback,
                     divergence,
                     eventTimeLagMillis,
-                    device);
+                    device,
+                    drift);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.EvalSettings;
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.ArtifactDeleter;
 import dev.streamtrain.store.ArtifactResult;
@@ -45,6 +47,7 @@ public final class ArtifactPublisher implements AutoCloseable {
     private final ArtifactSettings artifacts;
     private final ModelSpec spec;
     private final RunLineage lineage;
+    private final EvalSettings eval;
     private final EpochLedger ledger;
     private final String jobId;
     private final int attempt;
@@ -74,6 +77,7 @@ public final class ArtifactPublisher implements AutoCloseable {
         this.artifacts = settings.artifacts();
         this.spec = settings.spec();
         this.lineage = settings.lineage();
+        this.eval = settings.eval();
         this.ledger = ledger;
         this.jobId = jobId;
         this.attempt = attempt;
@@ -109,6 +113,7 @@ public final class ArtifactPublisher implements AutoCloseable {
      * @param eventTimeLagMillis the window's close time minus its newest event time, or null
      * @param device       the device the window trained on
      * @param resume       what a restore from the artifact needs beyond its files
+     * @param holdout      the window's holdout metrics, or null when it had no holdout rows
      */
     public void publish(
             EpochWindow window,
@@ -117,7 +122,8 @@ public final class ArtifactPublisher implements AutoCloseable {
             long samplesTotal,
             Long eventTimeLagMillis,
             String device,
-            Manifest.Resume resume)
+            Manifest.Resume resume,
+            TaskMetrics holdout)
             throws IOException {
         checkAsyncException();
         long epoch = window.epoch;
@@ -128,7 +134,7 @@ public final class ArtifactPublisher implements AutoCloseable {
                 window.samples,
                 window.offsetRanges(),
                 window.eventTimeRange(),
-                new Manifest.Metrics(window.lossSum / Math.max(1, window.batches), window.samples / seconds),
+                metrics(window, seconds, holdout),
                 jobId,
                 attempt,
                 eventTimeLagMillis,
@@ -152,6 +158,38 @@ public final class ArtifactPublisher implements AutoCloseable {
                     .attempt(attempt)
                     .build();
         });
+    }
+
+    /** The manifest's metrics; the evaluation's only when it is on, so manifests without it keep their bytes. */
+    private Manifest.Metrics metrics(EpochWindow window, double seconds, TaskMetrics holdout) {
+        double meanLoss = window.lossSum / Math.max(1, window.batches);
+        double samplesPerSecond = window.samples / seconds;
+        boolean evaluating = eval.split().enabled() || eval.detectsDrift();
+        if (!evaluating && holdout == null) {
+            return new Manifest.Metrics(meanLoss, samplesPerSecond);
+        }
+        Manifest.Holdout scored =
+                holdout == null ? null : Manifest.Holdout.of(holdout.samples(), holdout.loss(), holdout.values());
+        return new Manifest.Metrics(
+                meanLoss, samplesPerSecond, scored, new Manifest.Prequential(meanLoss, window.samples));
+    }
+
+    /** Queues the {@code drift-detected} event of a signal, after the events of the windows closed before it. */
+    public void driftDetected(DriftSignal signal, long samplesTotal) {
+        CheckpointEvent.Drift drift = new CheckpointEvent.Drift(
+                CheckpointEvent.Drift.PAGE_HINKLEY,
+                signal.statistic(),
+                eval.drift().threshold(),
+                eval.drift().delta(),
+                signal.batches(),
+                signal.loss(),
+                signal.batchOffsets());
+        pending.add(checkpointId -> CheckpointEvent.driftDetected(artifacts.key(), signal.epoch(), drift)
+                .samplesTotal(samplesTotal)
+                .checkpoint(checkpointId, lineage.checkpointPath(jobId, checkpointId))
+                .flinkJobId(jobId)
+                .attempt(attempt)
+                .build());
     }
 
     /**

@@ -75,11 +75,16 @@ final class BatchBuffer {
      * (the batch is full when {@link #rows()} reaches the capacity).
      */
     int addRows(SampleBlock block, int from) {
+        return addRows(block, from, block.rows());
+    }
+
+    /** As {@link #addRows(SampleBlock, int)}, taking rows before {@code to} only (holdout rows are skipped). */
+    int addRows(SampleBlock block, int from, int to) {
         if (block.featureDim() != inputDim || block.labelWidth() != labelWidth) {
             throw new IllegalArgumentException("block rows have " + block.featureDim() + " features and "
                     + block.labelWidth() + " label values; the model expects " + inputDim + " and " + labelWidth);
         }
-        int n = Math.min(capacity - rows, block.rows() - from);
+        int n = Math.min(capacity - rows, to - from);
         System.arraycopy(block.features(), from * inputDim, features, rows * inputDim, n * inputDim);
         System.arraycopy(block.labels(), from * labelWidth, labels, rows * labelWidth, n * labelWidth);
         System.arraycopy(block.topics(), from, topics, rows, n);

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
 import dev.streamtrain.sample.DeadLetter;
@@ -100,7 +101,14 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         loop = resume != null
                 ? TrainingLoop.resume(settings, resume)
                 : TrainingLoop.restore(
-                        settings, saved, state.pendingBatch(), state.counters(), state.window(), state.guard());
+                        settings,
+                        saved,
+                        state.pendingBatch(),
+                        state.counters(),
+                        state.window(),
+                        state.guard(),
+                        state.holdout(),
+                        state.drift());
         LOG.info(
                 "trainer {}: {} samples trained, {} pending, attempt {}, on {}",
                 saved != null ? "restored" : "started fresh",
@@ -120,6 +128,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
         Counter divergences = getMetricGroup().counter("divergences");
         Counter divergedSamples = getMetricGroup().counter("divergedSamples");
         getMetricGroup().gauge("eventTimeLagMillis", () -> loop.lagMillis());
+        getMetricGroup().gauge("holdoutLoss", () -> loop.lastHoldoutLoss());
+        getMetricGroup().gauge("prequentialLoss", () -> loop.lastPrequentialLoss());
+        Counter driftSignals = getMetricGroup().counter("driftSignals");
         if (settings.writesArtifacts()) {
             publisher = new ArtifactPublisher(settings, ledger, jobId(), attempt);
         }
@@ -148,10 +159,25 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                     long total,
                     Long lag,
                     String device,
-                    Manifest.Resume resume)
+                    Manifest.Resume resume,
+                    TaskMetrics holdout)
                     throws IOException {
                 if (publisher != null) {
-                    publisher.publish(window, weights, seconds, total, lag, device, resume);
+                    publisher.publish(window, weights, seconds, total, lag, device, resume, holdout);
+                }
+            }
+
+            @Override
+            public void driftDetected(DriftSignal signal, long samplesTrained) {
+                driftSignals.inc();
+                LOG.info(
+                        "drift detected in epoch {}: Page-Hinkley statistic {} after {} batches (batch loss {})",
+                        signal.epoch(),
+                        signal.statistic(),
+                        signal.batches(),
+                        signal.loss());
+                if (publisher != null) {
+                    publisher.driftDetected(signal, samplesTrained);
                 }
             }
 

@@ -37,6 +37,16 @@ public final class TrainerOperatorState {
      * of an older build lacks it and restores with the guard started from the restored weights.
      */
     public static final String GUARD_STATE = "divergence-guard";
+    /**
+     * The open window's holdout rows ({@link HoldoutRows} bytes), scored when it closes. Added with
+     * evaluation: a snapshot of an older build lacks it and restores with no holdout rows.
+     */
+    public static final String HOLDOUT_STATE = "holdout-rows";
+    /**
+     * The drift detector ({@link dev.streamtrain.eval.PageHinkley} as four numbers), so that a restored
+     * run signals at the same batch. Added with evaluation: an older snapshot restores a fresh detector.
+     */
+    public static final String DRIFT_STATE = "drift-detector";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,6 +57,8 @@ public final class TrainerOperatorState {
     private final ListState<byte[]> committed;
     private final ListState<Integer> attempt;
     private final ListState<byte[]> guard;
+    private final ListState<byte[]> holdout;
+    private final ListState<byte[]> drift;
 
     private TrainerOperatorState(OperatorStateStore store) throws Exception {
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
@@ -57,6 +69,8 @@ public final class TrainerOperatorState {
         committed = store.getListState(new ListStateDescriptor<>(COMMITTED_STATE, bytes));
         attempt = store.getListState(new ListStateDescriptor<>(ATTEMPT_STATE, Integer.class));
         guard = store.getListState(new ListStateDescriptor<>(GUARD_STATE, bytes));
+        holdout = store.getListState(new ListStateDescriptor<>(HOLDOUT_STATE, bytes));
+        drift = store.getListState(new ListStateDescriptor<>(DRIFT_STATE, bytes));
     }
 
     /** Registers (or, on restore, reopens) the states in the operator's state store. */
@@ -100,6 +114,22 @@ public final class TrainerOperatorState {
     /** The restored divergence guard bytes, or null (states of builds before the guard lack it). */
     byte[] guard() throws Exception {
         return single(guard.get(), GUARD_STATE);
+    }
+
+    /** The restored holdout rows bytes, or null (states of builds before evaluation lack them). */
+    byte[] holdout() throws Exception {
+        return single(holdout.get(), HOLDOUT_STATE);
+    }
+
+    /** The restored drift detector bytes, or null (states of builds before evaluation lack them). */
+    byte[] drift() throws Exception {
+        return single(drift.get(), DRIFT_STATE);
+    }
+
+    /** Replaces the evaluation states' single entries (kept apart from {@link #save}, which predates them). */
+    void saveEvaluation(byte[] holdoutRows, byte[] driftDetector) throws Exception {
+        holdout.update(List.of(holdoutRows));
+        drift.update(List.of(driftDetector));
     }
 
     /** Replaces every state's single entry; the model bytes are the caller's copy off the device. */

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.EvalSettings;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param guard              the divergence guard's thresholds
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  * @param resume             where a start without Flink state begins ({@code restore.from-artifact}); null: fresh
+ * @param eval               the holdout split and drift detection ({@code eval.*})
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -37,7 +39,8 @@ public record TrainerSettings(
         RunLineage lineage,
         GuardSettings guard,
         TorchThreads.Request threads,
-        ResumeFromArtifact resume)
+        ResumeFromArtifact resume,
+        EvalSettings eval)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -50,7 +53,7 @@ public record TrainerSettings(
 
     /**
      * Defaults: a report every 10 000 samples, one epoch-window for the whole stream, no artifacts, the
-     * divergence guard on with its default thresholds.
+     * divergence guard on with its default thresholds, no evaluation (the job's keys turn it on).
      */
     public static final class Builder {
         private final ModelSpec spec;
@@ -64,6 +67,7 @@ public record TrainerSettings(
         private GuardSettings guard = GuardSettings.defaults();
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
         private ResumeFromArtifact resume;
+        private EvalSettings eval = EvalSettings.disabled();
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -127,6 +131,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** The holdout split and drift detection; default {@link EvalSettings#disabled()}. */
+        public Builder eval(EvalSettings eval) {
+            this.eval = eval;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -139,6 +149,7 @@ public record TrainerSettings(
             Objects.requireNonNull(lineage, "lineage must not be null");
             Objects.requireNonNull(guard, "guard must not be null");
             Objects.requireNonNull(threads, "threads must not be null");
+            Objects.requireNonNull(eval, "eval must not be null");
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException(
                         "retention (" + retention.describe() + ") needs artifacts to delete");
@@ -154,7 +165,8 @@ public record TrainerSettings(
                     lineage,
                     guard,
                     threads,
-                    resume);
+                    resume,
+                    eval);
         }
     }
 }

@@ -1,18 +1,30 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.HoldoutSplit;
+import dev.streamtrain.eval.PageHinkley;
+import dev.streamtrain.eval.TaskMetrics;
+import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleBlock;
+import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.TrainerState;
 import dev.streamtrain.trainer.TrainingCounters;
 import java.io.IOException;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Trains the model on blocks of samples: cuts them into mini-batches by count (filling the {@link
  * BatchBuffer} or, when a whole batch lines up with an empty one, straight from the block's arrays),
  * books every batch in the open {@link EpochWindow} and the {@link TrainingCounters}, hands the
  * verdicts to {@link DivergenceRecovery}, and closes windows by sample count or by watermark.
+ *
+ * <p>Evaluation ({@link dev.streamtrain.eval.EvalSettings}): a row the {@link HoldoutSplit} marks is
+ * never trained on; it joins the open window's {@link HoldoutRows} where it stands in the stream, and
+ * the model at the window's end scores them when it closes. A window's {@code samples} counts trained
+ * rows only. The drift detector sees each accepted batch's loss before its update.
  *
  * <p>Flink-free, and it never sees a checkpoint: what it trains depends only on the samples, their
  * order and the watermarks, so a restore from any snapshot trains on to the same bits. Its state
@@ -26,6 +38,15 @@ final class TrainingLoop implements AutoCloseable {
     private final TrainingCounters counters;
     private final DivergenceGuard guard;
     private final DivergenceRecovery recovery;
+    private final HoldoutSplit split;
+    private final HoldoutRows holdout;
+    private final PageHinkley.Settings driftSettings;
+    private final LabelKind labelKind;
+    /** Null when drift detection is off. */
+    private PageHinkley drift;
+
+    private double lastHoldoutLoss = Double.NaN;
+    private double lastPrequentialLoss = Double.NaN;
     private EpochWindow window;
     /** The newest event time trained so far, for the lag gauge; Long.MIN_VALUE before any. */
     private long newestEventTime;
@@ -40,7 +61,9 @@ final class TrainingLoop implements AutoCloseable {
             BatchBuffer batch,
             TrainingCounters counters,
             EpochWindow window,
-            DivergenceGuard guard) {
+            DivergenceGuard guard,
+            HoldoutRows holdout,
+            PageHinkley drift) {
         this.epochs = settings.epochPolicy();
         this.reportEverySamples = settings.reportEverySamples();
         this.trainer = trainer;
@@ -50,6 +73,11 @@ final class TrainingLoop implements AutoCloseable {
         this.guard = guard;
         this.recovery = new DivergenceRecovery(guard, settings.guard().deadLetterSchema(), trainer, counters);
         this.newestEventTime = window.maxEventTime;
+        this.split = settings.eval().split();
+        this.holdout = holdout;
+        this.driftSettings = settings.eval().drift();
+        this.drift = drift;
+        this.labelKind = labelKindOf(settings.spec().loss());
     }
 
     /**
@@ -63,6 +91,22 @@ final class TrainingLoop implements AutoCloseable {
             TrainingCounters counters,
             EpochWindow window,
             byte[] savedGuard) {
+        return restore(settings, saved, pendingBatch, counters, window, savedGuard, null, null);
+    }
+
+    /**
+     * As above, with the evaluation's pieces: {@code savedHoldout} and {@code savedDrift} may be null
+     * (a fresh start, or a snapshot of a build before evaluation: no holdout rows, a fresh detector).
+     */
+    static TrainingLoop restore(
+            TrainerSettings settings,
+            TrainerState saved,
+            byte[] pendingBatch,
+            TrainingCounters counters,
+            EpochWindow window,
+            byte[] savedGuard,
+            byte[] savedHoldout,
+            byte[] savedDrift) {
         ModelSpec spec = settings.spec();
         BatchBuffer batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
         DjlTrainer trainer = saved != null ? DjlTrainer.restore(spec, saved) : DjlTrainer.create(spec);
@@ -78,7 +122,17 @@ final class TrainingLoop implements AutoCloseable {
             TrainerState good = settings.guard().enabled() ? (saved != null ? saved : trainer.snapshot()) : null;
             guard = DivergenceGuard.start(settings.guard(), batch, good, window.epoch - 1, counters.samplesTrained);
         }
-        return new TrainingLoop(settings, trainer, batch, counters, window, guard);
+        HoldoutRows holdout = new HoldoutRows(settings.eval().holdoutMaxRows(), spec.inputDim(), labelWidth(spec));
+        if (saved != null && savedHoldout != null) {
+            holdout.restore(savedHoldout);
+        }
+        PageHinkley drift = null;
+        if (settings.eval().detectsDrift()) {
+            drift = saved != null && savedDrift != null && savedDrift.length > 0
+                    ? PageHinkley.fromBytes(savedDrift)
+                    : PageHinkley.start();
+        }
+        return new TrainingLoop(settings, trainer, batch, counters, window, guard, holdout, drift);
     }
 
     /** The loop continuing from an epoch artifact (restore.from-artifact) instead of Flink state. */
@@ -105,37 +159,64 @@ final class TrainingLoop implements AutoCloseable {
             long span = epochs.spanMillis();
             window.endMillis = Math.floorDiv(block.eventTimes()[0], span) * span + span;
         }
-        int next = 0;
-        while (next < block.rows()) {
-            if (batch.rows() == 0 && block.rows() - next >= batch.capacity()) {
+        if (!split.enabled()) {
+            trainRows(block, 0, block.rows());
+            return;
+        }
+        // rows in stream order: a holdout row joins the window open when the rows before it are trained
+        int from = 0;
+        for (int r = 0; r < block.rows(); r++) {
+            if (isHoldout(block, r)) {
+                trainRows(block, from, r);
+                holdout.add(block, r);
+                from = r + 1;
+            }
+        }
+        trainRows(block, from, block.rows());
+    }
+
+    /** Rows without a Kafka source (no offset) are always trained: the split is by partition and offset. */
+    private boolean isHoldout(SampleBlock block, int r) {
+        return block.topics()[r] != null
+                && block.offsets()[r] >= 0
+                && split.isHoldout(block.partitions()[r], block.offsets()[r]);
+    }
+
+    /** Trains rows [from, to) of {@code block}, in mini-batches. */
+    private void trainRows(SampleBlock block, int from, int to) throws IOException {
+        int next = from;
+        while (next < to) {
+            if (batch.rows() == 0 && to - next >= batch.capacity()) {
                 // a whole mini-batch lines up with an empty pending batch: train from the block's arrays
                 int rows = batch.capacity();
-                int from = next;
-                float loss = trainer.trainBatch(block.features(), block.labels(), from, rows);
-                BatchBuffer.recordSources(
-                        window,
+                int first = next;
+                float loss = trainer.trainBatch(block.features(), block.labels(), first, rows);
+                Consumer<EpochWindow> sources = w -> BatchBuffer.recordSources(
+                        w,
                         block.topics(),
                         block.partitions(),
                         block.offsets(),
                         block.eventTimes(),
-                        from,
-                        from + rows);
+                        first,
+                        first + rows);
+                sources.accept(window);
                 DivergenceGuard.Verdict verdict = recovery.judge(loss, () -> {
                     BatchBuffer copy = new BatchBuffer(batch.capacity(), batch.inputDim(), batch.labelWidth());
-                    copy.addRows(block, from);
+                    copy.addRows(block, first, first + rows);
                     return copy;
                 });
                 next += rows;
-                afterBatch(rows, loss, verdict);
+                afterBatch(rows, loss, verdict, batchOffsets(sources));
             } else {
-                next += batch.addRows(block, next);
+                next += batch.addRows(block, next, to);
                 if (batch.isFull()) {
                     float loss = trainer.trainBatch(batch.features(), batch.labels(), batch.rows());
                     int rows = batch.rows();
                     batch.recordSourcesIn(window);
                     DivergenceGuard.Verdict verdict = recovery.judge(loss, batch::copy);
+                    Map<String, Manifest.OffsetRange> offsets = batchOffsets(batch::recordSourcesIn);
                     batch.clear();
-                    afterBatch(rows, loss, verdict);
+                    afterBatch(rows, loss, verdict, offsets);
                 }
             }
         }
@@ -179,8 +260,20 @@ final class TrainingLoop implements AutoCloseable {
         out.report(reports.next(counters, batch.rows(), trainer, true));
     }
 
+    /** The batch's offset ranges, for a drift signal; null (not computed) when drift detection is off. */
+    private Map<String, Manifest.OffsetRange> batchOffsets(Consumer<EpochWindow> sources) {
+        if (drift == null) {
+            return null;
+        }
+        EpochWindow scratch = new EpochWindow();
+        sources.accept(scratch);
+        return scratch.offsetRanges();
+    }
+
     /** Books a trained mini-batch of {@code rows} rows whose sources the window has recorded already. */
-    private void afterBatch(int rows, float loss, DivergenceGuard.Verdict verdict) throws IOException {
+    private void afterBatch(
+            int rows, float loss, DivergenceGuard.Verdict verdict, Map<String, Manifest.OffsetRange> offsets)
+            throws IOException {
         newestEventTime = Math.max(newestEventTime, window.maxEventTime);
         window.samples += rows;
         window.batches++;
@@ -190,6 +283,9 @@ final class TrainingLoop implements AutoCloseable {
         counters.lossSinceReport += loss;
         counters.batchesSinceReport++;
         out.batchTrained(rows);
+        if (drift != null && verdict == DivergenceGuard.Verdict.ACCEPT && Float.isFinite(loss)) {
+            detectDrift(loss, offsets);
+        }
         if (reports.due(counters)) {
             out.report(reports.next(counters, batch.rows(), trainer, false));
         }
@@ -199,6 +295,17 @@ final class TrainingLoop implements AutoCloseable {
         }
         if (epochs.byEventTime() ? guard.closeDue() : window.samples >= epochs.samples()) {
             closeWindow();
+        }
+    }
+
+    /** Feeds the detector an accepted batch's loss; a signal is handed out and the detector starts over. */
+    private void detectDrift(float loss, Map<String, Manifest.OffsetRange> offsets) {
+        drift = drift.add(loss, driftSettings);
+        if (drift.drifted(driftSettings)) {
+            out.driftDetected(
+                    new DriftSignal(window.epoch, drift.statistic(), drift.count(), loss, offsets),
+                    counters.samplesTrained);
+            drift = PageHinkley.start();
         }
     }
 
@@ -215,6 +322,8 @@ final class TrainingLoop implements AutoCloseable {
         }
         double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
         Long lag = window.maxEventTime == Long.MIN_VALUE ? null : System.currentTimeMillis() - window.maxEventTime;
+        TaskMetrics holdoutMetrics = scoreHoldout();
+        lastPrequentialLoss = window.lossSum / Math.max(1, window.batches);
         out.windowClosed(
                 window,
                 snapshot,
@@ -222,12 +331,52 @@ final class TrainingLoop implements AutoCloseable {
                 counters.samplesTrained,
                 lag,
                 trainer.device(),
-                ResumeCapture.of(window, counters, guard, epochs.spanMillis()));
+                ResumeCapture.of(window, counters, guard, epochs.spanMillis()),
+                holdoutMetrics);
+        holdout.clear();
         if (guard.enabled()) {
             guard.goodWindow(snapshot, window.epoch, counters.samplesTrained);
         }
         window = window.next(epochs.spanMillis());
         windowStartNanos = now;
+    }
+
+    /** The window's holdout rows scored by the model as it is now; null when there are none. */
+    private TaskMetrics scoreHoldout() {
+        int rows = holdout.rows();
+        if (rows == 0) {
+            return null;
+        }
+        ModelSpec spec = trainer.spec();
+        float[] outputs = trainer.predict(holdout.features(), rows);
+        TaskMetrics metrics =
+                TaskMetrics.compute(labelKind, spec.loss(), spec.outputDim(), outputs, holdout.labels(), rows);
+        lastHoldoutLoss = metrics.loss();
+        return metrics;
+    }
+
+    /** The label kind whose task metrics go with the model's loss. */
+    static LabelKind labelKindOf(ModelSpec.Loss loss) {
+        return switch (loss) {
+            case MSE -> LabelKind.REGRESSION;
+            case BCE_WITH_LOGITS -> LabelKind.BINARY;
+            case SOFTMAX_CROSS_ENTROPY -> LabelKind.CLASS;
+        };
+    }
+
+    /** The holdout loss of the last closed window that had holdout rows; NaN before one. */
+    double lastHoldoutLoss() {
+        return lastHoldoutLoss;
+    }
+
+    /** The prequential loss of the last closed window; NaN before one. */
+    double lastPrequentialLoss() {
+        return lastPrequentialLoss;
+    }
+
+    /** Holdout rows kept in the open window. */
+    int holdoutRows() {
+        return holdout.rows();
     }
 
     /** Now minus the newest event time trained; -1 before the first sample. */
@@ -242,6 +391,7 @@ final class TrainingLoop implements AutoCloseable {
     /** Saves every state piece; the model is copied off the device for the snapshot. */
     void saveTo(TrainerOperatorState state, EpochLedger ledger, int attempt) throws Exception {
         state.save(trainer.snapshot(), batch, counters, window, ledger, attempt, guard);
+        state.saveEvaluation(holdout.toBytes(), drift == null ? new byte[0] : drift.toBytes());
     }
 
     EpochWindow window() {

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.TrainerState;
@@ -24,7 +25,7 @@ interface TrainingOutput {
     /**
      * An epoch-window closed with finite weights; {@code snapshot} is null when neither artifacts
      * nor the guard need the weights; {@code resume} is what continuing from this window's artifact
-     * needs.
+     * needs; {@code holdout} is null when the window had no holdout rows.
      */
     void windowClosed(
             EpochWindow window,
@@ -33,7 +34,8 @@ interface TrainingOutput {
             long samplesTrained,
             Long lagMillis,
             String device,
-            Manifest.Resume resume)
+            Manifest.Resume resume,
+            TaskMetrics holdout)
             throws IOException;
 
     /** One sample of a batch the guard skipped. */
@@ -41,6 +43,9 @@ interface TrainingOutput {
 
     /** The guard fired and {@code deadLettered} samples were skipped. */
     void diverged(long deadLettered);
+
+    /** The drift detector signalled; a {@code drift-detected} event follows. */
+    void driftDetected(DriftSignal signal, long samplesTrained);
 
     /** A divergence episode ended (or was still open at the end of input); one {@code diverged} event. */
     void episodeEnded(DivergenceEpisode episode, long samplesTrained);

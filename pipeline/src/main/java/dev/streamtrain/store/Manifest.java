@@ -194,8 +194,59 @@ public record Manifest(
     /** Smallest and largest event time of the window's samples, epoch milliseconds. */
     public record EventTimeRange(long minMillis, long maxMillis) {}
 
-    /** Training metrics of the window. NaN is written as the string "NaN". */
-    public record Metrics(double meanLoss, double samplesPerSecond) {}
+    /**
+     * Training metrics of the window. NaN is written as the string "NaN".
+     *
+     * @param meanLoss the mean of the window's batch losses
+     * @param samplesPerSecond trained samples per second of the window
+     * @param holdout the window's holdout rows scored by the model at the window's end; null when the
+     *     window had no holdout rows (or evaluation is off, and in manifests of older builds)
+     * @param prequential the window's batches each scored before its update; null when evaluation is
+     *     off (and in manifests of older builds)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Metrics(double meanLoss, double samplesPerSecond, Holdout holdout, Prequential prequential) {
+        /** Training metrics only, as builds before evaluation wrote them. */
+        public Metrics(double meanLoss, double samplesPerSecond) {
+            this(meanLoss, samplesPerSecond, null, null);
+        }
+    }
+
+    /**
+     * The holdout metrics of a window ({@code metrics.holdout}): the model's loss and the task
+     * metrics of its label kind over the rows; a metric that does not apply (or is undefined for the
+     * rows, such as ROC AUC over one class) is absent.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Holdout(
+            long samples,
+            double loss,
+            Double mse,
+            Double mae,
+            Double logLoss,
+            Double accuracy,
+            Double rocAuc,
+            Double top5Accuracy) {
+        /** {@code samples}, {@code loss} and the task metrics by their {@code TaskMetrics} names. */
+        public static Holdout of(long samples, double loss, Map<String, Double> task) {
+            return new Holdout(
+                    samples,
+                    loss,
+                    task.get("mse"),
+                    task.get("mae"),
+                    task.get("logLoss"),
+                    task.get("accuracy"),
+                    task.get("rocAuc"),
+                    task.get("top5Accuracy"));
+        }
+    }
+
+    /**
+     * The prequential (test-then-train) metrics of a window ({@code metrics.prequential}): {@code
+     * loss} is the mean over its batches of each batch's loss before its update, over {@code samples}
+     * trained samples.
+     */
+    public record Prequential(double loss, long samples) {}
 
     /** The {@link ModelSpec} fields, by name, so that non-Java readers can rebuild the module. */
     public record ModelConfig(

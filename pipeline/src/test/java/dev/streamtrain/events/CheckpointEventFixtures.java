@@ -90,6 +90,7 @@ public final class CheckpointEventFixtures {
                     null,
                     null,
                     null,
+                    null,
                     null);
         }
     }

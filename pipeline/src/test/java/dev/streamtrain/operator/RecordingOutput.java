@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.TrainerState;
@@ -10,7 +11,8 @@ import java.util.List;
 /** A {@link TrainingOutput} that keeps everything it is handed, for tests without Flink. */
 final class RecordingOutput implements TrainingOutput {
     /** A closed window as handed out: its bookkeeping, the weights and the running total then. */
-    record ClosedWindow(EpochWindow window, TrainerState weights, long samplesTrained, Long lagMillis) {}
+    record ClosedWindow(
+            EpochWindow window, TrainerState weights, long samplesTrained, Long lagMillis, TaskMetrics holdout) {}
 
     /** An announced episode with the sample total handed along. */
     record Episode(DivergenceEpisode episode, long samplesTrained) {}
@@ -22,6 +24,7 @@ final class RecordingOutput implements TrainingOutput {
     final List<DeadLetter> deadLetters = new ArrayList<>();
     final List<Long> divergences = new ArrayList<>();
     final List<Episode> episodes = new ArrayList<>();
+    final List<DriftSignal> drifts = new ArrayList<>();
 
     RecordingOutput(boolean wantsWeights) {
         this.wantsWeights = wantsWeights;
@@ -50,8 +53,14 @@ final class RecordingOutput implements TrainingOutput {
             long samplesTrained,
             Long lagMillis,
             String device,
-            Manifest.Resume resume) {
-        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis));
+            Manifest.Resume resume,
+            TaskMetrics holdout) {
+        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis, holdout));
+    }
+
+    @Override
+    public void driftDetected(DriftSignal signal, long samplesTrained) {
+        drifts.add(signal);
     }
 
     @Override

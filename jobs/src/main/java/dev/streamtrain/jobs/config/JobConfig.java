@@ -12,6 +12,8 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_BEST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.STORE_KEEP_LAST;
 import static dev.streamtrain.jobs.config.TrainingJobOptions.THREADS;
 
+import dev.streamtrain.eval.EvalSettings;
+import dev.streamtrain.eval.PageHinkley;
 import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
@@ -59,6 +61,11 @@ public final class JobConfig implements Serializable {
                 } catch (IllegalArgumentException | IllegalStateException e) {
                     problems.add("model configuration: " + e.getMessage());
                 }
+            }
+            try {
+                evalSettings(conf);
+            } catch (IllegalArgumentException e) {
+                problems.add("evaluation: " + e.getMessage());
             }
         }
         if (!problems.isEmpty()) {
@@ -140,6 +147,24 @@ public final class JobConfig implements Serializable {
                 conf.get(TrainingJobOptions.GUARD_CONSECUTIVE_BATCHES),
                 conf.get(TrainingJobOptions.GUARD_MEAN_BATCHES),
                 sampleSchema);
+    }
+
+    /** The holdout split and drift detection ({@code eval.*}). */
+    public EvalSettings evalSettings() {
+        return evalSettings(conf);
+    }
+
+    private static EvalSettings evalSettings(Configuration conf) {
+        PageHinkley.Settings drift = conf.get(TrainingJobOptions.EVAL_DRIFT_DETECTION)
+                ? new PageHinkley.Settings(
+                        conf.get(TrainingJobOptions.EVAL_DRIFT_DELTA),
+                        conf.get(TrainingJobOptions.EVAL_DRIFT_THRESHOLD),
+                        conf.get(TrainingJobOptions.EVAL_DRIFT_MIN_BATCHES))
+                : null;
+        return new EvalSettings(
+                conf.get(TrainingJobOptions.EVAL_HOLDOUT_FRACTION),
+                conf.get(TrainingJobOptions.EVAL_HOLDOUT_MAX_ROWS),
+                drift);
     }
 
     public ModelSpec modelSpec() {

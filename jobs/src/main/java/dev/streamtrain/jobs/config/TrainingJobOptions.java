@@ -1,5 +1,6 @@
 package dev.streamtrain.jobs.config;
 
+import dev.streamtrain.eval.EvalSettings;
 import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleFormat;
@@ -246,6 +247,37 @@ public final class TrainingJobOptions {
             .withDescription(
                     "The running mean averages about this many recent accepted batches; the ratio test starts after this many.");
 
+    // --- evaluation -------------------------------------------------------------------------------
+    public static final ConfigOption<Double> EVAL_HOLDOUT_FRACTION = ConfigOptions.key("eval.holdout-fraction")
+            .doubleType()
+            .defaultValue(EvalSettings.DEFAULT_HOLDOUT_FRACTION)
+            .withDescription(
+                    "The share of valid Kafka samples never trained on, chosen by a hash of partition and offset; each window's holdout rows are scored at its end (metrics.holdout). In [0, 1); 0 disables the holdout.");
+    public static final ConfigOption<Integer> EVAL_HOLDOUT_MAX_ROWS = ConfigOptions.key("eval.holdout-max-rows")
+            .intType()
+            .defaultValue(EvalSettings.DEFAULT_HOLDOUT_MAX_ROWS)
+            .withDescription(
+                    "At most this many holdout rows per epoch-window are kept in state and scored (the first in stream order); later ones are neither trained nor scored.");
+    public static final ConfigOption<Boolean> EVAL_DRIFT_DETECTION = ConfigOptions.key("eval.drift-detection")
+            .booleanType()
+            .defaultValue(true)
+            .withDescription(
+                    "A Page-Hinkley test over each accepted batch's loss before its update; a signal emits a drift-detected event. Detection only.");
+    public static final ConfigOption<Double> EVAL_DRIFT_DELTA = ConfigOptions.key("eval.drift-delta")
+            .doubleType()
+            .defaultValue(EvalSettings.DEFAULT_DRIFT_DELTA)
+            .withDescription("Page-Hinkley's tolerated rise of a batch loss above the running mean (>= 0).");
+    public static final ConfigOption<Double> EVAL_DRIFT_THRESHOLD = ConfigOptions.key("eval.drift-threshold")
+            .doubleType()
+            .defaultValue(EvalSettings.DEFAULT_DRIFT_THRESHOLD)
+            .withDescription(
+                    "Page-Hinkley signals when the cumulative rise exceeds this, in loss units summed over batches (> 0).");
+    public static final ConfigOption<Long> EVAL_DRIFT_MIN_BATCHES = ConfigOptions.key("eval.drift-min-batches")
+            .longType()
+            .defaultValue(EvalSettings.DEFAULT_DRIFT_MIN_BATCHES)
+            .withDescription(
+                    "No signal before the detector has seen this many batches (since the start or its last signal).");
+
     /** All keys, for validation of unknown keys and for the documentation. */
     public static final List<ConfigOption<?>> ALL = List.of(
             KAFKA_BOOTSTRAP_SERVERS,
@@ -293,7 +325,13 @@ public final class TrainingJobOptions {
             GUARD_ENABLED,
             GUARD_LOSS_MULTIPLE,
             GUARD_CONSECUTIVE_BATCHES,
-            GUARD_MEAN_BATCHES);
+            GUARD_MEAN_BATCHES,
+            EVAL_HOLDOUT_FRACTION,
+            EVAL_HOLDOUT_MAX_ROWS,
+            EVAL_DRIFT_DETECTION,
+            EVAL_DRIFT_DELTA,
+            EVAL_DRIFT_THRESHOLD,
+            EVAL_DRIFT_MIN_BATCHES);
 
     /** Where a job without a checkpoint starts reading. */
     public enum StartingOffsets {
