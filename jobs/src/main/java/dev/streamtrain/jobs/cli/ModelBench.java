@@ -175,6 +175,10 @@ record ModelBench(
         settings.put("report.every-samples", String.valueOf(reportEvery));
         settings.put("model.threads", threads);
         settings.put("model.interop-threads", interopThreads);
+        // the bare loop trains every sample, so the pipeline does too; evaluation's cost is measured
+        // with --set eval.holdout-fraction=0.02 --set eval.drift-detection=true
+        settings.put("eval.holdout-fraction", "0");
+        settings.put("eval.drift-detection", "false");
         settings.putAll(extraSettings);
         return settings;
     }
