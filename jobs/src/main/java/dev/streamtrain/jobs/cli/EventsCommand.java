@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -136,8 +136,10 @@ final class EventsCommand implements Callable<Integer> {
                 }
             }
             return Console.OK;
-        } catch (TimeoutException e) {
-            return console.usage("Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+        } catch (KafkaException e) { // a timeout, or credentials or a handshake refused
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("Kafka at " + bootstrap + " did not answer: " + kafkaOptions.redacted(e.getMessage())));
         }
     }
 

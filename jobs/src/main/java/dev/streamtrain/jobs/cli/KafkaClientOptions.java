@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -82,5 +85,47 @@ final class KafkaClientOptions {
         Map<String, String> all = new LinkedHashMap<>(fromFile);
         all.putAll(given);
         return all;
+    }
+
+    /**
+     * Why Kafka refused the tool, in words that name what to fix, when {@code failure} (or one of its
+     * causes) is a failed TLS handshake or refused credentials: these fail at once and no retry helps,
+     * unlike an unreachable broker. Empty for any other failure. Secrets are redacted.
+     */
+    Optional<String> refusal(Throwable failure) {
+        // SslAuthenticationException is an AuthenticationException: the handshake is checked first
+        if (causedBy(failure, SslAuthenticationException.class)) {
+            return Optional.of("TLS handshake failed with Kafka at " + bootstrap + " (" + rootMessage(failure)
+                    + "): check that the listener speaks TLS and that ssl.truststore.* (--command-config or "
+                    + "--kafka-property) holds the CA of the brokers' certificates");
+        }
+        if (causedBy(failure, AuthenticationException.class)) {
+            return Optional.of("authentication failed at Kafka " + bootstrap + " (" + rootMessage(failure)
+                    + "): check the user and password in sasl.jaas.config and sasl.mechanism (--command-config or "
+                    + "--kafka-property)");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code message} with every secret client property value masked, for messages that quote a client. */
+    String redacted(String message) {
+        return KafkaClientProperties.redact(message, KafkaClientProperties.secretValues(clientProperties()));
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return redacted(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     }
 }

@@ -76,7 +76,9 @@ final class PlotCommand implements Callable<Integer> {
             return console.fail(
                     e.getMessage().contains("does not exist") ? Console.NOT_FOUND : Console.USAGE, e.getMessage());
         } catch (KafkaException e) {
-            return console.usage("Kafka at " + bootstrap + " did not answer: " + e.getMessage());
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("Kafka at " + bootstrap + " did not answer: " + kafkaOptions.redacted(e.getMessage())));
         }
         RunChartData data = RunChartData.of(key, events);
         if (data.points().isEmpty()) {

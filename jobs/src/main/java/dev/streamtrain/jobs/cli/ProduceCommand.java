@@ -79,7 +79,9 @@ final class ProduceCommand implements Callable<Integer> {
                                 + " (./streamtrain cluster start --local-stack creates 'samples')");
             }
         } catch (ExecutionException | TimeoutException e) {
-            return console.usage("Kafka at " + bootstrap + " is unreachable: " + e.getMessage());
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("Kafka at " + bootstrap + " is unreachable: " + kafkaOptions.redacted(e.getMessage())));
         }
         try (SampleProducer producer = new SampleProducer(bootstrap, topic, kafkaOptions.clientProperties())) {
             long sent = 0;
@@ -101,7 +103,10 @@ final class ProduceCommand implements Callable<Integer> {
             }
         } catch (KafkaException e) {
             // a send Kafka refused, or no answer within the producer's timeouts
-            return console.usage("Kafka at " + bootstrap + " did not take the samples: " + e.getMessage());
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("Kafka at " + bootstrap + " did not take the samples: "
+                            + kafkaOptions.redacted(e.getMessage())));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> result = new LinkedHashMap<>();

@@ -132,7 +132,9 @@ final class RollbackCommand implements Callable<Integer> {
         try {
             history = RunHistory.of(events.read(run, timeout));
         } catch (IOException | KafkaException e) {
-            return console.usage("could not read the events of " + key + ": " + e.getMessage());
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("could not read the events of " + key + ": " + kafkaOptions.redacted(e.getMessage())));
         }
         if (toEpoch == null) {
             return list(history, s3);
@@ -161,7 +163,7 @@ final class RollbackCommand implements Callable<Integer> {
         } catch (RollbackRefused e) {
             return console.fail(exitCode(e.reason()), e.getMessage());
         } catch (IOException | SdkException | KafkaException e) {
-            return console.usage(e.getMessage());
+            return console.usage(kafkaOptions.refusal(e).orElse(kafkaOptions.redacted(e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return console.fail(Console.FAILED, "interrupted");

@@ -1,15 +1,19 @@
 package dev.streamtrain.jobs.cli;
 
+import dev.streamtrain.jobs.KafkaClients;
 import dev.streamtrain.jobs.serve.ModelServer;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3Clients;
 import dev.streamtrain.store.S3Endpoint;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +30,8 @@ import software.amazon.awssdk.services.s3.S3Client;
             "rolled-back event swaps back to that epoch. A model that does not verify is never served.",
             "POST /predict {\"features\": [[...], ...]} -> {\"outputs\", \"epoch\", \"attempt\", \"modelSha256\"};",
             "GET /model, /health, /ready, /metrics. Prints one JSON line (url, key) once listening; Ctrl-C stops.",
-            "Exit codes: 2 usage or configuration."
+            "Exit codes: 2 usage, configuration, or Kafka unreachable or refusing the credentials, 4 the topic",
+            "does not exist (both checked before listening)."
         })
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, description = "the run: <experiment>/<run>/<model>")
@@ -80,6 +85,10 @@ final class ServeCommand implements Callable<Integer> {
         if (s3 == null) {
             return console.usage(S3Options.MISSING);
         }
+        Integer kafkaProblem = checkTopic(bootstrap);
+        if (kafkaProblem != null) {
+            return kafkaProblem;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         try (S3Client client = S3Clients.create(s3);
                 ModelServer server = new ModelServer(
@@ -98,5 +107,24 @@ final class ServeCommand implements Callable<Integer> {
             stopped.await();
         }
         return Console.OK;
+    }
+
+    /**
+     * The exit code when the events cannot be followed at all, else null: checked before listening, so
+     * that wrong credentials or a mistyped topic end the command with a message instead of a server that
+     * never becomes ready (the follower would only log why).
+     */
+    private Integer checkTopic(String bootstrap) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.readCommittedConsumer(bootstrap, kafkaOptions.clientProperties())) {
+            if (consumer.partitionsFor(topic, Duration.ofSeconds(15)).isEmpty()) {
+                return console.fail(Console.NOT_FOUND, "topic '" + topic + "' does not exist on " + bootstrap);
+            }
+            return null;
+        } catch (KafkaException e) { // a timeout, or credentials or a handshake refused
+            return console.usage(kafkaOptions
+                    .refusal(e)
+                    .orElse("Kafka at " + bootstrap + " did not answer: " + kafkaOptions.redacted(e.getMessage())));
+        }
     }
 }
