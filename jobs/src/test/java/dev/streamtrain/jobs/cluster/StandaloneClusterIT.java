@@ -499,7 +499,11 @@ class StandaloneClusterIT {
                 "--checkpoint.interval",
                 "1 s",
                 "--report.every-samples",
-                "12800"));
+                "12800",
+                // every produced sample trains, so the epochs follow from what the test produces;
+                // EvaluationJobTest covers failover with a holdout
+                "--eval.holdout-fraction",
+                "0"));
         // for the client-side preflight (the cluster's own config.yaml has them for the TaskManagers)
         FlinkS3.apply(new Configuration(), stack.s3()).toMap().forEach((k, v) -> {
             a.add("--" + k);
