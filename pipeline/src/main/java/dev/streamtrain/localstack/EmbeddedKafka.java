@@ -28,6 +28,9 @@ public final class EmbeddedKafka implements KafkaService {
             "the Kafka broker (org.apache.kafka:kafka_2.13) is not on the classpath; "
                     + "run through ./streamtrain or Maven, which put it there";
 
+    /** A group that never commits: only its coordinator lookup matters. */
+    private static final String READINESS_GROUP = "streamtrain-stack-readiness";
+
     private final RestartableChild broker;
     private final String bootstrap;
     private final String securedBootstrap;
@@ -141,7 +144,16 @@ public final class EmbeddedKafka implements KafkaService {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
-            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+            if (admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                return false;
+            }
+            // Looking up a group's coordinator makes a fresh broker create __consumer_offsets. Without
+            // this, the first consumer to commit (the Flink Kafka source at its first checkpoint) gets
+            // CoordinatorNotAvailableException and Flink logs its stack trace; a real cluster has the topic.
+            admin.listConsumerGroupOffsets(READINESS_GROUP)
+                    .partitionsToOffsetAndMetadata()
+                    .get(3, TimeUnit.SECONDS);
+            return true;
         } catch (Exception e) {
             return false;
         }

@@ -50,7 +50,11 @@ public final class PipelineRun {
             long checkpointMaxBytes,
             double firstMeanLoss,
             double lastMeanLoss,
-            String device) {}
+            String device,
+            /** At the first report: the job running, {@code report.every-samples} samples in. */
+            MemorySnapshot memoryAtStart,
+            /** At the end-of-input report: after every sample, before the final checkpoint. */
+            MemorySnapshot memoryAtEnd) {}
 
     /** {@code config} must name a bounded topic that already holds the samples. */
     public static Result run(JobConfig config, String id, Consumer<String> progress) throws Exception {
@@ -126,7 +130,9 @@ public final class PipelineRun {
                     checkpoints.getSummaryStats().getStateSizeStats().getMaximum(),
                     list.get(0).meanLoss,
                     meanLossOfLastFullReport(list),
-                    last.device);
+                    last.device,
+                    arrivals.get(0).memory(),
+                    arrivals.get(arrivals.size() - 1).memory());
         }
     }
 

@@ -15,12 +15,18 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * Keeps the training reports of a job running in a MiniCluster of THIS JVM, each with the
  * {@link System#nanoTime()} at which it arrived (the sink is chained to the trainer, so that is
  * when the trainer emitted it). Not for jobs that restart: a replay would add reports twice.
+ *
+ * <p>The first and the end-of-input report also carry a {@link MemorySnapshot}, taken in the task
+ * thread while the job still holds its model, optimizer and buffers: memory once the job is running
+ * and memory after the whole stream. Its full GC pauses the trainer once inside the timed window
+ * (after the first report, a fraction of a second); the second one comes after the last timed interval.
  */
 final class TimedReportSink implements Sink<TrainingReport> {
     private static final long serialVersionUID = 1L;
     private static final Map<String, Queue<Arrival>> QUEUES = new ConcurrentHashMap<>();
 
-    record Arrival(long nanoTime, TrainingReport report) {}
+    /** {@code memory} is null except on the first and the end-of-input report. */
+    record Arrival(long nanoTime, TrainingReport report, MemorySnapshot memory) {}
 
     private final String id;
 
@@ -50,7 +56,10 @@ final class TimedReportSink implements Sink<TrainingReport> {
         return new SinkWriter<>() {
             @Override
             public void write(TrainingReport report, Context ctx) {
-                queue.add(new Arrival(System.nanoTime(), report));
+                long arrived = System.nanoTime(); // before the snapshot's GC
+                boolean measure = queue.isEmpty() || report.last;
+                MemorySnapshot memory = measure ? MemorySnapshot.take(report.samplesTrained) : null;
+                queue.add(new Arrival(arrived, report, memory));
             }
 
             @Override

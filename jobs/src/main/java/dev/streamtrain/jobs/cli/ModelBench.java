@@ -5,6 +5,7 @@ import dev.streamtrain.jobs.bench.BareLoop;
 import dev.streamtrain.jobs.bench.BenchKafka;
 import dev.streamtrain.jobs.bench.BenchModel;
 import dev.streamtrain.jobs.bench.CpuMeter;
+import dev.streamtrain.jobs.bench.MemorySnapshot;
 import dev.streamtrain.jobs.bench.PipelineRun;
 import dev.streamtrain.jobs.config.JobConfig;
 import dev.streamtrain.localstack.LocalStack;
@@ -93,6 +94,15 @@ record ModelBench(
                 pipe.checkpointMaxBytes() / 1e6,
                 pipeUsage.describe()));
         warnIfShared(pipeUsage);
+        progress(String.format(
+                "(b) memory of this JVM (TaskManager included): RSS %.0f MB, heap after GC %.0f MB at %,d samples; "
+                        + "RSS %.0f MB, heap after GC %.0f MB at %,d samples",
+                pipe.memoryAtStart().rssBytes() / 1e6,
+                pipe.memoryAtStart().heapUsedAfterGcBytes() / 1e6,
+                pipe.memoryAtStart().samplesTrained(),
+                pipe.memoryAtEnd().rssBytes() / 1e6,
+                pipe.memoryAtEnd().heapUsedAfterGcBytes() / 1e6,
+                pipe.memoryAtEnd().samplesTrained()));
         if (pipe.samplesTrained() + pipe.pendingSamples() != n) {
             progress(String.format(
                     "WARNING: the job read %,d samples but %,d were produced",
@@ -141,6 +151,8 @@ record ModelBench(
             row.put("pipelineInterOpThreads", applied.interOp());
             row.put("pipelineThreadsChoice", applied.choice().describe());
         }
+        putMemory(row, "Start", pipe.memoryAtStart());
+        putMemory(row, "End", pipe.memoryAtEnd());
         row.put("bareOwnCores", round3(bareUsage.ownCores()));
         row.put("bareOtherCores", round3(bareUsage.otherCores()));
         row.put("pipelineOwnCores", round3(pipeUsage.ownCores()));
@@ -181,6 +193,13 @@ record ModelBench(
         settings.put("eval.drift-detection", "false");
         settings.putAll(extraSettings);
         return settings;
+    }
+
+    /** memory{Start,End}{Samples,RssBytes,HeapUsedAfterGcBytes}; see {@link MemorySnapshot}. */
+    private static void putMemory(Map<String, Object> row, String when, MemorySnapshot memory) {
+        row.put("memory" + when + "Samples", memory.samplesTrained());
+        row.put("memory" + when + "RssBytes", memory.rssBytes());
+        row.put("memory" + when + "HeapUsedAfterGcBytes", memory.heapUsedAfterGcBytes());
     }
 
     private static double round3(double v) {

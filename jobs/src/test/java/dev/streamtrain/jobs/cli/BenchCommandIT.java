@@ -96,6 +96,16 @@ class BenchCommandIT {
         }
         assertTrue(row.path("pipelineOwnCores").asDouble() > 0, "the measured JVM used CPU: " + line);
 
+        // memory of this JVM (the MiniCluster's TaskManager included) at the first and the end-of-input report
+        for (String when : List.of("Start", "End")) {
+            for (String what : List.of("RssBytes", "HeapUsedAfterGcBytes", "Samples")) {
+                String field = "memory" + when + what;
+                assertTrue(row.path(field).isIntegralNumber() && row.path(field).asLong() > 0, field + ": " + line);
+            }
+        }
+        assertEquals(SAMPLES, row.path("memoryEndSamples").asLong(), "measured after the whole stream: " + line);
+        assertTrue(row.path("memoryStartSamples").asLong() < SAMPLES, "measured while running: " + line);
+
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.toList(), "the stack's data folder is deleted at the end");
         }
