@@ -3,6 +3,7 @@ package dev.streamtrain.operator;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
+import dev.streamtrain.store.WarmStart;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
@@ -25,6 +26,8 @@ import java.util.Objects;
  * @param guard              the divergence guard's thresholds
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  * @param resume             where a start without Flink state begins ({@code restore.from-artifact}); null: fresh
+ * @param warmStart          the weights a start with neither Flink state nor {@code resume} begins with
+ *                           ({@code model.init-from}); null: drawn from the spec's seed
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -37,7 +40,8 @@ public record TrainerSettings(
         RunLineage lineage,
         GuardSettings guard,
         TorchThreads.Request threads,
-        ResumeFromArtifact resume)
+        ResumeFromArtifact resume,
+        WarmStart warmStart)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -64,6 +68,7 @@ public record TrainerSettings(
         private GuardSettings guard = GuardSettings.defaults();
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
         private ResumeFromArtifact resume;
+        private WarmStart warmStart;
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -127,6 +132,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** A fresh start (no Flink state, no {@link #resume}) begins with these weights; null (the default): the seed's. */
+        public Builder warmStart(WarmStart warmStart) {
+            this.warmStart = warmStart;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -154,7 +165,8 @@ public record TrainerSettings(
                     lineage,
                     guard,
                     threads,
-                    resume);
+                    resume,
+                    warmStart);
         }
     }
 }
