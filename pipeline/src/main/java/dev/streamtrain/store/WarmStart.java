@@ -48,7 +48,9 @@ public record WarmStart(TrainerState state, Manifest.InitFrom parent) implements
         if (path.endsWith("/" + ArtifactLayout.MANIFEST_FILE)) {
             return uri.resolve(ArtifactLayout.MODEL_FILE);
         }
-        return URI.create(uri.toString().replaceAll("/*$", "/") + ArtifactLayout.MODEL_FILE);
+        String folder = uri.toString();
+        return URI.create(
+                folder.endsWith("/") ? folder + ArtifactLayout.MODEL_FILE : folder + "/" + ArtifactLayout.MODEL_FILE);
     }
 
     /**
