@@ -17,6 +17,7 @@ import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.store.S3MultipartSink;
+import dev.streamtrain.store.WarmStart;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainingReport;
 import java.util.function.UnaryOperator;
@@ -54,6 +55,7 @@ public final class OnlineTrainingJob {
     private final Sink<EventRecord> events;
     private UnaryOperator<DataStream<SampleBlock>> beforeTrainer = UnaryOperator.identity();
     private ArtifactRestorePoint restoreFrom;
+    private WarmStart warmStart;
 
     public OnlineTrainingJob(
             JobConfig config,
@@ -84,6 +86,12 @@ public final class OnlineTrainingJob {
         return this;
     }
 
+    /** A fresh start (no Flink state, no {@link #restoreFrom}) begins with these weights ({@code model.init-from}); null: the seed's. */
+    public OnlineTrainingJob warmStart(WarmStart warmStart) {
+        this.warmStart = warmStart;
+        return this;
+    }
+
     /** Production wiring: Kafka in; dead letters and checkpoint events to Kafka; reports to the log. */
     public static void main(String[] args) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
@@ -91,6 +99,7 @@ public final class OnlineTrainingJob {
         Preflight.check(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(config));
         ArtifactRestorePoint from = OnlineTrainingJobRestore.load(config, env.getConfiguration());
+        WarmStart warm = OnlineTrainingJobWarmStart.load(config, env.getConfiguration(), from != null);
         new OnlineTrainingJob(
                         config,
                         KafkaWiring.samplesSource(config, from == null ? null : from.nextOffsets()),
@@ -98,6 +107,7 @@ public final class OnlineTrainingJob {
                         KafkaWiring.eventSink(config),
                         new ReportLogSink())
                 .restoreFrom(from)
+                .warmStart(warm)
                 .execute(env);
     }
 
@@ -198,6 +208,7 @@ public final class OnlineTrainingJob {
                 .eval(config.evalSettings())
                 .threads(config.torchThreads())
                 .resume(restoreFrom == null ? null : resume(restoreFrom))
+                .warmStart(restoreFrom == null ? warmStart : null)
                 .build();
     }
 

@@ -71,7 +71,8 @@ class CheckpointEventSchemaTest {
         assertEquals(1, event.path("schemaVersion").asInt());
         assertEquals("epoch-committed", event.path("type").asText());
         JsonNode manifest = event.path("manifest");
-        for (String optional : List.of("stableModel", "eventTime", "flinkJobId", "eventTimeLagMillis", "device")) {
+        for (String optional :
+                List.of("stableModel", "eventTime", "flinkJobId", "eventTimeLagMillis", "device", "initFrom")) {
             assertTrue(manifest.has(optional), "this event exercises manifest." + optional);
         }
     }
@@ -246,6 +247,9 @@ class CheckpointEventSchemaTest {
                 names(props.path("eventTime").path("properties")));
         assertEquals(
                 components(Manifest.Metrics.class), names(props.path("metrics").path("properties")));
+        assertEquals(
+                components(Manifest.InitFrom.class),
+                names(props.path("initFrom").path("properties")));
 
         Set<String> types = new TreeSet<>();
         for (Field f : CheckpointEvent.class.getFields()) {
@@ -358,6 +362,11 @@ class CheckpointEventSchemaTest {
                 .createdAt(Instant.parse("2026-01-01T00:00:00Z"))
                 .eventTimeLagMillis(4_200L)
                 .device("cpu()")
+                .initFrom(new Manifest.InitFrom(
+                        "s3://streamtrain/mlp-2x256/run-0/regressor/epoch-000042/model.safetensors",
+                        SHA,
+                        "s3://streamtrain/mlp-2x256/run-0/regressor/epoch-000042/optimizer.safetensors",
+                        SHA))
                 .build();
     }
 

@@ -10,6 +10,7 @@ import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.store.ObjectSink;
+import dev.streamtrain.store.WarmStart;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
 import dev.streamtrain.trainer.TrainerState;
@@ -83,7 +84,7 @@ public final class ArtifactPublisher implements AutoCloseable {
         this.attempt = attempt;
         this.stableKeyClient = artifacts.clientOrNull();
         this.sink = settings.objectSink();
-        this.writer = artifacts.writer(stableKeyClient, sink);
+        this.writer = artifacts.writer(stableKeyClient, sink).withInitFrom(WarmStart.parentOf(settings.warmStart()));
         this.deleter = artifacts.deleter(settings.objectSink());
         String threadName = "artifact-writer " + artifacts.layout().modelPrefix();
         this.background = Executors.newSingleThreadExecutor(r -> {

@@ -4,6 +4,7 @@ import dev.streamtrain.eval.EvalSettings;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
+import dev.streamtrain.store.WarmStart;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  * @param resume             where a start without Flink state begins ({@code restore.from-artifact}); null: fresh
  * @param eval               the holdout split and drift detection ({@code eval.*})
+ * @param warmStart          the weights a start with neither Flink state nor {@code resume} begins with
+ *                           ({@code model.init-from}); null: drawn from the spec's seed
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -40,7 +43,8 @@ public record TrainerSettings(
         GuardSettings guard,
         TorchThreads.Request threads,
         ResumeFromArtifact resume,
-        EvalSettings eval)
+        EvalSettings eval,
+        WarmStart warmStart)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -68,6 +72,7 @@ public record TrainerSettings(
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
         private ResumeFromArtifact resume;
         private EvalSettings eval = EvalSettings.disabled();
+        private WarmStart warmStart;
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -137,6 +142,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** A fresh start (no Flink state, no {@link #resume}) begins with these weights; null (the default): the seed's. */
+        public Builder warmStart(WarmStart warmStart) {
+            this.warmStart = warmStart;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -166,7 +177,8 @@ public record TrainerSettings(
                     guard,
                     threads,
                     resume,
-                    eval);
+                    eval,
+                    warmStart);
         }
     }
 }

@@ -109,7 +109,7 @@ final class TrainingLoop implements AutoCloseable {
             byte[] savedDrift) {
         ModelSpec spec = settings.spec();
         BatchBuffer batch = new BatchBuffer(spec.batchSize(), spec.inputDim(), labelWidth(spec));
-        DjlTrainer trainer = saved != null ? DjlTrainer.restore(spec, saved) : DjlTrainer.create(spec);
+        DjlTrainer trainer = saved != null ? DjlTrainer.restore(spec, saved) : FreshStart.trainer(settings);
         if (saved != null && pendingBatch != null) {
             batch.restore(pendingBatch);
         }

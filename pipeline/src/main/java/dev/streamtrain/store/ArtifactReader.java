@@ -102,6 +102,11 @@ public final class ArtifactReader {
         return bytes;
     }
 
+    /** Any object, e.g. a safetensors file named by {@code model.init-from}, unverified. */
+    public byte[] readObject(URI uri) throws IOException {
+        return get(uri, "no such object: ");
+    }
+
     private Path download(URI uri, Manifest.FileEntry entry, Path target) throws IOException {
         Path partial = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest sha256 = HashingOutputStream.newSha256();

@@ -47,6 +47,9 @@ public final class ArtifactWriter {
     private final S3Client stableKeyClient;
     private final ObjectSink sink;
     private final Clock clock;
+    /** The run's warm-start parent, recorded in every manifest; null for a run started from its seed. */
+    private final Manifest.InitFrom initFrom;
+
     private final Object latestLock = new Object();
     private long highestLatestEpoch = -1; // guarded by latestLock
 
@@ -64,10 +67,21 @@ public final class ArtifactWriter {
     }
 
     ArtifactWriter(ArtifactLayout layout, S3Client stableKeyClient, ObjectSink sink, Clock clock) {
+        this(layout, stableKeyClient, sink, clock, null);
+    }
+
+    private ArtifactWriter(
+            ArtifactLayout layout, S3Client stableKeyClient, ObjectSink sink, Clock clock, Manifest.InitFrom initFrom) {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.stableKeyClient = stableKeyClient;
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.initFrom = initFrom;
+    }
+
+    /** A writer whose manifests name {@code parent} as the run's warm start ({@code initFrom}); null: none. */
+    public ArtifactWriter withInitFrom(Manifest.InitFrom parent) {
+        return new ArtifactWriter(layout, stableKeyClient, sink, clock, parent);
     }
 
     public ArtifactLayout layout() {
@@ -128,6 +142,7 @@ public final class ArtifactWriter {
                 .eventTimeLagMillis(artifact.eventTimeLagMillis())
                 .device(artifact.device())
                 .resume(artifact.resume())
+                .initFrom(initFrom)
                 .build();
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);

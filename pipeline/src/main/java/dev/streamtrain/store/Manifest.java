@@ -46,6 +46,8 @@ import java.util.TreeMap;
  * @param resume what continuing training from this artifact needs beyond the files (next offsets,
  *     totals, the divergence guard's running mean); null in manifests of older builds, which are
  *     therefore no restore points
+ * @param initFrom the state_dict the run was warm-started from ({@code model.init-from}), so that
+ *     lineage spans runs; null when the run started from its seed, and in manifests of older builds
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -67,7 +69,8 @@ public record Manifest(
         String createdAt,
         Long eventTimeLagMillis,
         String device,
-        Resume resume) {
+        Resume resume,
+        InitFrom initFrom) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -188,6 +191,24 @@ public record Manifest(
             implements Serializable {
         public Resume {
             nextOffsets = nextOffsets == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(nextOffsets));
+        }
+    }
+
+    /**
+     * The parent of a warm-started run: the safetensors files its first weights (and, with {@code
+     * model.init-optimizer}, its Adam moments and step) were read from.
+     *
+     * @param uri the weights file ({@code s3://…/model.safetensors} or {@code file:/…})
+     * @param sha256 of the weights file's bytes as read
+     * @param optimizerUri the optimizer file, or null when the optimizer started fresh
+     * @param optimizerSha256 of the optimizer file's bytes, or null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InitFrom(String uri, String sha256, String optimizerUri, String optimizerSha256)
+            implements Serializable {
+        public InitFrom {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(sha256, "sha256");
         }
     }
 
@@ -312,6 +333,7 @@ public record Manifest(
         private Long eventTimeLagMillis;
         private String device;
         private Resume resume;
+        private InitFrom initFrom;
 
         private Builder(RunKey key, long epoch) {
             this.key = Objects.requireNonNull(key, "key");
@@ -393,6 +415,12 @@ public record Manifest(
             return this;
         }
 
+        /** The warm start's parent; null (the default) for a run started from its seed. */
+        public Builder initFrom(InitFrom initFrom) {
+            this.initFrom = initFrom;
+            return this;
+        }
+
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
@@ -415,7 +443,8 @@ public record Manifest(
                     createdAt.toString(),
                     eventTimeLagMillis,
                     device,
-                    resume);
+                    resume,
+                    initFrom);
         }
     }
 }

@@ -27,16 +27,8 @@ public final class SafetensorsReader {
 
     /** name → tensor, in header order; {@code __metadata__} is skipped. */
     public static Map<String, Tensor> read(byte[] file) throws IOException {
-        if (file.length < 8) {
-            throw new IOException("not a safetensors file: " + file.length + " bytes");
-        }
-        long headerLength =
-                ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > file.length) {
-            throw new IOException(
-                    "not a safetensors file: header length " + headerLength + " in " + file.length + " bytes");
-        }
-        JsonNode header = new ObjectMapper().readTree(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
+        long headerLength = headerLength(file);
+        JsonNode header = header(file, headerLength);
         long dataStart = 8 + headerLength;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
@@ -69,5 +61,37 @@ public final class SafetensorsReader {
             tensors.put(e.getKey(), new Tensor(shape, values));
         }
         return tensors;
+    }
+
+    /** The header's {@code __metadata__} (string to string, as safetensors requires); empty when absent. */
+    public static Map<String, String> metadata(byte[] file) throws IOException {
+        JsonNode meta = header(file, headerLength(file)).path("__metadata__");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    private static long headerLength(byte[] file) throws IOException {
+        if (file.length < 8) {
+            throw new IOException("not a safetensors file: " + file.length + " bytes");
+        }
+        long headerLength =
+                ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > file.length) {
+            throw new IOException(
+                    "not a safetensors file: header length " + headerLength + " in " + file.length + " bytes");
+        }
+        return headerLength;
+    }
+
+    private static JsonNode header(byte[] file, long headerLength) throws IOException {
+        JsonNode header = new ObjectMapper().readTree(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
+        if (header == null || !header.isObject()) {
+            throw new IOException("not a safetensors file: the header is not a JSON object");
+        }
+        return header;
     }
 }

@@ -165,6 +165,18 @@ public final class TrainingJobOptions {
             .withDescription(
                     "An epoch artifact (s3://…/epoch-NNNNNN/ or its manifest.json) to continue from when the job starts without Flink state: the trainer starts from its weights, Adam state and totals (sha256-verified), the Kafka source at its recorded next offsets. Ignored when Flink restores a checkpoint or savepoint.");
 
+    public static final ConfigOption<String> MODEL_INIT_FROM = ConfigOptions.key("model.init-from")
+            .stringType()
+            .noDefaultValue()
+            .withDescription(
+                    "Warm start: a safetensors state_dict (a local path or s3:// URI: a .safetensors file, or an epoch artifact folder or its manifest.json, meaning its model.safetensors) whose weights, under the job's torch names, replace the seed's on a start with neither Flink state nor restore.from-artifact. Every missing, unexpected or misshapen tensor is reported at start. Manifests record it as initFrom.");
+
+    public static final ConfigOption<Boolean> MODEL_INIT_OPTIMIZER = ConfigOptions.key("model.init-optimizer")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription(
+                    "With model.init-from: also take Adam's moments and step from the optimizer.safetensors next to the weights; false: fresh optimizer state.");
+
     // --- epoch-windows and artifacts ------------------------------------------------------------
     public static final ConfigOption<Long> EPOCH_SAMPLES = ConfigOptions.key("epoch.samples")
             .longType()
@@ -311,6 +323,8 @@ public final class TrainingJobOptions {
             MODEL_NAME,
             ATTEMPT,
             RESTORE_FROM_ARTIFACT,
+            MODEL_INIT_FROM,
+            MODEL_INIT_OPTIMIZER,
             EPOCH_SAMPLES,
             EPOCH_EVENT_TIME,
             STORE_BUCKET,
