@@ -1,6 +1,7 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.eval.EvalSettings;
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
@@ -27,6 +28,7 @@ import java.util.Objects;
  * @param threads            libtorch's pool sizes as asked for ({@code model.threads}, AUTO: from the slot's CPU share)
  * @param resume             where a start without Flink state begins ({@code restore.from-artifact}); null: fresh
  * @param eval               the holdout split and drift detection ({@code eval.*})
+ * @param promotion          which epochs become {@code latest} ({@code store.promote-*})
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -40,7 +42,8 @@ public record TrainerSettings(
         GuardSettings guard,
         TorchThreads.Request threads,
         ResumeFromArtifact resume,
-        EvalSettings eval)
+        EvalSettings eval,
+        PromotionGate promotion)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -68,6 +71,7 @@ public record TrainerSettings(
         private TorchThreads.Request threads = TorchThreads.Request.AUTO;
         private ResumeFromArtifact resume;
         private EvalSettings eval = EvalSettings.disabled();
+        private PromotionGate promotion = PromotionGate.promoteAlways();
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -137,6 +141,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** Which epochs become {@code latest}; default {@link PromotionGate#promoteAlways()} (every one). */
+        public Builder promotion(PromotionGate promotion) {
+            this.promotion = promotion;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -150,6 +160,11 @@ public record TrainerSettings(
             Objects.requireNonNull(guard, "guard must not be null");
             Objects.requireNonNull(threads, "threads must not be null");
             Objects.requireNonNull(eval, "eval must not be null");
+            Objects.requireNonNull(promotion, "promotion must not be null");
+            if (!promotion.always() && !eval.split().enabled()) {
+                throw new IllegalArgumentException("store.promote-mode=metric judges epochs by their holdout "
+                        + promotion.metric() + ": set eval.holdout-fraction above 0");
+            }
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException(
                         "retention (" + retention.describe() + ") needs artifacts to delete");
@@ -166,7 +181,8 @@ public record TrainerSettings(
                     guard,
                     threads,
                     resume,
-                    eval);
+                    eval,
+                    promotion);
         }
     }
 }

@@ -46,6 +46,9 @@ import java.util.TreeMap;
  * @param resume what continuing training from this artifact needs beyond the files (next offsets,
  *     totals, the divergence guard's running mean); null in manifests of older builds, which are
  *     therefore no restore points
+ * @param promoted whether {@code latest} moved to this epoch (store.promote-mode=metric); null when
+ *     promotion is not gated (every epoch moves it) and in manifests of older builds
+ * @param promotionReason why the epoch was or was not promoted; null with {@code promoted}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -67,7 +70,9 @@ public record Manifest(
         String createdAt,
         Long eventTimeLagMillis,
         String device,
-        Resume resume) {
+        Resume resume,
+        Boolean promoted,
+        String promotionReason) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -312,6 +317,8 @@ public record Manifest(
         private Long eventTimeLagMillis;
         private String device;
         private Resume resume;
+        private Boolean promoted;
+        private String promotionReason;
 
         private Builder(RunKey key, long epoch) {
             this.key = Objects.requireNonNull(key, "key");
@@ -393,6 +400,13 @@ public record Manifest(
             return this;
         }
 
+        /** Whether {@code latest} moved to the epoch, and why; null (the default) when promotion is not gated. */
+        public Builder promotion(Boolean promoted, String reason) {
+            this.promoted = promoted;
+            this.promotionReason = reason;
+            return this;
+        }
+
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
@@ -415,7 +429,9 @@ public record Manifest(
                     createdAt.toString(),
                     eventTimeLagMillis,
                     device,
-                    resume);
+                    resume,
+                    promoted,
+                    promotionReason);
         }
     }
 }
