@@ -84,7 +84,9 @@ class PromotionJobTest {
             }
         }
         assertNotNull(good, "an epoch before the shift was promoted: " + committed);
-        assertTrue(good.manifest().kafkaOffsets().get(partition).last() < HALF, "the promoted epoch trained before the shift");
+        assertTrue(
+                good.manifest().kafkaOffsets().get(partition).last() < HALF,
+                "the promoted epoch trained before the shift");
         for (CheckpointEvent e : committed) {
             if (e.epoch() > lastPromoted) {
                 assertFalse(e.promoted(), "epoch " + e.epoch() + " after the last good one: " + e.promotionReason());
@@ -92,7 +94,9 @@ class PromotionJobTest {
             }
         }
         assertTrue(
-                committed.stream().anyMatch(e -> e.manifest().kafkaOffsets().get(partition).first() >= HALF),
+                committed.stream()
+                        .anyMatch(
+                                e -> e.manifest().kafkaOffsets().get(partition).first() >= HALF),
                 "epochs wholly after the shift were written and announced");
 
         try (S3Client s3 = S3Clients.create(stack.s3())) {

@@ -73,7 +73,9 @@ public record PromotionGate(String metric, boolean higherIsBetter, double tolera
         if (holdout == null) {
             return OptionalDouble.empty();
         }
-        Double value = LOSS.equals(metric) ? Double.valueOf(holdout.loss()) : holdout.values().get(metric);
+        Double value = LOSS.equals(metric)
+                ? Double.valueOf(holdout.loss())
+                : holdout.values().get(metric);
         return value == null || !Double.isFinite(value) ? OptionalDouble.empty() : OptionalDouble.of(value);
     }
 

@@ -130,7 +130,10 @@ public final class EpochLedger {
 
     /** The newest promoted epoch: the one {@code latest} names; empty before one. */
     public OptionalLong promotedEpoch() {
-        return committed.stream().filter(c -> !c.heldBack).mapToLong(c -> c.epoch).max();
+        return committed.stream()
+                .filter(c -> !c.heldBack)
+                .mapToLong(c -> c.epoch)
+                .max();
     }
 
     /** Announced and not deleted, oldest first. */

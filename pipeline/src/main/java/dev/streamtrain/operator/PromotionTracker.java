@@ -30,7 +30,8 @@ final class PromotionTracker {
             throw new IllegalStateException("operator state '" + TrainerOperatorState.PROMOTED_STATE + "' holds "
                     + saved.length + " bytes, expected " + Double.BYTES);
         }
-        return new PromotionTracker(gate, OptionalDouble.of(ByteBuffer.wrap(saved).getDouble()));
+        return new PromotionTracker(
+                gate, OptionalDouble.of(ByteBuffer.wrap(saved).getDouble()));
     }
 
     /** Judges a closed window by its holdout metrics (null: it had no holdout rows); a promotion is remembered. */
@@ -51,6 +52,8 @@ final class PromotionTracker {
     byte[] toBytes() {
         return promoted.isEmpty()
                 ? new byte[0]
-                : ByteBuffer.allocate(Double.BYTES).putDouble(promoted.getAsDouble()).array();
+                : ByteBuffer.allocate(Double.BYTES)
+                        .putDouble(promoted.getAsDouble())
+                        .array();
     }
 }

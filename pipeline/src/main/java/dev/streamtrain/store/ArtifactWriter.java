@@ -140,7 +140,11 @@ public final class ArtifactWriter {
         if (artifact.movesLatest()) {
             pointerBytes = pointLatestAt(epoch, manifestUri, manifestSha256, latestUri);
         } else {
-            LOG.info("{} stays where it is: epoch {} was not promoted ({})", latestUri, epoch, artifact.promotionReason());
+            LOG.info(
+                    "{} stays where it is: epoch {} was not promoted ({})",
+                    latestUri,
+                    epoch,
+                    artifact.promotionReason());
         }
 
         long millis = (System.nanoTime() - start) / 1_000_000;

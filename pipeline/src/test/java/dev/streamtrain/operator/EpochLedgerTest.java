@@ -53,7 +53,9 @@ class EpochLedgerTest {
         String json = new String(ledger.toJson(), StandardCharsets.UTF_8);
         assertEquals("[{\"epoch\":1,\"meanLoss\":0.5,\"checkpointId\":7,\"deleted\":false}]", json);
         EpochLedger read = EpochLedger.fromJson(
-                RetentionPolicy.keepAll(), 1, "[{\"epoch\":3,\"meanLoss\":0.5,\"checkpointId\":7,\"deleted\":false}]"
+                RetentionPolicy.keepAll(),
+                1,
+                "[{\"epoch\":3,\"meanLoss\":0.5,\"checkpointId\":7,\"deleted\":false}]"
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals(3L, read.promotedEpoch().getAsLong());
         ledger.committed(2, 0.6, 8L, false);

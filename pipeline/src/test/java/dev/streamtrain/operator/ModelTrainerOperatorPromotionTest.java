@@ -149,7 +149,8 @@ class ModelTrainerOperatorPromotionTest {
         assertTrue(lastPromoted < newest, "latest stops before the newest epoch");
         assertEquals(
                 lastPromoted,
-                LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey()))).epoch(),
+                LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey())))
+                        .epoch(),
                 "latest names the last promoted epoch");
         assertNotNull(store.get(LAYOUT.uri(LAYOUT.manifestKey(newest))), "a held-back epoch is still written");
 
@@ -180,7 +181,8 @@ class ModelTrainerOperatorPromotionTest {
                 "the same verdicts and reasons after a restore past the shift");
         assertEquals(
                 lastPromoted,
-                LatestPointer.fromJson(store2.get(LAYOUT.uri(LAYOUT.latestKey()))).epoch());
+                LatestPointer.fromJson(store2.get(LAYOUT.uri(LAYOUT.latestKey())))
+                        .epoch());
     }
 
     @Test
@@ -210,7 +212,8 @@ class ModelTrainerOperatorPromotionTest {
         }
         assertEquals(
                 events.get(events.size() - 1).epoch(),
-                LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey()))).epoch(),
+                LatestPointer.fromJson(store.get(LAYOUT.uri(LAYOUT.latestKey())))
+                        .epoch(),
                 "latest follows every epoch");
     }
 }

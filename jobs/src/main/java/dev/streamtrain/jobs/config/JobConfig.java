@@ -70,7 +70,8 @@ public final class JobConfig implements Serializable {
             }
             if (schema != null) {
                 try {
-                    if (!promotionGate(conf, schema).always() && conf.get(TrainingJobOptions.EVAL_HOLDOUT_FRACTION) <= 0) {
+                    if (!promotionGate(conf, schema).always()
+                            && conf.get(TrainingJobOptions.EVAL_HOLDOUT_FRACTION) <= 0) {
                         problems.add("promotion: store.promote-mode=metric judges epochs by their holdout metric:"
                                 + " set eval.holdout-fraction above 0");
                     }
@@ -194,10 +195,14 @@ public final class JobConfig implements Serializable {
                 .orElse(null);
         return switch (mode) {
             case "always" -> PromotionGate.promoteAlways();
-            case "metric" -> PromotionGate.onMetric(
-                    conf.get(TrainingJobOptions.STORE_PROMOTE_METRIC), schema.labelKind(), higherIsBetter, tolerance);
-            default -> throw new IllegalArgumentException(
-                    "store.promote-mode must be always or metric, got '" + mode + "'");
+            case "metric" ->
+                PromotionGate.onMetric(
+                        conf.get(TrainingJobOptions.STORE_PROMOTE_METRIC),
+                        schema.labelKind(),
+                        higherIsBetter,
+                        tolerance);
+            default ->
+                throw new IllegalArgumentException("store.promote-mode must be always or metric, got '" + mode + "'");
         };
     }
 
@@ -205,8 +210,9 @@ public final class JobConfig implements Serializable {
         return switch (direction) {
             case "higher" -> true;
             case "lower" -> false;
-            default -> throw new IllegalArgumentException(
-                    "store.promote-direction must be lower or higher, got '" + direction + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        "store.promote-direction must be lower or higher, got '" + direction + "'");
         };
     }
 
