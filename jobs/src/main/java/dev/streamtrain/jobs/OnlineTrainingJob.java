@@ -206,6 +206,7 @@ public final class OnlineTrainingJob {
                 .lineage(lineage(effective))
                 .guard(config.guardSettings())
                 .eval(config.evalSettings())
+                .promotion(config.promotionGate())
                 .threads(config.torchThreads())
                 .resume(restoreFrom == null ? null : resume(restoreFrom))
                 .warmStart(restoreFrom == null ? warmStart : null)

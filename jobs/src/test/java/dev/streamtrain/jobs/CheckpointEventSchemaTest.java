@@ -1,6 +1,7 @@
 package dev.streamtrain.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,10 +40,19 @@ class CheckpointEventSchemaTest {
     private static final String SHA = "0123456789abcdef".repeat(4);
     private static JsonNode schema;
     /** Properties added within schemaVersion 1: always written now, not required (events of older builds lack them). */
-    private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE =
-            Set.of("attempt", "checkpointPath", "rollback", "divergence", "eventTimeLagMillis", "device", "drift");
+    private static final Set<String> ADDED_AFTER_THE_FIRST_RELEASE = Set.of(
+            "attempt",
+            "checkpointPath",
+            "rollback",
+            "divergence",
+            "eventTimeLagMillis",
+            "device",
+            "drift",
+            "promoted",
+            "promotionReason");
     /** Added within schemaVersion 1 and written only when set, so that other events keep their bytes. */
-    private static final Set<String> WRITTEN_WHEN_SET = Set.of("divergence", "eventTimeLagMillis", "device", "drift");
+    private static final Set<String> WRITTEN_WHEN_SET =
+            Set.of("divergence", "eventTimeLagMillis", "device", "drift", "promoted", "promotionReason");
 
     @BeforeAll
     static void loadSchema() throws Exception {
@@ -68,6 +78,8 @@ class CheckpointEventSchemaTest {
                 "every property is written, nulls included, but divergence and drift (their types only)");
         assertEquals(4_200, event.path("eventTimeLagMillis").asLong(), "the manifest's freshness, repeated");
         assertEquals("cpu()", event.path("device").asText());
+        assertFalse(event.path("promoted").asBoolean(true), "the manifest's verdict, repeated");
+        assertEquals(event.path("promotionReason"), event.path("manifest").path("promotionReason"));
         assertEquals(1, event.path("schemaVersion").asInt());
         assertEquals("epoch-committed", event.path("type").asText());
         JsonNode manifest = event.path("manifest");
@@ -367,6 +379,7 @@ class CheckpointEventSchemaTest {
                         SHA,
                         "s3://streamtrain/mlp-2x256/run-0/regressor/epoch-000042/optimizer.safetensors",
                         SHA))
+                .promotion(false, "holdout loss 0.0130000 vs promoted 0.0120000 (tolerance 0.00000): worse")
                 .build();
     }
 

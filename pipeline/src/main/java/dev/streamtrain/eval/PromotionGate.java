@@ -1,5 +1,8 @@
 package dev.streamtrain.eval;
 
+import dev.streamtrain.sample.LabelKind;
+import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
 
@@ -12,7 +15,11 @@ import java.util.OptionalDouble;
  * @param tolerance how much worse than the promoted epoch a new one may be, in the metric's units
  * @param always promote every epoch, judging nothing
  */
-public record PromotionGate(String metric, boolean higherIsBetter, double tolerance, boolean always) {
+public record PromotionGate(String metric, boolean higherIsBetter, double tolerance, boolean always)
+        implements Serializable {
+
+    /** The metric every label kind has: the model's own loss on the holdout rows. */
+    public static final String LOSS = "loss";
 
     /** Why an epoch was or was not promoted, as the event and manifest say it. */
     public record Verdict(boolean promoted, String reason) {}
@@ -26,6 +33,50 @@ public record PromotionGate(String metric, boolean higherIsBetter, double tolera
 
     public static PromotionGate promoteAlways() {
         return new PromotionGate("loss", false, 0, true);
+    }
+
+    /**
+     * A gate on a holdout metric ({@code store.promote-mode=metric}), checked against the label kind.
+     *
+     * @param higherIsBetter the direction; null: the metric's own ({@link #higherIsBetterByDefault})
+     * @throws IllegalArgumentException naming the metrics the label kind has, when {@code metric} is not one
+     */
+    public static PromotionGate onMetric(String metric, LabelKind kind, Boolean higherIsBetter, double tolerance) {
+        List<String> known = metricsOf(kind);
+        if (!known.contains(metric)) {
+            throw new IllegalArgumentException("store.promote-metric '" + metric + "' is not a holdout metric of "
+                    + kind + " labels; use one of " + known);
+        }
+        boolean direction = higherIsBetter != null ? higherIsBetter : higherIsBetterByDefault(metric);
+        return new PromotionGate(metric, direction, tolerance, false);
+    }
+
+    /** The holdout metrics of a label kind, as {@link TaskMetrics} names them, {@link #LOSS} first. */
+    public static List<String> metricsOf(LabelKind kind) {
+        return switch (kind) {
+            case REGRESSION -> List.of(LOSS, "mse", "mae");
+            case BINARY -> List.of(LOSS, "logLoss", "accuracy", "rocAuc");
+            case CLASS -> List.of(LOSS, "logLoss", "accuracy", "top5Accuracy");
+        };
+    }
+
+    /** Losses and errors are better lower; accuracies and ROC AUC higher. */
+    public static boolean higherIsBetterByDefault(String metric) {
+        return switch (metric) {
+            case "accuracy", "rocAuc", "top5Accuracy" -> true;
+            default -> false;
+        };
+    }
+
+    /** The gated metric of a window's holdout metrics; empty when the window had none or lacks it. */
+    public OptionalDouble valueOf(TaskMetrics holdout) {
+        if (holdout == null) {
+            return OptionalDouble.empty();
+        }
+        Double value = LOSS.equals(metric)
+                ? Double.valueOf(holdout.loss())
+                : holdout.values().get(metric);
+        return value == null || !Double.isFinite(value) ? OptionalDouble.empty() : OptionalDouble.of(value);
     }
 
     /**

@@ -41,8 +41,11 @@ import java.util.TreeMap;
  * {@code epoch} was the open window; see {@link Drift}. Detection only: it changes nothing, and its
  * {@code artifactUri} is null.
  *
+ * <p>{@code promoted} and {@code promotionReason} (epoch-committed, with {@code store.promote-mode=metric}):
+ * whether {@code latest} moved to the epoch and why; absent means it moved (promotion not gated).
+ *
  * <p>Fields added within schemaVersion 1 ({@code divergence}, {@code eventTimeLagMillis}, {@code
- * device}, {@code drift}) are written only when set, so events without them keep the exact bytes of older builds.
+ * device}, {@code drift}, {@code promoted}, {@code promotionReason}) are written only when set, so events without them keep the exact bytes of older builds.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CheckpointEvent(
@@ -69,7 +72,9 @@ public record CheckpointEvent(
         @JsonInclude(JsonInclude.Include.NON_NULL) Divergence divergence,
         @JsonInclude(JsonInclude.Include.NON_NULL) Long eventTimeLagMillis,
         @JsonInclude(JsonInclude.Include.NON_NULL) String device,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Drift drift) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Drift drift,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean promoted,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String promotionReason) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String EPOCH_COMMITTED = "epoch-committed";
@@ -173,6 +178,8 @@ public record CheckpointEvent(
         b.manifest = m;
         b.eventTimeLagMillis = m.eventTimeLagMillis();
         b.device = m.device();
+        b.promoted = m.promoted();
+        b.promotionReason = m.promotionReason();
         return b;
     }
 
@@ -228,6 +235,14 @@ public record CheckpointEvent(
     }
 
     /** The experiment/run/model the event is about. */
+    /**
+     * Whether {@code latest} moved to this event's epoch: false only for an {@code epoch-committed}
+     * event that says {@code promoted: false}.
+     */
+    public boolean movedLatest() {
+        return promoted == null || promoted;
+    }
+
     public RunKey runKey() {
         return new RunKey(experiment, run, model);
     }
@@ -280,6 +295,8 @@ public record CheckpointEvent(
         private Long eventTimeLagMillis;
         private String device;
         private Drift drift;
+        private Boolean promoted;
+        private String promotionReason;
 
         private Builder(String type, RunKey key, long epoch, String artifactUri) {
             this.type = type;
@@ -346,7 +363,9 @@ public record CheckpointEvent(
                     divergence,
                     eventTimeLagMillis,
                     device,
-                    drift);
+                    drift,
+                    promoted,
+                    promotionReason);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.eval.EvalSettings;
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.ArtifactDeleter;
@@ -49,6 +50,7 @@ public final class ArtifactPublisher implements AutoCloseable {
     private final ModelSpec spec;
     private final RunLineage lineage;
     private final EvalSettings eval;
+    private final PromotionGate promotionGate;
     private final EpochLedger ledger;
     private final String jobId;
     private final int attempt;
@@ -79,6 +81,7 @@ public final class ArtifactPublisher implements AutoCloseable {
         this.spec = settings.spec();
         this.lineage = settings.lineage();
         this.eval = settings.eval();
+        this.promotionGate = settings.promotion();
         this.ledger = ledger;
         this.jobId = jobId;
         this.attempt = attempt;
@@ -115,6 +118,7 @@ public final class ArtifactPublisher implements AutoCloseable {
      * @param device       the device the window trained on
      * @param resume       what a restore from the artifact needs beyond its files
      * @param holdout      the window's holdout metrics, or null when it had no holdout rows
+     * @param promotion    whether {@code latest} moves to the epoch, and why
      */
     public void publish(
             EpochWindow window,
@@ -124,9 +128,12 @@ public final class ArtifactPublisher implements AutoCloseable {
             Long eventTimeLagMillis,
             String device,
             Manifest.Resume resume,
-            TaskMetrics holdout)
+            TaskMetrics holdout,
+            PromotionGate.Verdict promotion)
             throws IOException {
         checkAsyncException();
+        // an ungated promotion (mode always) leaves the manifest and event as they were before gating
+        boolean gated = !promotionGate.always();
         long epoch = window.epoch;
         EpochArtifact artifact = new EpochArtifact(
                 spec,
@@ -140,12 +147,15 @@ public final class ArtifactPublisher implements AutoCloseable {
                 attempt,
                 eventTimeLagMillis,
                 device,
-                resume);
+                resume,
+                gated ? promotion.promoted() : null,
+                gated ? promotion.reason() : null);
+        boolean promoted = promotion.promoted();
         String what = "writing the artifact of epoch " + epoch;
         Future<ArtifactResult> upload = background.submit(recordingFailure(what, () -> writer.write(artifact)));
         pending.add(checkpointId -> {
             ArtifactResult result = await(upload, what);
-            ledger.committed(epoch, result.manifest().metrics().meanLoss(), checkpointId);
+            ledger.committed(epoch, result.manifest().metrics().meanLoss(), checkpointId, promoted);
             LOG.info(
                     "epoch {} written to {} ({} bytes in {} ms); its event commits with checkpoint {}",
                     epoch,

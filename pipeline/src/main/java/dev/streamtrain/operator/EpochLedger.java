@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -16,10 +17,11 @@ import java.util.Set;
  * the {@code committed-epochs} state (JSON, see {@link #toJson}) and {@link ArtifactPublisher}
  * does the deleting.
  *
- * <p>Protected, never deleted: the newest epoch (what {@code latest} names) and, for each of the
- * last {@code retainedCheckpoints} checkpoints that announced epochs (and one more, the checkpoint
- * being taken), the newest epoch it announced — what a rollback to a retained checkpoint would
- * make {@code latest} again.
+ * <p>Protected, never deleted: the newest promoted epoch (what {@code latest} names; every epoch is
+ * promoted unless {@code store.promote-mode=metric} held it back), the newest epoch, and, for each
+ * of the last {@code retainedCheckpoints} checkpoints that announced epochs (and one more, the
+ * checkpoint being taken), the newest epoch it announced and the newest epoch promoted up to it —
+ * what a rollback to a retained checkpoint would restore and make {@code latest} again.
  *
  * <p>Not thread-safe: used on the task thread only.
  */
@@ -61,7 +63,12 @@ public final class EpochLedger {
 
     /** The epoch's event was emitted into the transaction of {@code checkpointId} (null: end of input). */
     public void committed(long epoch, double meanLoss, Long checkpointId) {
-        committed.add(new CommittedEpoch(epoch, meanLoss, checkpointId));
+        committed(epoch, meanLoss, checkpointId, true);
+    }
+
+    /** As above; {@code promoted} false: the promotion gate kept {@code latest} on an earlier epoch. */
+    public void committed(long epoch, double meanLoss, Long checkpointId, boolean promoted) {
+        committed.add(new CommittedEpoch(epoch, meanLoss, checkpointId, promoted));
     }
 
     /**
@@ -104,14 +111,29 @@ public final class EpochLedger {
                 .limit(retainedCheckpoints + 1L)
                 .toList();
         committed.stream().mapToLong(c -> c.epoch).max().ifPresent(keep::add);
+        promotedEpoch().ifPresent(keep::add);
         for (Long cp : checkpoints) {
             committed.stream()
                     .filter(c -> cp.equals(c.checkpointId))
                     .mapToLong(c -> c.epoch)
                     .max()
                     .ifPresent(keep::add);
+            // latest as that checkpoint completed: the newest epoch promoted in it or before it
+            committed.stream()
+                    .filter(c -> !c.heldBack && c.checkpointId != null && c.checkpointId <= cp)
+                    .mapToLong(c -> c.epoch)
+                    .max()
+                    .ifPresent(keep::add);
         }
         return keep;
+    }
+
+    /** The newest promoted epoch: the one {@code latest} names; empty before one. */
+    public OptionalLong promotedEpoch() {
+        return committed.stream()
+                .filter(c -> !c.heldBack)
+                .mapToLong(c -> c.epoch)
+                .max();
     }
 
     /** Announced and not deleted, oldest first. */

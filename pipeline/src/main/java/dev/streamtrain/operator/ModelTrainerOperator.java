@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.events.EventRecord;
@@ -109,6 +110,9 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                         state.guard(),
                         state.holdout(),
                         state.drift());
+        if (resume == null) {
+            loop.restorePromotion(settings, state.promoted());
+        }
         LOG.info(
                 "trainer {}: {} samples trained, {} pending, attempt {}, on {}",
                 saved != null ? "restored" : "started fresh",
@@ -160,10 +164,11 @@ public class ModelTrainerOperator extends AbstractStreamOperator<TrainingReport>
                     Long lag,
                     String device,
                     Manifest.Resume resume,
-                    TaskMetrics holdout)
+                    TaskMetrics holdout,
+                    PromotionGate.Verdict promotion)
                     throws IOException {
                 if (publisher != null) {
-                    publisher.publish(window, weights, seconds, total, lag, device, resume, holdout);
+                    publisher.publish(window, weights, seconds, total, lag, device, resume, holdout, promotion);
                 }
             }
 

@@ -47,6 +47,12 @@ public final class TrainerOperatorState {
      * run signals at the same batch. Added with evaluation: an older snapshot restores a fresh detector.
      */
     public static final String DRIFT_STATE = "drift-detector";
+    /**
+     * The promoted epoch's gated holdout metric ({@code store.promote-metric}), a big-endian double, or no
+     * bytes when nothing was promoted with a metric yet. Added with metric-gated promotion: a snapshot of
+     * an older build lacks it and restores as "nothing promoted yet".
+     */
+    public static final String PROMOTED_STATE = "promoted-metric";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,6 +65,7 @@ public final class TrainerOperatorState {
     private final ListState<byte[]> guard;
     private final ListState<byte[]> holdout;
     private final ListState<byte[]> drift;
+    private final ListState<byte[]> promoted;
 
     private TrainerOperatorState(OperatorStateStore store) throws Exception {
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
@@ -71,6 +78,7 @@ public final class TrainerOperatorState {
         guard = store.getListState(new ListStateDescriptor<>(GUARD_STATE, bytes));
         holdout = store.getListState(new ListStateDescriptor<>(HOLDOUT_STATE, bytes));
         drift = store.getListState(new ListStateDescriptor<>(DRIFT_STATE, bytes));
+        promoted = store.getListState(new ListStateDescriptor<>(PROMOTED_STATE, bytes));
     }
 
     /** Registers (or, on restore, reopens) the states in the operator's state store. */
@@ -124,6 +132,16 @@ public final class TrainerOperatorState {
     /** The restored drift detector bytes, or null (states of builds before evaluation lack them). */
     byte[] drift() throws Exception {
         return single(drift.get(), DRIFT_STATE);
+    }
+
+    /** The restored promoted metric bytes, or null (states of builds before promotion lack them). */
+    byte[] promoted() throws Exception {
+        return single(promoted.get(), PROMOTED_STATE);
+    }
+
+    /** Replaces the promoted metric's single entry (kept apart from {@link #save}, which predates it). */
+    void savePromotion(byte[] promotedMetric) throws Exception {
+        promoted.update(List.of(promotedMetric));
     }
 
     /** Replaces the evaluation states' single entries (kept apart from {@link #save}, which predates them). */

@@ -1,6 +1,7 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.eval.EvalSettings;
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ObjectSink;
 import dev.streamtrain.store.RetentionPolicy;
@@ -30,6 +31,7 @@ import java.util.Objects;
  * @param eval               the holdout split and drift detection ({@code eval.*})
  * @param warmStart          the weights a start with neither Flink state nor {@code resume} begins with
  *                           ({@code model.init-from}); null: drawn from the spec's seed
+ * @param promotion          which epochs become {@code latest} ({@code store.promote-*})
  */
 public record TrainerSettings(
         ModelSpec spec,
@@ -44,7 +46,8 @@ public record TrainerSettings(
         TorchThreads.Request threads,
         ResumeFromArtifact resume,
         EvalSettings eval,
-        WarmStart warmStart)
+        WarmStart warmStart,
+        PromotionGate promotion)
         implements Serializable {
 
     public static Builder builder(ModelSpec spec) {
@@ -73,6 +76,7 @@ public record TrainerSettings(
         private ResumeFromArtifact resume;
         private EvalSettings eval = EvalSettings.disabled();
         private WarmStart warmStart;
+        private PromotionGate promotion = PromotionGate.promoteAlways();
 
         private Builder(ModelSpec spec) {
             this.spec = spec;
@@ -148,6 +152,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** Which epochs become {@code latest}; default {@link PromotionGate#promoteAlways()} (every one). */
+        public Builder promotion(PromotionGate promotion) {
+            this.promotion = promotion;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
         public TrainerSettings build() {
             Objects.requireNonNull(spec, "spec must not be null");
@@ -161,6 +171,11 @@ public record TrainerSettings(
             Objects.requireNonNull(guard, "guard must not be null");
             Objects.requireNonNull(threads, "threads must not be null");
             Objects.requireNonNull(eval, "eval must not be null");
+            Objects.requireNonNull(promotion, "promotion must not be null");
+            if (!promotion.always() && !eval.split().enabled()) {
+                throw new IllegalArgumentException("store.promote-mode=metric judges epochs by their holdout "
+                        + promotion.metric() + ": set eval.holdout-fraction above 0");
+            }
             if (artifacts == null && !retention.keepsAll()) {
                 throw new IllegalArgumentException(
                         "retention (" + retention.describe() + ") needs artifacts to delete");
@@ -178,7 +193,8 @@ public record TrainerSettings(
                     threads,
                     resume,
                     eval,
-                    warmStart);
+                    warmStart,
+                    promotion);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.streamtrain.operator;
 
 import dev.streamtrain.eval.HoldoutSplit;
 import dev.streamtrain.eval.PageHinkley;
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.LabelKind;
 import dev.streamtrain.sample.SampleBlock;
@@ -44,6 +45,8 @@ final class TrainingLoop implements AutoCloseable {
     private final LabelKind labelKind;
     /** Null when drift detection is off. */
     private PageHinkley drift;
+    /** Whether a closed window's epoch becomes latest; {@link #restorePromotion} replaces the fresh one. */
+    private PromotionTracker promotion;
 
     private double lastHoldoutLoss = Double.NaN;
     private double lastPrequentialLoss = Double.NaN;
@@ -78,6 +81,12 @@ final class TrainingLoop implements AutoCloseable {
         this.driftSettings = settings.eval().drift();
         this.drift = drift;
         this.labelKind = labelKindOf(settings.spec().loss());
+        this.promotion = PromotionTracker.restore(settings.promotion(), null);
+    }
+
+    /** The promoted epoch's metric from operator state; null (a fresh start, an older snapshot): none yet. */
+    void restorePromotion(TrainerSettings settings, byte[] saved) {
+        this.promotion = PromotionTracker.restore(settings.promotion(), saved);
     }
 
     /**
@@ -323,6 +332,7 @@ final class TrainingLoop implements AutoCloseable {
         double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
         Long lag = window.maxEventTime == Long.MIN_VALUE ? null : System.currentTimeMillis() - window.maxEventTime;
         TaskMetrics holdoutMetrics = scoreHoldout();
+        PromotionGate.Verdict promoted = promotion.judge(holdoutMetrics);
         lastPrequentialLoss = window.lossSum / Math.max(1, window.batches);
         out.windowClosed(
                 window,
@@ -332,7 +342,8 @@ final class TrainingLoop implements AutoCloseable {
                 lag,
                 trainer.device(),
                 ResumeCapture.of(window, counters, guard, epochs.spanMillis()),
-                holdoutMetrics);
+                holdoutMetrics,
+                promoted);
         holdout.clear();
         if (guard.enabled()) {
             guard.goodWindow(snapshot, window.epoch, counters.samplesTrained);
@@ -392,6 +403,7 @@ final class TrainingLoop implements AutoCloseable {
     void saveTo(TrainerOperatorState state, EpochLedger ledger, int attempt) throws Exception {
         state.save(trainer.snapshot(), batch, counters, window, ledger, attempt, guard);
         state.saveEvaluation(holdout.toBytes(), drift == null ? new byte[0] : drift.toBytes());
+        state.savePromotion(promotion.toBytes());
     }
 
     EpochWindow window() {

@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.store.Manifest;
@@ -25,7 +26,8 @@ interface TrainingOutput {
     /**
      * An epoch-window closed with finite weights; {@code snapshot} is null when neither artifacts
      * nor the guard need the weights; {@code resume} is what continuing from this window's artifact
-     * needs; {@code holdout} is null when the window had no holdout rows.
+     * needs; {@code holdout} is null when the window had no holdout rows; {@code promotion} says
+     * whether its epoch becomes {@code latest}, and why.
      */
     void windowClosed(
             EpochWindow window,
@@ -35,7 +37,8 @@ interface TrainingOutput {
             Long lagMillis,
             String device,
             Manifest.Resume resume,
-            TaskMetrics holdout)
+            TaskMetrics holdout,
+            PromotionGate.Verdict promotion)
             throws IOException;
 
     /** One sample of a batch the guard skipped. */

@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
  * {@code model.safetensors}, {@code optimizer.safetensors}, in versioned mode the stable key,
  * then {@code manifest.json} LAST — a reader that finds no manifest ignores the folder, so a crash
  * at any point leaves either the previous commit or none — and finally the {@code latest}
- * pointer. SHA-256 is computed while the bytes stream out.
+ * pointer, only for an epoch that is promoted ({@link EpochArtifact#movesLatest}): an epoch the
+ * promotion gate held back is written and announced, but {@code latest} keeps naming the promoted one. SHA-256 is computed while the bytes stream out.
  *
  * <p>Versioned mode (store.versioned, a bucket with versioning enabled): the weights are
  * also copied to the stable key {@code <experiment>/<run>/<model>/model.safetensors} with the AWS
@@ -143,13 +144,23 @@ public final class ArtifactWriter {
                 .device(artifact.device())
                 .resume(artifact.resume())
                 .initFrom(initFrom)
+                .promotion(artifact.promoted(), artifact.promotionReason())
                 .build();
         byte[] manifestJson = manifest.toJson();
         String manifestSha256 = HashingOutputStream.sha256Hex(manifestJson);
         writeSmall(manifestUri, manifestJson); // the commit
 
         URI latestUri = layout.uri(layout.latestKey());
-        long pointerBytes = pointLatestAt(epoch, manifestUri, manifestSha256, latestUri);
+        long pointerBytes = 0;
+        if (artifact.movesLatest()) {
+            pointerBytes = pointLatestAt(epoch, manifestUri, manifestSha256, latestUri);
+        } else {
+            LOG.info(
+                    "{} stays where it is: epoch {} was not promoted ({})",
+                    latestUri,
+                    epoch,
+                    artifact.promotionReason());
+        }
 
         long millis = (System.nanoTime() - start) / 1_000_000;
         long bytes = model.bytes + optimizer.bytes + manifestJson.length + pointerBytes;

@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param eventTimeLagMillis the window's close time minus its newest event time, or null
  * @param device the device the window trained on, or null
  * @param resume what a restore from this artifact needs beyond the files, or null
+ * @param promoted whether {@code latest} moves to this epoch; null: it does, and the manifest says
+ *     nothing (promotion not gated: {@code store.promote-mode=always})
+ * @param promotionReason why it was or was not promoted; null with {@code promoted} null
  */
 public record EpochArtifact(
         ModelSpec spec,
@@ -33,7 +36,9 @@ public record EpochArtifact(
         int attempt,
         Long eventTimeLagMillis,
         String device,
-        Manifest.Resume resume) {
+        Manifest.Resume resume,
+        Boolean promoted,
+        String promotionReason) {
 
     /** An artifact of attempt 1. */
     public EpochArtifact(
@@ -60,6 +65,42 @@ public record EpochArtifact(
             String flinkJobId,
             int attempt) {
         this(spec, state, epoch, sampleCount, kafkaOffsets, eventTime, metrics, flinkJobId, attempt, null, null, null);
+    }
+
+    /** An artifact whose promotion is not gated: {@code latest} moves to it. */
+    public EpochArtifact(
+            ModelSpec spec,
+            TrainerState state,
+            long epoch,
+            long sampleCount,
+            Map<String, Manifest.OffsetRange> kafkaOffsets,
+            Manifest.EventTimeRange eventTime,
+            Manifest.Metrics metrics,
+            String flinkJobId,
+            int attempt,
+            Long eventTimeLagMillis,
+            String device,
+            Manifest.Resume resume) {
+        this(
+                spec,
+                state,
+                epoch,
+                sampleCount,
+                kafkaOffsets,
+                eventTime,
+                metrics,
+                flinkJobId,
+                attempt,
+                eventTimeLagMillis,
+                device,
+                resume,
+                null,
+                null);
+    }
+
+    /** Whether the writer moves {@code latest} to this epoch. */
+    public boolean movesLatest() {
+        return promoted == null || promoted;
     }
 
     public EpochArtifact {

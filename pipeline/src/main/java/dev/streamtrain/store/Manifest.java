@@ -48,6 +48,9 @@ import java.util.TreeMap;
  *     therefore no restore points
  * @param initFrom the state_dict the run was warm-started from ({@code model.init-from}), so that
  *     lineage spans runs; null when the run started from its seed, and in manifests of older builds
+ * @param promoted whether {@code latest} moved to this epoch (store.promote-mode=metric); null when
+ *     promotion is not gated (every epoch moves it) and in manifests of older builds
+ * @param promotionReason why the epoch was or was not promoted; null with {@code promoted}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -70,7 +73,9 @@ public record Manifest(
         Long eventTimeLagMillis,
         String device,
         Resume resume,
-        InitFrom initFrom) {
+        InitFrom initFrom,
+        Boolean promoted,
+        String promotionReason) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -334,6 +339,8 @@ public record Manifest(
         private String device;
         private Resume resume;
         private InitFrom initFrom;
+        private Boolean promoted;
+        private String promotionReason;
 
         private Builder(RunKey key, long epoch) {
             this.key = Objects.requireNonNull(key, "key");
@@ -421,6 +428,13 @@ public record Manifest(
             return this;
         }
 
+        /** Whether {@code latest} moved to the epoch, and why; null (the default) when promotion is not gated. */
+        public Builder promotion(Boolean promoted, String reason) {
+            this.promoted = promoted;
+            this.promotionReason = reason;
+            return this;
+        }
+
         /** @throws NullPointerException when the model configuration or creation time is missing */
         public Manifest build() {
             Objects.requireNonNull(createdAt, "createdAt");
@@ -444,7 +458,9 @@ public record Manifest(
                     eventTimeLagMillis,
                     device,
                     resume,
-                    initFrom);
+                    initFrom,
+                    promoted,
+                    promotionReason);
         }
     }
 }

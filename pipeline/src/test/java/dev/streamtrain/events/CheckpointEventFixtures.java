@@ -91,6 +91,8 @@ public final class CheckpointEventFixtures {
                     null,
                     null,
                     null,
+                    null,
+                    null,
                     null);
         }
     }

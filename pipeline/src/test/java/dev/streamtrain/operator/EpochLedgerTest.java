@@ -31,6 +31,39 @@ class EpochLedgerTest {
     }
 
     @Test
+    void thePromotedEpochIsNeverDeletedThoughNewerOnesWereHeldBack() {
+        EpochLedger ledger = empty(new RetentionPolicy(1, 0), 1);
+        ledger.committed(1, 0.9, 1L, true);
+        ledger.committed(2, 0.5, 2L, true); // latest stays here: 3-6 are worse
+        ledger.committed(3, 0.8, 3L, false);
+        ledger.committed(4, 0.8, 4L, false);
+        ledger.committed(5, 0.7, 5L, false);
+        ledger.committed(6, 0.7, 6L, false);
+        assertEquals(2L, ledger.promotedEpoch().getAsLong());
+        // 2: what latest names (and what a rollback to checkpoint 5 or 6 would make latest again);
+        // 6: the newest; 5 and 6: the newest of checkpoints 5 (being taken) and 6 (retained)
+        assertEquals(Set.of(2L, 5L, 6L), ledger.protectedEpochs());
+        assertEquals(List.of(1L, 3L, 4L), ledger.startDeletions(), "keep-last 1 would have taken epoch 2");
+    }
+
+    @Test
+    void aLedgerWithoutHeldBackEpochsKeepsItsJsonAndAnOlderOneReadsAsAllPromoted() throws Exception {
+        EpochLedger ledger = empty(RetentionPolicy.keepAll(), 1);
+        ledger.committed(1, 0.5, 7L);
+        String json = new String(ledger.toJson(), StandardCharsets.UTF_8);
+        assertEquals("[{\"epoch\":1,\"meanLoss\":0.5,\"checkpointId\":7,\"deleted\":false}]", json);
+        EpochLedger read = EpochLedger.fromJson(
+                RetentionPolicy.keepAll(),
+                1,
+                "[{\"epoch\":3,\"meanLoss\":0.5,\"checkpointId\":7,\"deleted\":false}]"
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals(3L, read.promotedEpoch().getAsLong());
+        ledger.committed(2, 0.6, 8L, false);
+        EpochLedger roundTrip = EpochLedger.fromJson(RetentionPolicy.keepAll(), 1, ledger.toJson());
+        assertEquals(1L, roundTrip.promotedEpoch().getAsLong(), "held back survives the state round trip");
+    }
+
+    @Test
     void anEpochBeingDeletedIsNotOfferedAgainUntilItsDeletionIsAnnounced() {
         EpochLedger ledger = empty(new RetentionPolicy(1, 0), 1);
         ledger.committed(1, 0.9, 1L);

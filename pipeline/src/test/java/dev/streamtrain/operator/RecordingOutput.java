@@ -1,5 +1,6 @@
 package dev.streamtrain.operator;
 
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.DeadLetter;
 import dev.streamtrain.store.Manifest;
@@ -12,7 +13,12 @@ import java.util.List;
 final class RecordingOutput implements TrainingOutput {
     /** A closed window as handed out: its bookkeeping, the weights and the running total then. */
     record ClosedWindow(
-            EpochWindow window, TrainerState weights, long samplesTrained, Long lagMillis, TaskMetrics holdout) {}
+            EpochWindow window,
+            TrainerState weights,
+            long samplesTrained,
+            Long lagMillis,
+            TaskMetrics holdout,
+            PromotionGate.Verdict promotion) {}
 
     /** An announced episode with the sample total handed along. */
     record Episode(DivergenceEpisode episode, long samplesTrained) {}
@@ -54,8 +60,9 @@ final class RecordingOutput implements TrainingOutput {
             Long lagMillis,
             String device,
             Manifest.Resume resume,
-            TaskMetrics holdout) {
-        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis, holdout));
+            TaskMetrics holdout,
+            PromotionGate.Verdict promotion) {
+        windows.add(new ClosedWindow(window, snapshot, samplesTrained, lagMillis, holdout, promotion));
     }
 
     @Override

@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
         name = "serve",
         mixinStandardHelpOptions = true,
         description = {
-            "Serve a run's model over HTTP JSON, hot-swapping each new epoch: it follows the run's events",
+            "Serve a run's model over HTTP JSON, hot-swapping each new promoted epoch (events with promoted: false,",
+            "held back by store.promote-mode=metric, are skipped unless --every-epoch): it follows the run's events",
             "(read_committed), downloads each new epoch's model.safetensors, verifies its sha256 against the",
             "manifest, builds the model from the manifest's modelConfig and swaps it in atomically; a",
             "rolled-back event swaps back to that epoch. A model that does not verify is never served.",
@@ -61,6 +62,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "CPU", description = "CPU, GPU or AUTO (default: ${DEFAULT-VALUE})")
     ModelSpec.DeviceChoice device;
 
+    @Option(
+            names = "--every-epoch",
+            description = "serve every committed epoch, also those the promotion gate held back (events with"
+                    + " promoted: false); default: promoted epochs only, as latest")
+    boolean everyEpoch;
+
     @Mixin
     S3Options s3Options = new S3Options();
 
@@ -93,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
         try (S3Client client = S3Clients.create(s3);
                 ModelServer server = new ModelServer(
                                 new ModelServer.Settings(
-                                        bootstrap, topic, key, host, port, threads, maxBodyBytes, device),
+                                        bootstrap, topic, key, host, port, threads, maxBodyBytes, device, everyEpoch),
                                 client,
                                 kafkaOptions.clientProperties())
                         .start()) {

@@ -14,6 +14,7 @@ import static dev.streamtrain.jobs.config.TrainingJobOptions.THREADS;
 
 import dev.streamtrain.eval.EvalSettings;
 import dev.streamtrain.eval.PageHinkley;
+import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.operator.GuardSettings;
 import dev.streamtrain.sample.SampleSchema;
 import dev.streamtrain.store.RetentionPolicy;
@@ -66,6 +67,17 @@ public final class JobConfig implements Serializable {
                 evalSettings(conf);
             } catch (IllegalArgumentException e) {
                 problems.add("evaluation: " + e.getMessage());
+            }
+            if (schema != null) {
+                try {
+                    if (!promotionGate(conf, schema).always()
+                            && conf.get(TrainingJobOptions.EVAL_HOLDOUT_FRACTION) <= 0) {
+                        problems.add("promotion: store.promote-mode=metric judges epochs by their holdout metric:"
+                                + " set eval.holdout-fraction above 0");
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add("promotion: " + e.getMessage());
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -165,6 +177,43 @@ public final class JobConfig implements Serializable {
                 conf.get(TrainingJobOptions.EVAL_HOLDOUT_FRACTION),
                 conf.get(TrainingJobOptions.EVAL_HOLDOUT_MAX_ROWS),
                 drift);
+    }
+
+    /** Which epochs become {@code latest} ({@code store.promote-*}). */
+    public PromotionGate promotionGate() {
+        return promotionGate(conf, sampleSchema);
+    }
+
+    private static PromotionGate promotionGate(Configuration conf, SampleSchema schema) {
+        String mode = conf.get(TrainingJobOptions.STORE_PROMOTE_MODE);
+        double tolerance = conf.get(TrainingJobOptions.STORE_PROMOTE_TOLERANCE);
+        if (!(tolerance >= 0)) {
+            throw new IllegalArgumentException("store.promote-tolerance must be >= 0, got " + tolerance);
+        }
+        Boolean higherIsBetter = conf.getOptional(TrainingJobOptions.STORE_PROMOTE_DIRECTION)
+                .map(JobConfig::higherIsBetter)
+                .orElse(null);
+        return switch (mode) {
+            case "always" -> PromotionGate.promoteAlways();
+            case "metric" ->
+                PromotionGate.onMetric(
+                        conf.get(TrainingJobOptions.STORE_PROMOTE_METRIC),
+                        schema.labelKind(),
+                        higherIsBetter,
+                        tolerance);
+            default ->
+                throw new IllegalArgumentException("store.promote-mode must be always or metric, got '" + mode + "'");
+        };
+    }
+
+    private static boolean higherIsBetter(String direction) {
+        return switch (direction) {
+            case "higher" -> true;
+            case "lower" -> false;
+            default ->
+                throw new IllegalArgumentException(
+                        "store.promote-direction must be lower or higher, got '" + direction + "'");
+        };
     }
 
     public ModelSpec modelSpec() {

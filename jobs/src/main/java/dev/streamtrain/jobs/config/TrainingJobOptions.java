@@ -209,6 +209,27 @@ public final class TrainingJobOptions {
             .defaultValue(0)
             .withDescription("Retention: also keep the N epochs with the lowest mean loss.");
 
+    public static final ConfigOption<String> STORE_PROMOTE_MODE = ConfigOptions.key("store.promote-mode")
+            .stringType()
+            .defaultValue("always")
+            .withDescription(
+                    "Which epochs become latest: always (every epoch, as before gating) or metric (only an epoch whose holdout store.promote-metric is not worse than the promoted epoch's by more than store.promote-tolerance). Every epoch is still written and announced, with promoted and promotionReason in its event and manifest (metric mode).");
+    public static final ConfigOption<String> STORE_PROMOTE_METRIC = ConfigOptions.key("store.promote-metric")
+            .stringType()
+            .defaultValue("loss")
+            .withDescription(
+                    "The holdout metric promotion compares: loss, or a task metric of the label kind (REGRESSION: mse, mae; BINARY: logLoss, accuracy, rocAuc; CLASS: logLoss, accuracy, top5Accuracy).");
+    public static final ConfigOption<String> STORE_PROMOTE_DIRECTION = ConfigOptions.key("store.promote-direction")
+            .stringType()
+            .noDefaultValue()
+            .withDescription(
+                    "lower or higher: which way the metric is better; default from the metric (loss, mse, mae, logLoss: lower; accuracy, rocAuc, top5Accuracy: higher).");
+    public static final ConfigOption<Double> STORE_PROMOTE_TOLERANCE = ConfigOptions.key("store.promote-tolerance")
+            .doubleType()
+            .defaultValue(0.0)
+            .withDescription(
+                    "How much worse than the promoted epoch's metric a new epoch may be and still be promoted, in the metric's units (>= 0).");
+
     // --- TLS of the S3 endpoint (beside Flink's own s3.* keys) -----------------------------------
     public static final ConfigOption<String> S3_TRUST_STORE = ConfigOptions.key(S3Settings.TRUST_STORE)
             .stringType()
@@ -331,6 +352,10 @@ public final class TrainingJobOptions {
             STORE_VERSIONED,
             STORE_KEEP_LAST,
             STORE_KEEP_BEST,
+            STORE_PROMOTE_MODE,
+            STORE_PROMOTE_METRIC,
+            STORE_PROMOTE_DIRECTION,
+            STORE_PROMOTE_TOLERANCE,
             S3_TRUST_STORE,
             S3_TRUST_STORE_PASSWORD,
             CHECKPOINT_DIR,

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * in, a {@code rolled-back} event swaps back to the epoch it restored. Each artifact is read
  * through {@link ArtifactReader} and verified against its manifest and its event; one that does
  * not verify or does not load is never served (the current model stays, a log line says why,
- * {@code rejectedModels} counts it, and it is not retried).
+ * {@code rejectedModels} counts it, and it is not retried). By default only promoted epochs are
+ * served: an epoch whose event says {@code promoted: false} (the promotion gate kept {@code latest}
+ * on an earlier one) is skipped, unless every epoch is followed.
  */
 final class ModelFollower implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
@@ -34,6 +36,7 @@ final class ModelFollower implements Runnable {
     private final String key;
     private final ArtifactReader reader;
     private final ModelSpec.DeviceChoice device;
+    private final boolean everyEpoch;
     private final ModelSlot slot;
     private final ServeMetrics metrics;
     private final RunHistory history = new RunHistory();
@@ -47,12 +50,14 @@ final class ModelFollower implements Runnable {
             String key,
             ArtifactReader reader,
             ModelSpec.DeviceChoice device,
+            boolean everyEpoch,
             ModelSlot slot,
             ServeMetrics metrics) {
         this.topic = topic;
         this.key = key;
         this.reader = reader;
         this.device = device;
+        this.everyEpoch = everyEpoch;
         this.slot = slot;
         this.metrics = metrics;
     }
@@ -86,9 +91,12 @@ final class ModelFollower implements Runnable {
         // while replaying the history only the state moves: the model loads once caught up, then on each change
         if (caughtUpNow && (!events.isEmpty() || !caughtUp)) {
             List<CheckpointEvent> live = history.liveEpochs();
-            for (int i = live.size() - 1; i >= 0; i--) { // the newest live epoch whose artifact is still there
+            // the newest live (promoted, unless every epoch is followed) epoch whose artifact is still there
+            for (int i = live.size() - 1; i >= 0; i--) {
                 CheckpointEvent target = live.get(i);
-                if (!history.artifactDeleted(target) && !rejected.contains(identity(target))) {
+                if ((everyEpoch || target.movedLatest())
+                        && !history.artifactDeleted(target)
+                        && !rejected.contains(identity(target))) {
                     serve(target);
                     break;
                 }

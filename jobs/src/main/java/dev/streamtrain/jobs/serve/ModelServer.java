@@ -35,6 +35,7 @@ public final class ModelServer implements AutoCloseable {
                 // the bucket is only used for `latest`, which serve never reads: manifest URIs name their own
                 new ArtifactReader(s3, "unused-bucket"),
                 settings.device(),
+                settings.everyEpoch(),
                 slot,
                 metrics);
         this.http = new PredictionServer(
@@ -61,7 +62,22 @@ public final class ModelServer implements AutoCloseable {
             int port,
             int threads,
             int maxBodyBytes,
-            ModelSpec.DeviceChoice device) {}
+            ModelSpec.DeviceChoice device,
+            boolean everyEpoch) {
+
+        /** Follows promoted epochs only (events with {@code promoted: false} are skipped). */
+        public Settings(
+                String bootstrap,
+                String topic,
+                String key,
+                String host,
+                int port,
+                int threads,
+                int maxBodyBytes,
+                ModelSpec.DeviceChoice device) {
+            this(bootstrap, topic, key, host, port, threads, maxBodyBytes, device, false);
+        }
+    }
 
     public ModelServer start() {
         followerThread.start();
