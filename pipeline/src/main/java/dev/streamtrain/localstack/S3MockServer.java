@@ -49,14 +49,18 @@ public final class S3MockServer {
         }
         // A restart (after kill) runs the same command line: s3mock loads the buckets and objects
         // it finds in its store root. Only a clean stop deletes that root (retainFilesOnExit false).
+        // A stop in the middle of a write can leave a versions file empty: repaired before each start.
         RestartableChild server = RestartableChild.start(
-                () -> ChildJvm.start(
-                        "s3mock",
-                        jar.toString(),
-                        List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                        MainClasses.of(jar),
-                        args,
-                        dir.resolve("s3mock.log")),
+                () -> {
+                    S3MockStoreRepair.repair(dir.resolve("data"));
+                    return ChildJvm.start(
+                            "s3mock",
+                            jar.toString(),
+                            List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                            MainClasses.of(jar),
+                            args,
+                            dir.resolve("s3mock.log"));
+                },
                 // the http port: both connectors start together, and it needs no trust
                 process -> HttpReadiness.await(process, http, Duration.ofSeconds(90), "s3mock"));
         return new RunningObjectStore(
