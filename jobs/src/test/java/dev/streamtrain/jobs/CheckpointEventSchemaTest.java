@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamtrain.events.CheckpointEvent;
 import dev.streamtrain.store.ArtifactResult;
+import dev.streamtrain.store.HoldoutMetrics;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.ModelConfig;
+import dev.streamtrain.store.PrequentialMetrics;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.ModelSpec;
 import java.io.InputStream;
@@ -97,7 +100,7 @@ class CheckpointEventSchemaTest {
                 .outputDim(1)
                 .build();
         Manifest m = Manifest.builder(new RunKey("exp", "run-1", "model"), 1)
-                .modelConfig(Manifest.ModelConfig.of(linear))
+                .modelConfig(ModelConfig.of(linear))
                 .files(List.of(new Manifest.FileEntry("model.safetensors", 16, SHA)))
                 .sampleCount(256)
                 .optimizerSteps(1)
@@ -243,8 +246,7 @@ class CheckpointEventSchemaTest {
         assertEquals(components(Manifest.class), names(manifest.path("properties")));
         JsonNode props = manifest.path("properties");
         assertEquals(
-                components(Manifest.ModelConfig.class),
-                names(props.path("modelConfig").path("properties")));
+                components(ModelConfig.class), names(props.path("modelConfig").path("properties")));
         assertEquals(
                 components(Manifest.FileEntry.class),
                 names(props.path("files").path("items").path("properties")));
@@ -282,10 +284,10 @@ class CheckpointEventSchemaTest {
                 components(CheckpointEvent.Drift.class),
                 names(schema.path("$defs").path("drift").path("properties")));
         assertEquals(
-                components(Manifest.Holdout.class),
+                components(HoldoutMetrics.class),
                 names(props.path("metrics").path("properties").path("holdout").path("properties")));
         assertEquals(
-                components(Manifest.Prequential.class),
+                components(PrequentialMetrics.class),
                 names(props.path("metrics")
                         .path("properties")
                         .path("prequential")
@@ -354,7 +356,7 @@ class CheckpointEventSchemaTest {
                 .seed(42)
                 .build();
         return Manifest.builder(new RunKey("mlp-2x256", "run-1", "regressor"), 12)
-                .modelConfig(Manifest.ModelConfig.of(mlp))
+                .modelConfig(ModelConfig.of(mlp))
                 .files(List.of(
                         new Manifest.FileEntry("model.safetensors", 1_070_084, SHA),
                         new Manifest.FileEntry("optimizer.safetensors", 2_140_168, SHA)))

@@ -14,6 +14,7 @@ import dev.streamtrain.localstack.LocalStack;
 import dev.streamtrain.localstack.LocalStackExtension;
 import dev.streamtrain.sample.Sample;
 import dev.streamtrain.sample.synthetic.TeacherStream;
+import dev.streamtrain.store.HoldoutMetrics;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.trainer.DjlTrainer;
 import dev.streamtrain.trainer.TrainerState;
@@ -100,7 +101,7 @@ class EvaluationJobTest {
             // a window closes right after its last batch: the holdout rows after it belong to the next
             // window, but the last window (closed by the end of input) also has those among the pending rows
             long scoredEnd = i == events.size() - 1 ? PRODUCED : range.last() + 1;
-            Manifest.Holdout scored = m.metrics().holdout();
+            HoldoutMetrics scored = m.metrics().holdout();
             assertNotNull(scored, "epoch " + m.epoch() + " has holdout rows, so metrics.holdout");
             assertEquals(
                     holdoutBetween(holdoutBefore, previousLast + 1, scoredEnd),
@@ -153,7 +154,7 @@ class EvaluationJobTest {
                 abs += Math.abs(d);
             }
         }
-        Manifest.Holdout lastScored =
+        HoldoutMetrics lastScored =
                 events.get(events.size() - 1).manifest().metrics().holdout();
         assertEquals(n, lastScored.samples());
         assertEquals(sq / n, lastScored.mse(), 1e-9, "mse of the last window's holdout rows");

@@ -35,7 +35,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Metric-gated promotion in the running job (issue 13): on a stream whose second half has shifted
  * labels, {@code latest} stops at the last epoch before the shift, the later epochs are still
  * written and announced with {@code promoted: false}, and retention (keep-last 1) never deletes the
- * promoted epoch while it deletes newer ones. Real broker, real S3 server, Flink MiniCluster.
+ * promoted epoch while it deletes newer ones, and the drift detector signals at the shift and only
+ * there. Real broker, real S3 server, Flink MiniCluster.
  */
 @ExtendWith(LocalStackExtension.class)
 class PromotionJobTest {
@@ -46,7 +47,6 @@ class PromotionJobTest {
     void latestStopsAtTheLastGoodEpochWhileLaterEpochsAreWrittenAndAnnounced(LocalStack stack) throws Exception {
         TrainingJobFixture f = new TrainingJobFixture(stack, "promotion")
                 .set("eval.holdout-fraction", "0.1")
-                .set("eval.drift-detection", "false")
                 .set("store.promote-mode", "metric")
                 .set("store.promote-metric", "mse")
                 .set("store.keep-last", "1")
@@ -69,7 +69,8 @@ class PromotionJobTest {
 
         List<CheckpointEvent> committed = new ArrayList<>();
         List<Long> deleted = new ArrayList<>();
-        readEvents(stack, f.eventsTopic, windows, committed, deleted);
+        List<CheckpointEvent> drifts = new ArrayList<>();
+        readEvents(stack, f.eventsTopic, windows, committed, deleted, drifts);
 
         String partition = Manifest.partitionKey(f.samplesTopic, 0);
         long lastPromoted = -1;
@@ -99,6 +100,15 @@ class PromotionJobTest {
                                 e -> e.manifest().kafkaOffsets().get(partition).first() >= HALF),
                 "epochs wholly after the shift were written and announced");
 
+        // the drift detector (the job's default settings) saw the shift, and only the shift
+        assertFalse(drifts.isEmpty(), "the label shift raised a drift-detected event");
+        for (CheckpointEvent d : drifts) {
+            assertTrue(
+                    d.drift().batchOffsets().get(partition).last() >= HALF,
+                    "a drift signal only at a batch with shifted labels: " + d.drift());
+            assertTrue(d.drift().statistic() > d.drift().threshold(), d.drift().toString());
+        }
+
         try (S3Client s3 = S3Clients.create(stack.s3())) {
             ArtifactReader reader = new ArtifactReader(s3, stack.bucket());
             RunKey key = config.runKey();
@@ -117,7 +127,12 @@ class PromotionJobTest {
 
     /** Reads the finished bounded run's events: every one conforms to the schema. */
     private static void readEvents(
-            LocalStack stack, String topic, long windows, List<CheckpointEvent> committed, List<Long> deleted)
+            LocalStack stack,
+            String topic,
+            long windows,
+            List<CheckpointEvent> committed,
+            List<Long> deleted,
+            List<CheckpointEvent> drifts)
             throws Exception {
         JsonSchemaCheck schema = JsonSchemaCheck.checkpointEventSchema();
         ObjectMapper json = new ObjectMapper();
@@ -131,6 +146,8 @@ class PromotionJobTest {
                             committed.add(e);
                         } else if (CheckpointEvent.EPOCH_DELETED.equals(e.type())) {
                             deleted.add(e.epoch());
+                        } else if (CheckpointEvent.DRIFT_DETECTED.equals(e.type())) {
+                            drifts.add(e);
                         }
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);

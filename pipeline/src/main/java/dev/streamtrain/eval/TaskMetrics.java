@@ -25,6 +25,15 @@ public record TaskMetrics(long samples, double loss, Map<String, Double> values)
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
+    /** The label kind whose task metrics go with a model's loss. */
+    public static LabelKind labelKindOf(Loss loss) {
+        return switch (loss) {
+            case MSE -> LabelKind.REGRESSION;
+            case BCE_WITH_LOGITS -> LabelKind.BINARY;
+            case SOFTMAX_CROSS_ENTROPY -> LabelKind.CLASS;
+        };
+    }
+
     /**
      * @param outputs {@code rows * outputDim} raw model outputs (logits for BINARY and CLASS)
      * @param labels {@code rows * outputDim} targets, or one class index per row for CLASS

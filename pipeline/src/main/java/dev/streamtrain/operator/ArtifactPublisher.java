@@ -9,8 +9,10 @@ import dev.streamtrain.store.ArtifactResult;
 import dev.streamtrain.store.ArtifactSettings;
 import dev.streamtrain.store.ArtifactWriter;
 import dev.streamtrain.store.EpochArtifact;
+import dev.streamtrain.store.HoldoutMetrics;
 import dev.streamtrain.store.Manifest;
 import dev.streamtrain.store.ObjectSink;
+import dev.streamtrain.store.PrequentialMetrics;
 import dev.streamtrain.store.WarmStart;
 import dev.streamtrain.trainer.ModelSpec;
 import dev.streamtrain.trainer.RunLineage;
@@ -179,10 +181,10 @@ public final class ArtifactPublisher implements AutoCloseable {
         if (!evaluating && holdout == null) {
             return new Manifest.Metrics(meanLoss, samplesPerSecond);
         }
-        Manifest.Holdout scored =
-                holdout == null ? null : Manifest.Holdout.of(holdout.samples(), holdout.loss(), holdout.values());
+        HoldoutMetrics scored =
+                holdout == null ? null : HoldoutMetrics.of(holdout.samples(), holdout.loss(), holdout.values());
         return new Manifest.Metrics(
-                meanLoss, samplesPerSecond, scored, new Manifest.Prequential(meanLoss, window.samples));
+                meanLoss, samplesPerSecond, scored, new PrequentialMetrics(meanLoss, window.samples));
     }
 
     /** Queues the {@code drift-detected} event of a signal, after the events of the windows closed before it. */

@@ -1,7 +1,6 @@
 package dev.streamtrain.operator;
 
 import dev.streamtrain.eval.HoldoutSplit;
-import dev.streamtrain.eval.PageHinkley;
 import dev.streamtrain.eval.PromotionGate;
 import dev.streamtrain.eval.TaskMetrics;
 import dev.streamtrain.sample.LabelKind;
@@ -41,10 +40,8 @@ final class TrainingLoop implements AutoCloseable {
     private final DivergenceRecovery recovery;
     private final HoldoutSplit split;
     private final HoldoutRows holdout;
-    private final PageHinkley.Settings driftSettings;
     private final LabelKind labelKind;
-    /** Null when drift detection is off. */
-    private PageHinkley drift;
+    private final DriftWatch drift;
     /** Whether a closed window's epoch becomes latest; {@link #restorePromotion} replaces the fresh one. */
     private PromotionTracker promotion;
 
@@ -66,7 +63,7 @@ final class TrainingLoop implements AutoCloseable {
             EpochWindow window,
             DivergenceGuard guard,
             HoldoutRows holdout,
-            PageHinkley drift) {
+            DriftWatch drift) {
         this.epochs = settings.epochPolicy();
         this.reportEverySamples = settings.reportEverySamples();
         this.trainer = trainer;
@@ -78,9 +75,8 @@ final class TrainingLoop implements AutoCloseable {
         this.newestEventTime = window.maxEventTime;
         this.split = settings.eval().split();
         this.holdout = holdout;
-        this.driftSettings = settings.eval().drift();
         this.drift = drift;
-        this.labelKind = labelKindOf(settings.spec().loss());
+        this.labelKind = TaskMetrics.labelKindOf(settings.spec().loss());
         this.promotion = PromotionTracker.restore(settings.promotion(), null);
     }
 
@@ -135,12 +131,7 @@ final class TrainingLoop implements AutoCloseable {
         if (saved != null && savedHoldout != null) {
             holdout.restore(savedHoldout);
         }
-        PageHinkley drift = null;
-        if (settings.eval().detectsDrift()) {
-            drift = saved != null && savedDrift != null && savedDrift.length > 0
-                    ? PageHinkley.fromBytes(savedDrift)
-                    : PageHinkley.start();
-        }
+        DriftWatch drift = DriftWatch.restore(settings.eval(), saved != null, savedDrift);
         return new TrainingLoop(settings, trainer, batch, counters, window, guard, holdout, drift);
     }
 
@@ -271,7 +262,7 @@ final class TrainingLoop implements AutoCloseable {
 
     /** The batch's offset ranges, for a drift signal; null (not computed) when drift detection is off. */
     private Map<String, Manifest.OffsetRange> batchOffsets(Consumer<EpochWindow> sources) {
-        if (drift == null) {
+        if (!drift.on()) {
             return null;
         }
         EpochWindow scratch = new EpochWindow();
@@ -292,8 +283,11 @@ final class TrainingLoop implements AutoCloseable {
         counters.lossSinceReport += loss;
         counters.batchesSinceReport++;
         out.batchTrained(rows);
-        if (drift != null && verdict == DivergenceGuard.Verdict.ACCEPT && Float.isFinite(loss)) {
-            detectDrift(loss, offsets);
+        DriftSignal signal = drift.on() && verdict == DivergenceGuard.Verdict.ACCEPT && Float.isFinite(loss)
+                ? drift.add(window.epoch, loss, offsets)
+                : null;
+        if (signal != null) {
+            out.driftDetected(signal, counters.samplesTrained);
         }
         if (reports.due(counters)) {
             out.report(reports.next(counters, batch.rows(), trainer, false));
@@ -304,17 +298,6 @@ final class TrainingLoop implements AutoCloseable {
         }
         if (epochs.byEventTime() ? guard.closeDue() : window.samples >= epochs.samples()) {
             closeWindow();
-        }
-    }
-
-    /** Feeds the detector an accepted batch's loss; a signal is handed out and the detector starts over. */
-    private void detectDrift(float loss, Map<String, Manifest.OffsetRange> offsets) {
-        drift = drift.add(loss, driftSettings);
-        if (drift.drifted(driftSettings)) {
-            out.driftDetected(
-                    new DriftSignal(window.epoch, drift.statistic(), drift.count(), loss, offsets),
-                    counters.samplesTrained);
-            drift = PageHinkley.start();
         }
     }
 
@@ -366,15 +349,6 @@ final class TrainingLoop implements AutoCloseable {
         return metrics;
     }
 
-    /** The label kind whose task metrics go with the model's loss. */
-    static LabelKind labelKindOf(ModelSpec.Loss loss) {
-        return switch (loss) {
-            case MSE -> LabelKind.REGRESSION;
-            case BCE_WITH_LOGITS -> LabelKind.BINARY;
-            case SOFTMAX_CROSS_ENTROPY -> LabelKind.CLASS;
-        };
-    }
-
     /** The holdout loss of the last closed window that had holdout rows; NaN before one. */
     double lastHoldoutLoss() {
         return lastHoldoutLoss;
@@ -402,7 +376,7 @@ final class TrainingLoop implements AutoCloseable {
     /** Saves every state piece; the model is copied off the device for the snapshot. */
     void saveTo(TrainerOperatorState state, EpochLedger ledger, int attempt) throws Exception {
         state.save(trainer.snapshot(), batch, counters, window, ledger, attempt, guard);
-        state.saveEvaluation(holdout.toBytes(), drift == null ? new byte[0] : drift.toBytes());
+        state.saveEvaluation(holdout.toBytes(), drift.toBytes());
         state.savePromotion(promotion.toBytes());
     }
 

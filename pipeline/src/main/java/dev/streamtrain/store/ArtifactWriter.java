@@ -127,7 +127,7 @@ public final class ArtifactWriter {
         Manifest.StableObject stable = versioned() ? copyToStableKey(epoch) : null;
 
         Manifest manifest = Manifest.builder(layout.key(), epoch)
-                .modelConfig(Manifest.ModelConfig.of(artifact.spec()))
+                .modelConfig(ModelConfig.of(artifact.spec()))
                 .files(List.of(
                         new Manifest.FileEntry(ArtifactLayout.MODEL_FILE, model.bytes, model.sha256),
                         new Manifest.FileEntry(ArtifactLayout.OPTIMIZER_FILE, optimizer.bytes, optimizer.sha256)))

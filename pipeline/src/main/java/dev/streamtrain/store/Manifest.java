@@ -231,92 +231,11 @@ public record Manifest(
      *     off (and in manifests of older builds)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Metrics(double meanLoss, double samplesPerSecond, Holdout holdout, Prequential prequential) {
+    public record Metrics(
+            double meanLoss, double samplesPerSecond, HoldoutMetrics holdout, PrequentialMetrics prequential) {
         /** Training metrics only, as builds before evaluation wrote them. */
         public Metrics(double meanLoss, double samplesPerSecond) {
             this(meanLoss, samplesPerSecond, null, null);
-        }
-    }
-
-    /**
-     * The holdout metrics of a window ({@code metrics.holdout}): the model's loss and the task
-     * metrics of its label kind over the rows; a metric that does not apply (or is undefined for the
-     * rows, such as ROC AUC over one class) is absent.
-     */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Holdout(
-            long samples,
-            double loss,
-            Double mse,
-            Double mae,
-            Double logLoss,
-            Double accuracy,
-            Double rocAuc,
-            Double top5Accuracy) {
-        /** {@code samples}, {@code loss} and the task metrics by their {@code TaskMetrics} names. */
-        public static Holdout of(long samples, double loss, Map<String, Double> task) {
-            return new Holdout(
-                    samples,
-                    loss,
-                    task.get("mse"),
-                    task.get("mae"),
-                    task.get("logLoss"),
-                    task.get("accuracy"),
-                    task.get("rocAuc"),
-                    task.get("top5Accuracy"));
-        }
-    }
-
-    /**
-     * The prequential (test-then-train) metrics of a window ({@code metrics.prequential}): {@code
-     * loss} is the mean over its batches of each batch's loss before its update, over {@code samples}
-     * trained samples.
-     */
-    public record Prequential(double loss, long samples) {}
-
-    /** The {@link ModelSpec} fields, by name, so that non-Java readers can rebuild the module. */
-    public record ModelConfig(
-            ModelSpec.Kind kind,
-            int inputDim,
-            List<Integer> hiddenSizes,
-            int outputDim,
-            ModelSpec.Activation activation,
-            ModelSpec.Loss loss,
-            ModelSpec.Optimizer optimizer,
-            float learningRate,
-            int batchSize,
-            long seed,
-            ModelSpec.DeviceChoice device) {
-
-        public static ModelConfig of(ModelSpec spec) {
-            return new ModelConfig(
-                    spec.kind(),
-                    spec.inputDim(),
-                    spec.hiddenSizes(),
-                    spec.outputDim(),
-                    spec.activation(),
-                    spec.loss(),
-                    spec.optimizer(),
-                    spec.learningRate(),
-                    spec.batchSize(),
-                    spec.seed(),
-                    spec.device());
-        }
-
-        public ModelSpec toSpec() {
-            return ModelSpec.builder()
-                    .kind(kind)
-                    .inputDim(inputDim)
-                    .hiddenSizes(hiddenSizes)
-                    .outputDim(outputDim)
-                    .activation(activation)
-                    .loss(loss)
-                    .optimizer(optimizer)
-                    .learningRate(learningRate)
-                    .batchSize(batchSize)
-                    .seed(seed)
-                    .device(device)
-                    .build();
         }
     }
 

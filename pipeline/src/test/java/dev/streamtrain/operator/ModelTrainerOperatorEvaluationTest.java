@@ -13,8 +13,10 @@ import dev.streamtrain.sample.SampleBlock;
 import dev.streamtrain.sample.SampleFormat;
 import dev.streamtrain.sample.synthetic.TeacherStream;
 import dev.streamtrain.store.ArtifactSettings;
+import dev.streamtrain.store.HoldoutMetrics;
 import dev.streamtrain.store.InMemoryObjectStore;
 import dev.streamtrain.store.Manifest;
+import dev.streamtrain.store.PrequentialMetrics;
 import dev.streamtrain.store.RunKey;
 import dev.streamtrain.trainer.EpochPolicy;
 import dev.streamtrain.trainer.ModelSpec;
@@ -51,8 +53,8 @@ class ModelTrainerOperatorEvaluationTest {
     private record Said(
             String type,
             long epoch,
-            Manifest.Holdout holdout,
-            Manifest.Prequential prequential,
+            HoldoutMetrics holdout,
+            PrequentialMetrics prequential,
             CheckpointEvent.Drift drift,
             long samplesTotal) {
         static Said of(CheckpointEvent e) {

@@ -30,7 +30,7 @@ class ManifestTest {
 
     static Manifest sample(double meanLoss) {
         return Manifest.builder(new RunKey("exp", "run", "model"), 12)
-                .modelConfig(Manifest.ModelConfig.of(SPEC))
+                .modelConfig(ModelConfig.of(SPEC))
                 .files(List.of(new Manifest.FileEntry("model.safetensors", 100, "ab".repeat(32))))
                 .stableModel(new Manifest.StableObject("s3://b/exp/run/model/model.safetensors", "v1"))
                 .sampleCount(5000)
